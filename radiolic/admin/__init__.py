@@ -1,0 +1,1 @@
+"""Administration: staff accounts, the service catalogue, the holiday calendar, system checks."""

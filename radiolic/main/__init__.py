@@ -1,0 +1,1 @@
+"""The staff home page, the shared case page and the language switch."""

@@ -1,0 +1,74 @@
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import STAFF, public, roles
+from ..extensions import db
+from ..models import Application, ApplicationMaterial, Event
+from ..web import today
+from ..workflow import clock
+
+bp = Blueprint("main", __name__)
+
+# Partials each stage contributes to the shared case page (missing ones are skipped).
+CASE_SECTIONS = ["deferrals/_case.html", "review/_case.html", "issuance/_case.html", "lookup/_uploads.html",
+                 "ratings/_case.html"]
+CASE_ACTIONS = ["intake/_actions.html", "deferrals/_actions.html", "review/_actions.html", "issuance/_actions.html"]
+
+HOME_QUEUES = {
+    "clerk": [("待受理（含网上申请预审）", ("submitted",)), ("待补正", ("awaiting_correction",)),
+              ("待发证", ("approved",))],
+    "reviewer": [("待审查", ("accepted",)), ("审查中", ("under_review",)), ("待发证", ("approved",))],
+    "supervisor": [("审查中", ("accepted", "under_review")), ("待发证", ("approved",))],
+    "admin": [],
+}
+
+
+@bp.route("/")
+@roles(*STAFF)
+def home():
+    on = today()
+    cal = clock.load_calendar()
+    queues = []
+    for title, states in HOME_QUEUES[current_user.role]:
+        cases = db.session.scalars(select(Application).where(Application.state.in_(states))
+                                   .order_by(Application.due_statutory.is_(None), Application.due_statutory,
+                                             Application.id).limit(50)).all()
+        queues.append((title, [(c, clock.compute(c, on, cal)) for c in cases]))
+    overdue = db.session.scalars(select(ApplicationMaterial).where(
+        ApplicationMaterial.status == "deferred", ApplicationMaterial.due_on < on)
+        .order_by(ApplicationMaterial.due_on).limit(50)).all() if current_user.role != "admin" else []
+    return render_template("main/home.html", queues=queues, overdue=overdue)
+
+
+@bp.route("/cases/<number>")
+@roles(*STAFF)
+def case(number: str):
+    case = db.session.scalar(select(Application).where(Application.number == number))
+    if case is None:
+        abort(404)
+    events = db.session.scalars(select(Event).where(Event.application_id == case.id).order_by(Event.id)).all()
+    return render_template("cases/detail.html", case=case, clock=clock.compute(case, today()), events=events,
+                           case_sections=CASE_SECTIONS, case_actions=CASE_ACTIONS)
+
+
+@bp.route("/cases")
+@roles(*STAFF)
+def find_case():
+    number = (request.args.get("number") or "").strip().upper()
+    if number:
+        found = db.session.scalar(select(Application.number).where(Application.number == number))
+        if found:
+            return redirect(url_for("main.case", number=found))
+    return render_template("main/not_found.html", number=number), 404
+
+
+@bp.route("/lang/<code>")
+@public
+def set_language(code: str):
+    if code in ("zh", "en"):
+        session["lang"] = code
+    target = request.referrer or url_for("main.home")
+    if not target.startswith(request.host_url):
+        target = url_for("main.home")
+    return redirect(target)

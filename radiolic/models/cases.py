@@ -1,0 +1,200 @@
+"""A case (application) and what hangs off it: materials, commitments, clock stops, decision."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import one_of, utcnow
+
+STATES = ("submitted", "awaiting_correction", "accepted", "under_review", "approved",
+          "issued", "rejected", "not_accepted", "withdrawn", "terminated")
+TERMINAL_STATES = ("issued", "rejected", "not_accepted", "withdrawn", "terminated")
+CHANNELS = ("window", "online", "mail")
+FORMATS = ("paper", "electronic")
+MATERIAL_STATUSES = ("received", "missing", "defective", "deferred", "supplied", "waived")
+STOP_KINDS = ("hearing", "testing", "expert_review", "coordination", "extension")
+
+
+class Application(db.Model):
+    __tablename__ = "application"
+    __table_args__ = (
+        one_of("state", STATES),
+        one_of("channel", CHANNELS),
+        one_of("format", FORMATS),
+        CheckConstraint("visits >= 0", name="visits_nonnegative"),
+        CheckConstraint(
+            "accepted_on IS NOT NULL OR state IN ('submitted', 'awaiting_correction', 'not_accepted', 'withdrawn')",
+            name="accepted_has_date"),
+        CheckConstraint("state NOT IN ('issued', 'rejected', 'not_accepted', 'withdrawn', 'terminated') "
+                        "OR completed_on IS NOT NULL", name="completed_has_date"),
+        Index("ix_application_state_item", "state", "service_item_id"),
+        Index("ix_application_completed_on", "completed_on"),
+        Index("ix_application_accepted_on", "accepted_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    query_hash: Mapped[str] = mapped_column(String(128))
+    service_item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
+    agent_name: Mapped[str] = mapped_column(String(100), default="")
+    agent_phone: Mapped[str] = mapped_column(String(32), default="")
+    channel: Mapped[str] = mapped_column(String(8), default="window")
+    single_window: Mapped[bool] = mapped_column(default=True)
+    visits: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str] = mapped_column(String(24), default="submitted")
+    format: Mapped[str] = mapped_column(String(12), default="electronic")
+    summary: Mapped[str] = mapped_column(Text, default="")      # what is applied for, in a line
+    received_on: Mapped[date]
+    accepted_on: Mapped[date | None]
+    review_started_on: Mapped[date | None]
+    decided_on: Mapped[date | None]
+    issued_on: Mapped[date | None]
+    completed_on: Mapped[date | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    correction_count: Mapped[int] = mapped_column(default=0)
+    outcome_reason: Mapped[str] = mapped_column(Text, default="")   # refusal, withdrawal or termination
+    # Clock figures derived from the events by workflow.clock.refresh(); kept for SQL statistics.
+    due_promised: Mapped[date | None]
+    due_statutory: Mapped[date | None]
+    due_issue: Mapped[date | None]
+    stopped_days: Mapped[int] = mapped_column(default=0)
+    workdays_used: Mapped[int | None]
+    statutory_days: Mapped[int | None]
+    promised_days: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    service_item = relationship("ServiceItem")
+    applicant = relationship("Applicant")
+    materials: Mapped[list["ApplicationMaterial"]] = relationship(
+        back_populates="application", order_by="ApplicationMaterial.position", cascade="all, delete-orphan")
+    commitments: Mapped[list["Commitment"]] = relationship(back_populates="application", order_by="Commitment.id")
+    corrections: Mapped[list["CorrectionNotice"]] = relationship(back_populates="application", order_by="CorrectionNotice.seq")
+    clock_stops: Mapped[list["ClockStop"]] = relationship(back_populates="application", order_by="ClockStop.id")
+    decision: Mapped["Decision | None"] = relationship(back_populates="application", uselist=False)
+    accepted_by = relationship("User", foreign_keys=[accepted_by_id])
+    reviewer = relationship("User", foreign_keys=[reviewer_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in TERMINAL_STATES
+
+    @property
+    def outstanding_deferred(self) -> list["ApplicationMaterial"]:
+        return [m for m in self.materials if m.status == "deferred"]
+
+    @property
+    def open_stop(self) -> "ClockStop | None":
+        return next((s for s in self.clock_stops if s.resumed_on is None), None)
+
+
+class ApplicationMaterial(db.Model):
+    __tablename__ = "application_material"
+    __table_args__ = (
+        UniqueConstraint("application_id", "code"),
+        one_of("status", MATERIAL_STATUSES),
+        CheckConstraint("status <> 'deferred' OR due_on IS NOT NULL", name="deferred_has_due_date"),
+        CheckConstraint("status <> 'deferred' OR NOT core", name="core_never_deferred"),
+        Index("ix_material_status_due", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(160))
+    core: Mapped[bool] = mapped_column(default=True)
+    defer_days: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(12), default="missing")
+    note: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date | None]
+    was_deferred: Mapped[bool] = mapped_column(default=False)
+    overdue: Mapped[bool] = mapped_column(default=False)
+    supplied_on: Mapped[date | None]
+    supplied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    application: Mapped[Application] = relationship(back_populates="materials")
+
+
+class Commitment(db.Model):
+    """The applicant's signed 申请容缺受理承诺书."""
+
+    __tablename__ = "commitment"
+    __table_args__ = (one_of("status", ("open", "fulfilled", "broken")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    signed_by: Mapped[str] = mapped_column(String(100))
+    signed_on: Mapped[date]
+    due_on: Mapped[date]
+    method: Mapped[str] = mapped_column(String(100), default="窗口递交或网上上传")
+    materials: Mapped[list] = mapped_column(JSON, default=list)    # material codes
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    doc_number: Mapped[str] = mapped_column(String(40), default="")
+
+    application: Mapped[Application] = relationship(back_populates="commitments")
+
+
+class CorrectionNotice(db.Model):
+    """补正材料通知书 (一次性告知): everything missing or defective, in one notice."""
+
+    __tablename__ = "correction_notice"
+    __table_args__ = (UniqueConstraint("application_id", "seq"),
+                      CheckConstraint("seq = 1 OR reason <> ''", name="repeat_needs_reason"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"))
+    seq: Mapped[int]
+    issued_on: Mapped[date]
+    items: Mapped[list] = mapped_column(JSON)        # [{"material": code, "name": ..., "problem": ...}]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    doc_number: Mapped[str] = mapped_column(String(40), default="")
+    resolved_on: Mapped[date | None]
+
+    application: Mapped[Application] = relationship(back_populates="corrections")
+
+
+class ClockStop(db.Model):
+    """A period not counted toward the limits (Art. 45; Art. 42 extension)."""
+
+    __tablename__ = "clock_stop"
+    __table_args__ = (
+        one_of("kind", STOP_KINDS),
+        CheckConstraint("resumed_on IS NULL OR resumed_on >= paused_on", name="resume_after_pause"),
+        CheckConstraint("expected_days > 0", name="expected_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    expected_days: Mapped[int]
+    paused_on: Mapped[date]
+    resumed_on: Mapped[date | None]
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    doc_number: Mapped[str] = mapped_column(String(40), default="")
+
+    application: Mapped[Application] = relationship(back_populates="clock_stops")
+
+
+class Decision(db.Model):
+    __tablename__ = "decision"
+    __table_args__ = (
+        one_of("outcome", ("approve", "reject")),
+        CheckConstraint("outcome = 'approve' OR (legal_basis <> '' AND reason <> '')", name="reject_has_basis"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date]
+    by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    doc_number: Mapped[str] = mapped_column(String(40), default="")
+
+    application: Mapped[Application] = relationship(back_populates="decision")
+    by = relationship("User")

@@ -1,0 +1,62 @@
+"""好差评 ratings and the work orders that follow a bad one."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import one_of, utcnow
+
+RATING_CHANNELS = ("window", "qr", "online", "sms")
+LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+WORK_ORDER_STATUSES = ("open", "replied", "closed", "appealed", "appeal_upheld")
+
+
+class Rating(db.Model):
+    __tablename__ = "rating"
+    __table_args__ = (
+        UniqueConstraint("application_id", "channel"),
+        one_of("channel", RATING_CHANNELS),
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    level: Mapped[int]
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    window_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))   # the clerk rated (window channel)
+    defaulted: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    on: Mapped[date]
+
+    application = relationship("Application")
+
+    @property
+    def bad(self) -> bool:
+        return self.level <= 2
+
+
+class WorkOrder(db.Model):
+    """The follow-up of a 差评: verify, rectify or explain, reply, call back."""
+
+    __tablename__ = "work_order"
+    __table_args__ = (one_of("status", WORK_ORDER_STATUSES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("rating.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    opened_on: Mapped[date]
+    due_on: Mapped[date]
+    verification: Mapped[str] = mapped_column(Text, default="")
+    rectification: Mapped[str] = mapped_column(Text, default="")
+    reply: Mapped[str] = mapped_column(Text, default="")
+    replied_on: Mapped[date | None]
+    callback_view: Mapped[str] = mapped_column(Text, default="")
+    closed_on: Mapped[date | None]
+    appeal_reason: Mapped[str] = mapped_column(Text, default="")
+    appeal_decision: Mapped[str] = mapped_column(Text, default="")
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    rating: Mapped[Rating] = relationship()

@@ -1,0 +1,97 @@
+"""The audit trail, the calendar overrides, the number counters, the outbox and uploads."""
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import utcnow
+
+
+class Event(db.Model):
+    """One line of the timeline and the audit trail; append-only, SHA-256 chained."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_application", "application_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    on: Mapped[date]                       # the business date the step takes effect from
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    actor: Mapped[str] = mapped_column(String(100))     # display name, or "申请人" / "系统"
+    role: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str] = mapped_column(Text, default="")
+    object_type: Mapped[str | None] = mapped_column(String(24))
+    object_id: Mapped[int | None]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class HolidayOverride(db.Model):
+    """A day the admin marks as a holiday or a make-up working day (overrides chinesecalendar)."""
+
+    __tablename__ = "holiday_override"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    workday: Mapped[bool]
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class CalendarYear(db.Model):
+    """A year whose full holiday notice the admin has entered (so it is covered)."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Counter(db.Model):
+    """Sequence for licence, case and document numbers per (kind, year): gapless, no MAX()+1."""
+
+    __tablename__ = "counter"
+    __table_args__ = (UniqueConstraint("kind", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int]
+    value: Mapped[int] = mapped_column(default=0)
+
+
+class OutboxMessage(db.Model):
+    """An SMS or e-mail waiting to be sent by the configured sender."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))       # deferral_reminder, rating_invite, renewal_reminder…
+    channel: Mapped[str] = mapped_column(String(8))     # sms | email
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class Upload(db.Model):
+    """A material file an applicant uploaded; stored under the instance folder."""
+
+    __tablename__ = "upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    material_code: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    by_applicant: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(Text, default="")

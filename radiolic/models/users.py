@@ -1,0 +1,54 @@
+"""Staff accounts and the attempts table that throttles logins and public lookups."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .base import one_of, utcnow
+
+ROLES = ("clerk", "reviewer", "supervisor", "admin")
+ROLE_NAMES = {"clerk": "窗口人员", "reviewer": "审核人员", "supervisor": "主管", "admin": "系统管理员"}
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (one_of("role", ROLES),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped by logout, password change and disabling: every older session cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_created_at: Mapped[datetime | None]
+    window_no: Mapped[str | None] = mapped_column(String(16))   # counter number, for the window evaluator
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES.get(self.role, self.role)
+
+
+class Attempt(db.Model):
+    """One login or lookup attempt; counted to throttle across every worker and host."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (Index("ix_attempt_scope_key_at", "scope", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))     # login | lookup | lookup_ip | rating
+    key: Mapped[str] = mapped_column(String(128))      # username, case number or client address
+    ok: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

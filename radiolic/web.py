@@ -1,0 +1,123 @@
+"""Wiring of the web app: extensions, blueprints, request hooks, error pages."""
+from datetime import date, datetime
+from importlib import import_module
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, jsonify, render_template, request, session
+from werkzeug.exceptions import HTTPException
+
+from . import ROOT
+from .access import guard
+from .database import configure_engine
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+# (module, url prefix); each module has a `bp` blueprint.
+BLUEPRINTS = [
+    ("radiolic.auth.views", "/auth"),
+    ("radiolic.main.views", None),
+    ("radiolic.admin.views", "/admin"),
+    ("radiolic.api", "/api/v1"),
+]
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def today() -> date:
+    """The office's date, read once at the edge and passed down (tests may fix it)."""
+    fixed = current_app.config.get("FIXED_TODAY")
+    if fixed:
+        return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
+    return datetime.now(CHINA).date()
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        return lang
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "zh" if request else "zh"
+
+
+def init_extensions(app: Flask) -> None:
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)     # registers listeners; opens no connection
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "radiolic" / "translations"))
+    bootstrap.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    for module, prefix in BLUEPRINTS:
+        app.register_blueprint(import_module(module).bp, url_prefix=prefix)
+
+
+def security_headers(response):
+    csp = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+           "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if not request.path.startswith("/static/") and not request.path.startswith("/bootstrap/"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_error(error: HTTPException):
+    if wants_json():
+        from .api.errors import api_error
+        code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                409: "conflict", 413: "too_large", 422: "invalid", 429: "too_many_requests"}.get(error.code, "error")
+        return api_error(error.code or 500, code, error.description or code)
+    return render_template("errors/error.html", error=error), error.code
+
+
+def handle_unexpected(error: Exception):
+    current_app.logger.exception("unhandled error on %s", request.path)
+    db.session.rollback()
+    if wants_json():
+        return jsonify({"error": {"code": "server_error", "message": "服务器内部错误，已记录。", "fields": {}}}), 500
+    return render_template("errors/error.html", error=None), 500
+
+
+def register_hooks(app: Flask) -> None:
+    from .models import LEVEL_NAMES, ROLE_NAMES
+    from .workflow import ACTION_NAMES, STATE_NAMES, can
+    from .models import User
+    from .navigation import nav_items
+
+    app.before_request(guard)
+    app.after_request(security_headers)
+    app.register_error_handler(HTTPException, handle_http_error)
+    if not app.testing or not app.config.get("PROPAGATE_EXCEPTIONS"):
+        app.register_error_handler(Exception, handle_unexpected)
+
+    @login_manager.user_loader
+    def load_user(key: str):
+        user_id, _, version = key.partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or not user.active or str(user.session_version) != version:
+            return None
+        return user
+
+    @app.context_processor
+    def template_globals():
+        return {"STATE_NAMES": STATE_NAMES, "ACTION_NAMES": ACTION_NAMES, "ROLE_NAMES": ROLE_NAMES,
+                "LEVEL_NAMES": LEVEL_NAMES, "can": can, "today": today(), "lang": select_locale(),
+                "office_name": current_app.config["OFFICE_NAME"], "nav_items": nav_items}
+
+    @app.teardown_appcontext
+    def _drop_calendar(_exc):
+        g.pop("work_calendar", None)

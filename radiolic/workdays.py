@@ -1,0 +1,212 @@
+"""Working-day arithmetic for statutory time limits (Chinese official calendar plus admin overrides)."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from functools import lru_cache
+
+import chinese_calendar
+
+__all__ = ["CalendarGap", "WorkCalendar", "deadline", "used"]
+
+Stop = tuple[date, date | None]  # (paused_on, resumed_on or None while still paused)
+
+
+class CalendarGap(ValueError):
+    """A date falls in a year for which no holiday calendar is known."""
+
+    def __init__(self, year: int, day: date | None = None):
+        self.year = year
+        self.date = day
+        detail = f"，无法判断 {day.isoformat()} 是否为工作日" if day else ""
+        detail_en = f": cannot tell whether {day.isoformat()} is a working day" if day else ""
+        super().__init__(
+            f"{year} 年的节假日安排尚未录入{detail}（No holiday calendar for {year}{detail_en}）"
+        )
+
+
+@lru_cache(maxsize=None)
+def _package_days(year: int) -> tuple[int, ...] | None:
+    """Return the sorted ordinals of `year`'s working days per chinesecalendar, None if it lacks the year."""
+    # Built once per process: the package's is_workday costs tens of microseconds a call.
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return None
+    first, last = date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal()
+    return tuple(o for o in range(first, last + 1) if chinese_calendar.is_workday(date.fromordinal(o)))
+
+
+@lru_cache(maxsize=None)
+def _package_day_set(year: int) -> frozenset[int] | None:
+    days = _package_days(year)
+    return None if days is None else frozenset(days)
+
+
+def _as_date(d: date) -> date:
+    # datetime is a date subclass but hashes differently; normalise so the caches and overrides match.
+    if isinstance(d, datetime):
+        return d.date()
+    if not isinstance(d, date):
+        raise TypeError(f"expected a date, got {type(d).__name__}")
+    return d
+
+
+class WorkCalendar:
+    """Official working-day calendar: admin overrides, then chinesecalendar, then covered_years (Mon-Fri)."""
+
+    def __init__(
+        self,
+        overrides: Mapping[date, bool] | None = None,
+        covered_years: Iterable[int] = (),
+    ):
+        self._overrides: dict[date, bool] = {}
+        for d, v in (overrides or {}).items():
+            # Reject e.g. the string "0", which would silently read as True.
+            if v not in (True, False):
+                raise TypeError(f"override for {d} must be a bool, got {v!r}")
+            self._overrides[_as_date(d)] = bool(v)
+        self._covered = frozenset(int(y) for y in covered_years)
+        self._override_years = frozenset(d.year for d in self._overrides)
+        # year -> sorted ordinals of that year's working days; only built for covered years.
+        self._year_days: dict[int, Sequence[int]] = {}
+
+    def covers(self, year: int) -> bool:
+        """Return whether every date of `year` can be classified."""
+        return _package_days(year) is not None or year in self._covered
+
+    def is_workday(self, d: date) -> bool:
+        d = _as_date(d)
+        override = self._overrides.get(d)
+        if override is not None:
+            return override
+        package = _package_day_set(d.year)
+        if package is not None:
+            # The package wins over the Mon-Fri fallback so that declaring a year covered while
+            # entering only corrections does not wipe the published holidays.
+            return d.toordinal() in package
+        if d.year in self._covered:
+            return d.weekday() < 5
+        raise CalendarGap(d.year, d)
+
+    def _days_of(self, year: int) -> Sequence[int]:
+        days = self._year_days.get(year)
+        if days is None:
+            if year not in self._override_years and _package_days(year) is not None:
+                days = _package_days(year)  # shared, immutable tuple
+            else:
+                first = date(year, 1, 1).toordinal()
+                last = date(year, 12, 31).toordinal()
+                days = [o for o in range(first, last + 1) if self.is_workday(date.fromordinal(o))]
+            self._year_days[year] = days
+        return days
+
+    def _count_ordinals(self, lo: int, hi: int) -> int:
+        """Count working days with ordinal in [lo, hi]."""
+        total = 0
+        year = date.fromordinal(lo).year
+        while True:
+            y_first = date(year, 1, 1).toordinal()
+            y_last = date(year, 12, 31).toordinal()
+            a, b = max(lo, y_first), min(hi, y_last)
+            if self.covers(year):
+                days = self._days_of(year)
+                total += bisect_right(days, b) - bisect_left(days, a)
+            else:
+                # Day by day: succeeds only if every date is overridden, otherwise raises CalendarGap.
+                total += sum(self.is_workday(date.fromordinal(o)) for o in range(a, b + 1))
+            if hi <= y_last:
+                return total
+            year += 1
+
+    def count(self, start: date, end: date) -> int:
+        """Return the number of working days d with start < d <= end."""
+        start, end = _as_date(start), _as_date(end)
+        if end <= start:
+            return 0
+        return self._count_ordinals(start.toordinal() + 1, end.toordinal())
+
+    def add(self, start: date, n: int) -> date:
+        """Return the n-th working day after start (start itself is not counted)."""
+        start = _as_date(start)
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        if n == 0:
+            return start
+        cursor = start.toordinal()  # count working days strictly after this ordinal
+        year = start.year
+        while True:
+            y_last = date(year, 12, 31).toordinal()
+            if cursor < y_last:
+                if self.covers(year):
+                    days = self._days_of(year)
+                    i = bisect_right(days, cursor)
+                    available = len(days) - i
+                    if n <= available:
+                        return date.fromordinal(days[i + n - 1])
+                    n -= available
+                else:
+                    for o in range(cursor + 1, y_last + 1):
+                        if self.is_workday(date.fromordinal(o)):
+                            n -= 1
+                            if n == 0:
+                                return date.fromordinal(o)
+            cursor = y_last
+            year += 1
+
+    def stopped(self, stops: Iterable[Stop], until: date) -> int:
+        """Return the working days covered by clock stops, each stopping (paused, resumed], up to `until`."""
+        until = _as_date(until)
+        intervals = []
+        for paused, resumed in stops:
+            paused = _as_date(paused)
+            if resumed is None:
+                end = until
+            else:
+                resumed = _as_date(resumed)
+                if resumed < paused:
+                    raise ValueError(f"clock stop resumed ({resumed}) before it was paused ({paused})")
+                end = min(resumed, until)
+            if end > paused:
+                intervals.append((paused, end))
+        intervals.sort()
+        total = 0
+        current: list[date] | None = None
+        for a, b in intervals:
+            # (a, b] and (c, d] with c <= b form the single interval (a, max(b, d)].
+            if current is not None and a <= current[1]:
+                current[1] = max(current[1], b)
+                continue
+            if current is not None:
+                total += self.count(current[0], current[1])
+            current = [a, b]
+        if current is not None:
+            total += self.count(current[0], current[1])
+        return total
+
+
+def _from(stops: Iterable[Stop], accepted_on: date) -> list[Stop]:
+    # A stop recorded as paused before acceptance can only stop days after acceptance,
+    # which are the only days the limit counts.
+    return [
+        (max(_as_date(p), accepted_on), None if r is None else max(_as_date(r), accepted_on))
+        for p, r in stops
+    ]
+
+
+def deadline(
+    calendar: WorkCalendar, accepted_on: date, limit_days: int, stops: Iterable[Stop], until: date
+) -> date:
+    """Return the due date: limit_days working days after accepted_on, pushed back by stopped working days."""
+    accepted_on = _as_date(accepted_on)
+    return calendar.add(accepted_on, limit_days + calendar.stopped(_from(stops, accepted_on), until))
+
+
+def used(calendar: WorkCalendar, accepted_on: date, completed_or_today: date, stops: Iterable[Stop]) -> int:
+    """Return working days consumed from acceptance to completed_or_today, excluding stopped days."""
+    accepted_on = _as_date(accepted_on)
+    end = _as_date(completed_or_today)
+    spent = calendar.count(accepted_on, end) - calendar.stopped(_from(stops, accepted_on), end)
+    return max(0, spent)

@@ -1,0 +1,53 @@
+"""The whole case workflow on one screen: which verb moves a case from which state to which."""
+from ..models.cases import STATES, TERMINAL_STATES
+
+OPEN_STATES = tuple(s for s in STATES if s not in TERMINAL_STATES)
+
+# verb -> (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset, str]] = {
+    "accept": (frozenset({"submitted"}), "accepted"),
+    "request_correction": (frozenset({"submitted"}), "awaiting_correction"),
+    "resubmit": (frozenset({"awaiting_correction"}), "submitted"),
+    "refuse": (frozenset({"submitted", "awaiting_correction"}), "not_accepted"),
+    "start_review": (frozenset({"accepted"}), "under_review"),
+    "approve": (frozenset({"under_review"}), "approved"),
+    "reject": (frozenset({"under_review"}), "rejected"),
+    "issue": (frozenset({"approved"}), "issued"),
+    "withdraw": (frozenset(OPEN_STATES), "withdrawn"),
+    "terminate": (frozenset({"accepted", "under_review", "approved"}), "terminated"),
+}
+
+# Steps that record an event but keep the state.
+IN_PLACE = {
+    "supply": frozenset({"submitted", "awaiting_correction", "accepted", "under_review", "approved"}),
+    "pause": frozenset({"under_review"}),
+    "resume": frozenset({"under_review"}),
+    "add_stations": frozenset({"submitted", "awaiting_correction", "accepted", "under_review"}),
+}
+
+NEXT: dict[str, frozenset] = {
+    state: frozenset(to for sources, to in TRANSITIONS.values() if state in sources) for state in STATES
+}
+
+STATE_NAMES = {
+    "submitted": "待受理", "awaiting_correction": "待补正", "accepted": "已受理",
+    "under_review": "审查中", "approved": "准予许可", "issued": "已发证", "rejected": "不予许可",
+    "not_accepted": "不予受理", "withdrawn": "已撤回", "terminated": "已终止",
+}
+
+ACTION_NAMES = {
+    "submit": "提交申请", "accept": "受理", "accept_deferred": "容缺受理", "request_correction": "一次性告知补正",
+    "resubmit": "补正后重新提交", "refuse": "不予受理", "start_review": "开始审查", "approve": "准予许可",
+    "reject": "不予许可", "issue": "发证", "withdraw": "撤回申请", "terminate": "终止办理",
+    "supply": "补齐材料", "pause": "暂停计时", "resume": "恢复计时", "add_stations": "录入台站",
+    "rate": "评价", "overdue": "容缺材料逾期", "print": "打印证照", "deliver": "送达",
+    "cancel_licence": "注销证照", "revoke_licence": "撤销证照", "credit_repair": "信用修复",
+    "extension_approved": "批准延期",
+}
+
+
+def can(state: str, verb: str) -> bool:
+    """Whether `verb` is allowed on a case in `state` (templates use it to show buttons)."""
+    if verb in TRANSITIONS:
+        return state in TRANSITIONS[verb][0]
+    return state in IN_PLACE.get(verb, frozenset())

@@ -1,0 +1,76 @@
+"""Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against a live server on localhost."""
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("RADIOLIC_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (scripts/setup test does)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve `app` on a free localhost port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+class StaffNavigator:
+    """Small steps a member of staff takes in the browser."""
+
+    def __init__(self, page, base: str):
+        self.page, self.base = page, base
+
+    def login(self, username: str, password: str = "correct horse battery"):
+        self.page.goto(self.base + "/auth/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", password)
+        self.page.click("#login-submit")
+        self.page.wait_for_load_state()
+        return self
+
+    def goto(self, path: str):
+        self.page.goto(self.base + path)
+        return self
+
+
+@pytest.fixture
+def staff(page, live_server):
+    return StaffNavigator(page, live_server)

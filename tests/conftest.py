@@ -1,0 +1,164 @@
+"""Fixtures: an app per test on a fresh database (SQLite by default, PostgreSQL with RADIOLIC_TEST_DATABASE_URL)."""
+import os
+import re
+import shutil
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from radiolic import create_app
+from radiolic.auth import passwords
+from radiolic.catalogue import load_catalogue
+from radiolic.extensions import db
+from radiolic.models import Applicant, ServiceItem, User
+
+PG_URL = os.environ.get("RADIOLIC_TEST_DATABASE_URL", "")
+TEST_PASSWORD = "correct horse battery"
+# A fixed office date keeps deadlines reproducible (a working Monday).
+TODAY = date(2024, 9, 23)
+
+
+def base_config(uri: str, tmp_path) -> dict:
+    return {
+        "TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False,
+        "PASSWORD_METHOD": "scrypt:1024:8:1", "FIXED_TODAY": TODAY, "SECRET_KEY": "test-secret",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"), "SIGNING_KEY_PATH": str(tmp_path / "signing_key.pem"),
+        "PUBLIC_BASE_URL": "http://localhost",
+    }
+
+
+def _worker() -> str:
+    return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """Build the schema and catalogue once; each test starts from a copy (SQLite) or a truncation (PostgreSQL)."""
+    if PG_URL:
+        name = f"radiolic_test_{_worker()}"
+        admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        uri = PG_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        uri = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite'}"
+    app = create_app(base_config(uri, tmp_path_factory.mktemp("inst")))
+    with app.app_context():
+        db.create_all()
+        load_catalogue()
+        db.session.commit()
+        db.engine.dispose()
+    return uri
+
+
+def _fresh_uri(template: str, tmp_path) -> str:
+    if template.startswith("sqlite"):
+        target = tmp_path / "radiolic.sqlite"
+        shutil.copy(template.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}"
+    return template
+
+
+def _reset_postgres(app) -> None:
+    with app.app_context():
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in ("service_item", "material_requirement")]
+        db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_template, tmp_path):
+    """Build an app on this test's database with config overrides."""
+    made = []
+
+    def build(**overrides):
+        app = create_app({**base_config(_fresh_uri(database_template, tmp_path), tmp_path), **overrides})
+        made.append(app)
+        return app
+    yield build
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if PG_URL and made:
+        _reset_postgres(made[0])
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a staff account: make_user("clerk") -> User (committed)."""
+    counter = iter(range(1, 10_000))
+
+    def make(role: str, username: str | None = None, active: bool = True, display_name: str | None = None) -> User:
+        with app.app_context():
+            name = username or f"{role}{next(counter)}"
+            user = User(username=name, display_name=display_name or name, role=role, active=active, window_no="3")
+            passwords.set_password(user, TEST_PASSWORD)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+    return make
+
+
+@pytest.fixture
+def login():
+    """Log `client` in as `user` through the real login form."""
+    def do(client, user, password: str = TEST_PASSWORD):
+        response = client.post("/auth/login", data={"username": user.username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+    return do
+
+
+@pytest.fixture
+def token_for(app):
+    """A Bearer header for `user`."""
+    def make(user: User) -> dict:
+        with app.app_context():
+            u = db.session.get(User, user.id)
+            token = passwords.new_token(u)
+            db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+    return make
+
+
+@pytest.fixture
+def make_applicant(app):
+    counter = iter(range(1, 10_000))
+
+    def make(kind: str = "organisation", name: str | None = None, id_code: str | None = None) -> int:
+        with app.app_context():
+            n = next(counter)
+            applicant = Applicant(kind=kind, name=name or f"清远测试通信有限公司{n}",
+                                  id_code=id_code or f"91441800TEST{n:06d}", contact="李工", phone="13800138000")
+            db.session.add(applicant)
+            db.session.commit()
+            return applicant.id
+    return make
+
+
+def item(code: str) -> ServiceItem:
+    from sqlalchemy import select
+    return db.session.scalar(select(ServiceItem).where(ServiceItem.code == code))

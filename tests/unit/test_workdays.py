@@ -1,0 +1,273 @@
+"""Tests for radiolic.workdays against the official (State Council) holiday arrangements."""
+
+import time
+from datetime import date, timedelta
+
+import chinese_calendar
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from radiolic.workdays import CalendarGap, WorkCalendar, deadline, used
+
+D = date
+
+# Official arrangements relied on below (State Council notices, as in chinesecalendar 1.11):
+#   2024 National Day: 10-01..10-07 off; Sun 09-29 and Sat 10-12 are make-up working days.
+#   2026 New Year: 01-01..01-03 off; Sun 01-04 is a make-up working day.
+#   2026 Spring Festival: 02-15..02-23 off (9 days); Sat 02-14 and Sat 02-28 are make-up working days.
+
+
+@pytest.fixture(scope="module")
+def cal():
+    return WorkCalendar()
+
+
+def test_calendar_data_assumptions():
+    # Guard the hand counts below against a changed package dataset.
+    for d in (D(2024, 9, 29), D(2024, 10, 12), D(2026, 1, 4), D(2026, 2, 14), D(2026, 2, 28)):
+        assert d.weekday() >= 5 and chinese_calendar.is_workday(d)
+    for d in [D(2024, 10, 1) + timedelta(i) for i in range(7)] + [D(2026, 2, 15) + timedelta(i) for i in range(9)]:
+        assert not chinese_calendar.is_workday(d)
+
+
+def test_worked_example_national_day_2024(cal):
+    # After Fri 09-27: Sun 09-29 (1), Mon 09-30 (2), 10-01..07 off, 10-08 (3), 10-09 (4), 10-10 (5).
+    assert cal.add(D(2024, 9, 27), 5) == D(2024, 10, 10)
+    assert cal.count(D(2024, 9, 27), D(2024, 10, 10)) == 5
+
+
+@pytest.mark.parametrize(
+    "start, n, expected",
+    [
+        (D(2024, 9, 27), 0, D(2024, 9, 27)),  # n == 0 is the start itself
+        (D(2024, 9, 27), 1, D(2024, 9, 29)),  # Sat 09-28 off, Sun 09-29 make-up
+        (D(2024, 9, 30), 1, D(2024, 10, 8)),  # whole Golden Week skipped
+        (D(2024, 10, 11), 1, D(2024, 10, 12)),  # Sat 10-12 make-up
+        (D(2024, 10, 12), 1, D(2024, 10, 14)),  # Sun 10-13 off
+        # 20 days after 09-27: 09-29, 09-30, 10-08..11 (6), 10-12 (7), 10-14..18 (12), 10-21..25 (17), 10-28..30 (20)
+        (D(2024, 9, 27), 20, D(2024, 10, 30)),
+        # Start on a holiday: 10-08 is the first working day after it.
+        (D(2024, 10, 3), 1, D(2024, 10, 8)),
+        # Across the year end: 2026-01-01..03 off, Sun 01-04 make-up.
+        (D(2025, 12, 31), 1, D(2026, 1, 4)),
+        (D(2025, 12, 31), 2, D(2026, 1, 5)),
+    ],
+)
+def test_add_2024_and_new_year(cal, start, n, expected):
+    assert cal.add(start, n) == expected
+
+
+@pytest.mark.parametrize(
+    "start, n, expected",
+    [
+        (D(2026, 2, 13), 1, D(2026, 2, 14)),  # Fri -> make-up Sat 02-14
+        (D(2026, 2, 13), 2, D(2026, 2, 24)),  # 02-14 (1), then 02-15..23 off, 02-24 (2)
+        (D(2026, 2, 12), 3, D(2026, 2, 24)),  # 02-13 (1), 02-14 (2), 02-24 (3)
+        (D(2026, 2, 14), 1, D(2026, 2, 24)),  # from the make-up Saturday itself
+        (D(2026, 2, 18), 1, D(2026, 2, 24)),  # from inside the holiday
+        (D(2026, 2, 24), 4, D(2026, 2, 28)),  # 02-25, 26, 27 (3), make-up Sat 02-28 (4)
+        (D(2026, 2, 24), 5, D(2026, 3, 2)),  # Sun 03-01 off
+        (D(2026, 2, 27), 1, D(2026, 2, 28)),
+        # 02-14 (1), 02-24..27 (5), 02-28 (6), 03-02..05 (10)
+        (D(2026, 2, 13), 10, D(2026, 3, 5)),
+    ],
+)
+def test_add_spring_festival_2026(cal, start, n, expected):
+    assert cal.add(start, n) == expected
+
+
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        (D(2026, 2, 13), D(2026, 2, 24), 2),  # 02-14, 02-24
+        (D(2026, 2, 14), D(2026, 2, 23), 0),  # only holidays after the make-up Saturday
+        (D(2026, 2, 9), D(2026, 3, 1), 10),  # 02-10..13 (4), 02-14 (5), 02-24..27 (9), 02-28 (10)
+        (D(2026, 2, 8), D(2026, 2, 28), 11),  # 02-09..13 (5), 02-14 (6), 02-24..27 (10), 02-28 (11)
+        (D(2026, 1, 31), D(2026, 2, 28), 16),  # 02-02..06 (5), 02-09..13 (10), 02-14 (11), 02-24..27 (15), 02-28 (16)
+        (D(2025, 12, 30), D(2026, 1, 5), 3),  # 12-31, Sun 01-04 make-up, 01-05
+        (D(2026, 2, 24), D(2026, 2, 24), 0),  # same day
+        (D(2026, 2, 24), D(2026, 2, 13), 0),  # end before start
+    ],
+)
+def test_count_spring_festival_2026(cal, start, end, expected):
+    assert cal.count(start, end) == expected
+
+
+def test_stop_moves_deadline_by_stopped_working_days(cal):
+    # Paused 09-30, resumed 10-09: (09-30, 10-09] holds 10-01..07 (off), 10-08, 10-09 -> 2.
+    stops = [(D(2024, 9, 30), D(2024, 10, 9))]
+    assert cal.stopped(stops, until=D(2024, 10, 15)) == 2
+    # Without the stop 20 days fall on 10-30; +2 gives 10-31, Fri 11-01.
+    assert deadline(cal, D(2024, 9, 27), 20, [], until=D(2024, 10, 15)) == D(2024, 10, 30)
+    assert deadline(cal, D(2024, 9, 27), 20, stops, until=D(2024, 10, 15)) == D(2024, 11, 1)
+
+
+@pytest.mark.parametrize(
+    "stops, until, expected",
+    [
+        ([], D(2024, 10, 31), 0),
+        # Open stop paused 10-08, counted to 10-12: 10-09, 10, 11, Sat 10-12 make-up -> 4.
+        ([(D(2024, 10, 8), None)], D(2024, 10, 12), 4),
+        # Overlapping stops: union (09-30, 10-11] = 10-08..11 -> 4, not 2 + 4.
+        ([(D(2024, 9, 30), D(2024, 10, 9)), (D(2024, 10, 8), D(2024, 10, 11))], D(2024, 10, 31), 4),
+        # Same, given out of order.
+        ([(D(2024, 10, 8), D(2024, 10, 11)), (D(2024, 9, 30), D(2024, 10, 9))], D(2024, 10, 31), 4),
+        # Back-to-back stops: (09-30, 10-08] + (10-08, 10-10] = 10-08, 09, 10 -> 3.
+        ([(D(2024, 9, 30), D(2024, 10, 8)), (D(2024, 10, 8), D(2024, 10, 10))], D(2024, 10, 31), 3),
+        # Only days <= until count: (09-30, 10-31] clipped to (09-30, 10-09] -> 2.
+        ([(D(2024, 9, 30), D(2024, 10, 31))], D(2024, 10, 9), 2),
+        # Stop paused after until counts nothing.
+        ([(D(2024, 10, 20), None)], D(2024, 10, 9), 0),
+        # Paused and resumed the same day stops nothing.
+        ([(D(2024, 10, 8), D(2024, 10, 8))], D(2024, 10, 31), 0),
+    ],
+)
+def test_stopped(cal, stops, until, expected):
+    assert cal.stopped(stops, until) == expected
+
+
+def test_stop_resumed_before_paused_is_rejected(cal):
+    with pytest.raises(ValueError):
+        cal.stopped([(D(2024, 10, 9), D(2024, 10, 8))], D(2024, 10, 31))
+
+
+def test_open_stop_deadline(cal):
+    # 4 days stopped (see test_stopped): 20 + 4 after 09-27 -> 10-30 (20), 10-31, 11-01, 11-04, 11-05 (24).
+    assert deadline(cal, D(2024, 9, 27), 20, [(D(2024, 10, 8), None)], until=D(2024, 10, 12)) == D(2024, 11, 5)
+
+
+@pytest.mark.parametrize(
+    "end, stops, expected",
+    [
+        (D(2024, 9, 27), [], 0),  # same-day completion
+        (D(2024, 9, 26), [], 0),  # never negative
+        (D(2024, 10, 10), [], 5),  # 09-29, 09-30, 10-08, 10-09, 10-10
+        (D(2024, 10, 10), [(D(2024, 9, 30), D(2024, 10, 9))], 3),  # 5 - 2
+        (D(2024, 10, 10), [(D(2024, 9, 30), None)], 2),  # open stop to 10-10: 5 - 3 = 09-29, 09-30
+        # A stop recorded before acceptance only stops days after it: (09-27, 10-09] = 4 -> 5 - 4.
+        (D(2024, 10, 10), [(D(2024, 9, 20), D(2024, 10, 9))], 1),
+        # A stop wholly before acceptance stops nothing.
+        (D(2024, 10, 10), [(D(2024, 9, 20), D(2024, 9, 25))], 5),
+    ],
+)
+def test_used(cal, end, stops, expected):
+    assert used(cal, D(2024, 9, 27), end, stops) == expected
+
+
+@pytest.mark.parametrize("year", [2003, 2027])
+def test_calendar_gap_without_overrides(cal, year):
+    # chinesecalendar 1.11 covers 2004-2026; if an upgrade adds 2027, move this to the next gap year.
+    assert not cal.covers(year)
+    with pytest.raises(CalendarGap) as exc:
+        cal.is_workday(D(year, 1, 5))
+    assert exc.value.year == year
+    assert f"{year} 年的节假日安排尚未录入" in str(exc.value)
+    assert f"No holiday calendar for {year}" in str(exc.value) and f"{year}-01-05" in str(exc.value)
+    assert isinstance(exc.value, ValueError)
+
+
+def test_calendar_gap_when_arithmetic_crosses_into_uncovered_year(cal):
+    # 2026-12-28..31 are the last four working days of 2026.
+    assert cal.add(D(2026, 12, 25), 4) == D(2026, 12, 31)
+    with pytest.raises(CalendarGap, match="2027"):
+        cal.add(D(2026, 12, 25), 5)
+    with pytest.raises(CalendarGap, match="2027"):
+        cal.count(D(2026, 12, 1), D(2027, 1, 5))
+    with pytest.raises(CalendarGap, match="2027"):
+        cal.stopped([(D(2026, 12, 30), None)], until=D(2027, 1, 5))
+
+
+# A hypothetical 2027 notice for New Year: Fri 01-01 off; Sat 01-02/Sun 01-03 are ordinary weekend days.
+NOTICE_2027 = {D(2027, 1, 1): False}
+
+
+def test_overrides_with_covered_year_fill_the_gap():
+    cal = WorkCalendar(NOTICE_2027, covered_years=[2027])
+    assert cal.covers(2027)
+    assert not cal.is_workday(D(2027, 1, 1))
+    assert not cal.is_workday(D(2027, 1, 2))  # Saturday, not in overrides
+    assert cal.is_workday(D(2027, 1, 4))  # Monday, not in overrides
+    # After Thu 2026-12-31: 01-01 off, weekend, Mon 01-04 (1), Tue 01-05 (2).
+    assert cal.add(D(2026, 12, 31), 2) == D(2027, 1, 5)
+    # 12-28..31 (4) + 01-04, 01-05 (6)
+    assert cal.count(D(2026, 12, 25), D(2027, 1, 5)) == 6
+
+
+def test_single_override_makes_a_weekday_a_holiday_in_covered_year():
+    cal = WorkCalendar({D(2027, 3, 3): False}, covered_years=[2027])
+    assert not cal.is_workday(D(2027, 3, 3))  # a Wednesday
+    # (Mon 03-01, Fri 03-05]: 03-02, 03-04, 03-05 -> 3
+    assert cal.count(D(2027, 3, 1), D(2027, 3, 5)) == 3
+    assert cal.add(D(2027, 3, 2), 1) == D(2027, 3, 4)
+
+
+def test_overrides_beat_the_package():
+    # Pretend 2024-10-08 became a holiday and 2024-10-01 a working day.
+    cal = WorkCalendar({D(2024, 10, 8): False, D(2024, 10, 1): True})
+    # After 09-27: 09-29 (1), 09-30 (2), 10-01 (3), 10-09 (4), 10-10 (5)
+    assert cal.add(D(2024, 9, 27), 5) == D(2024, 10, 10)
+    cal = WorkCalendar({D(2024, 10, 8): False})
+    # 09-29 (1), 09-30 (2), 10-09 (3), 10-10 (4), 10-11 (5)
+    assert cal.add(D(2024, 9, 27), 5) == D(2024, 10, 11)
+
+
+def test_override_in_uncovered_year_answers_only_that_date():
+    cal = WorkCalendar({D(2027, 1, 4): True})
+    assert not cal.covers(2027)
+    assert cal.is_workday(D(2027, 1, 4))
+    with pytest.raises(CalendarGap):
+        cal.is_workday(D(2027, 1, 5))
+
+
+def test_override_values_must_be_booleans():
+    with pytest.raises(TypeError):
+        WorkCalendar({D(2027, 1, 4): "0"})
+
+
+def test_add_rejects_negative(cal):
+    with pytest.raises(ValueError):
+        cal.add(D(2024, 9, 27), -1)
+
+
+# Independent oracle: every working day 2004-2026 straight from the package, walked day by day.
+_FIRST, _LAST = D(2004, 1, 1), D(2026, 12, 31)
+_WORKDAYS = frozenset(
+    o for o in range(_FIRST.toordinal(), _LAST.toordinal() + 1) if chinese_calendar.is_workday(date.fromordinal(o))
+)
+
+
+def _naive_add(start, n):
+    o = start.toordinal()
+    while n:
+        o += 1
+        n -= o in _WORKDAYS
+    return date.fromordinal(o)
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=st.dates(_FIRST, D(2025, 1, 1)), n=st.integers(0, 300))
+def test_add_and_count_match_day_by_day_walk(cal, start, n):
+    end = _naive_add(start, n)
+    assert cal.add(start, n) == end
+    assert cal.count(start, end) == n
+    if n:
+        assert cal.is_workday(end)
+
+
+@settings(max_examples=100, deadline=None)
+@given(start=st.dates(_FIRST, _LAST), span=st.integers(-5, 800))
+def test_count_matches_day_by_day(cal, start, span):
+    end = min(start + timedelta(span), _LAST)
+    naive = sum(o in _WORKDAYS for o in range(start.toordinal() + 1, end.toordinal() + 1))
+    assert cal.count(start, end) == naive
+
+
+def test_count_is_fast():
+    cal = WorkCalendar()
+    base = D(2015, 1, 1).toordinal()
+    t0 = time.perf_counter()
+    for i in range(50_000):
+        s = date.fromordinal(base + (i * 37) % 4000)
+        cal.count(s, s + timedelta(30))
+    assert time.perf_counter() - t0 < 1.0
