@@ -1,5 +1,6 @@
 """`flask --app radiolic …` commands; they call the same verbs as the pages and commit once."""
 import secrets
+from importlib import import_module
 import sys
 from datetime import date
 from pathlib import Path
@@ -133,6 +134,12 @@ def demo_accounts_command():
         click.echo("  " + line)
 
 
+STAGE_COMMANDS = ["intake", "deferrals", "review", "issuance", "lookup", "ratings", "supervisor"]
+
+
 def register(app: Flask) -> None:
     for command in (init_command, user_cli, audit_cli, backup_command, demo_accounts_command):
         app.cli.add_command(command)
+    for stage in STAGE_COMMANDS:
+        for command in import_module(f"radiolic.{stage}.commands").commands:
+            app.cli.add_command(command)

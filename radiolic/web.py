@@ -17,6 +17,14 @@ BLUEPRINTS = [
     ("radiolic.main.views", None),
     ("radiolic.admin.views", "/admin"),
     ("radiolic.api", "/api/v1"),
+    # Stage blueprints write their full paths (several serve public pages outside one prefix).
+    ("radiolic.intake.views", None),
+    ("radiolic.deferrals.views", None),
+    ("radiolic.review.views", None),
+    ("radiolic.issuance.views", None),
+    ("radiolic.lookup.views", None),
+    ("radiolic.ratings.views", None),
+    ("radiolic.supervisor.views", None),
 ]
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -162,3 +162,41 @@ def make_applicant(app):
 def item(code: str) -> ServiceItem:
     from sqlalchemy import select
     return db.session.scalar(select(ServiceItem).where(ServiceItem.code == code))
+
+
+STATE_PATH = ["submitted", "accepted", "under_review", "approved"]
+
+
+@pytest.fixture
+def make_case(app, make_user, make_applicant):
+    """Drive a case through the real verbs: make_case("ST-NEW", "under_review") -> case number.
+
+    Options: deferred=[codes] (accepted with deferral, due date by default), missing=[codes] (left missing at
+    intake; only for state "submitted"), on=date of every step, clerk/reviewer users to act.
+    """
+    from radiolic.workflow import intake, review
+
+    def make(item_code: str = "ST-NEW", state: str = "submitted", *, deferred=(), missing=(), on: date = TODAY,
+             clerk: User | None = None, reviewer: User | None = None, applicant_id: int | None = None,
+             channel: str = "window") -> str:
+        clerk = clerk or make_user("clerk")
+        reviewer = reviewer or make_user("reviewer")
+        applicant_id = applicant_id or make_applicant()
+        with app.app_context():
+            clerk_u, reviewer_u = db.session.get(User, clerk.id), db.session.get(User, reviewer.id)
+            service = item(item_code)
+            absent = set(missing) | set(deferred)
+            materials = {m.code: ("missing" if m.code in absent else "received", "") for m in service.materials}
+            case, _code = intake.submit(service, db.session.get(Applicant, applicant_id), channel=channel,
+                                        single_window=True, visits=0 if channel == "online" else 1,
+                                        materials=materials, by=clerk_u, on=on)
+            if state != "submitted":
+                intake.accept(case, deferred=list(deferred),
+                              commitment={"signed_by": "李工"} if deferred else None, by=clerk_u, on=on)
+            if state in ("under_review", "approved"):
+                review.start_review(case, by=reviewer_u, on=on)
+            if state == "approved":
+                review.decide(case, outcome="approve", reason="符合条件", by=reviewer_u, on=on)
+            db.session.commit()
+            return case.number
+    return make

@@ -11,7 +11,7 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)   # token-authenticated, no cookies: CSRF does not apply
 
 # Route modules, each with an OPENAPI dict of its paths.
-MODULES = ["catalogue", "cases", "openapi"]
+MODULES = ["catalogue", "cases", "intake", "review", "issuance", "public", "ratings", "stats", "openapi"]
 
 
 @bp.errorhandler(ApiError)

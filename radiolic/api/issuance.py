@@ -1,0 +1,4 @@
+"""JSON API: issuance."""
+from . import bp  # noqa: F401
+
+OPENAPI: dict = {}

@@ -1,0 +1,4 @@
+"""JSON API: review."""
+from . import bp  # noqa: F401
+
+OPENAPI: dict = {}

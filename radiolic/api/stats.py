@@ -1,0 +1,4 @@
+"""JSON API: stats."""
+from . import bp  # noqa: F401
+
+OPENAPI: dict = {}

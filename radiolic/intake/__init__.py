@@ -1,0 +1,1 @@
+"""Window intake: applicants, the intake form, the four outcomes and their notices."""

@@ -1,0 +1,1 @@
+"""Issuance of permits and licences, verification, the public register, licence lifecycle."""

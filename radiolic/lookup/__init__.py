@@ -1,0 +1,1 @@
+"""Applicants: status lookup and online applications (public pages)."""

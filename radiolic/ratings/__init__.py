@@ -1,0 +1,1 @@
+"""好差评 ratings and the follow-up of bad ones."""

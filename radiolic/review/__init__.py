@@ -1,0 +1,1 @@
+"""Review and decision against the statutory clocks."""

@@ -1,0 +1,1 @@
+"""Supervisors: the indicators dashboard, exports and the annual report."""
