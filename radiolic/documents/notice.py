@@ -1,0 +1,303 @@
+"""Render official written instruments (notices, decisions, commitment letters) on A4."""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .chinese_text import chinese_date
+from .fonts import cjk_font
+from .qr import draw_qr
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+# Close to GB/T 9704 type area (156 mm wide) while leaving room for long tables.
+LEFT_MARGIN = 28 * mm
+RIGHT_MARGIN = 26 * mm
+TOP_MARGIN = 30 * mm
+BOTTOM_MARGIN = 28 * mm
+BODY_SIZE = 14.0
+TABLE_SIZE = 10.5
+SEAL_RADIUS = 21 * mm  # official seals are 40-42 mm across
+QR_SIZE = 22 * mm
+GREY = colors.Color(0.45, 0.45, 0.45)
+
+
+# kw_only: keeps the field order of the spec while `dated` stays required (no
+# silent date.today(), which would also break byte-identical re-rendering).
+@dataclass(kw_only=True)
+class Notice:
+    """Content of one written instrument; see render_notice for the layout."""
+
+    title: str
+    office: str
+    doc_number: str
+    addressee: str
+    paragraphs: list[str]
+    # Tuples are read as (label, value) pairs; lists as a header row followed by data rows.
+    table: Sequence[tuple[str, str]] | Sequence[list[str]] = ()
+    dated: date
+    footer_lines: Sequence[str] = ()
+    qr_url: str | None = None
+    qr_caption: str = ""
+    signature_block: bool = False
+    font_path: str | None = None
+
+
+class _HeadingLine(Flowable):
+    """One line of heading text, fake-bold, shrunk to fit if it is wider than the frame."""
+
+    def __init__(self, text: str, font: str, size: float, align: str = "centre",
+                 bold: bool = True, space_after: float = 0.0):
+        super().__init__()
+        self.text, self.font, self.size = text, font, size
+        self.align, self.bold, self.space_after = align, bold, space_after
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        natural = stringWidth(self.text, self.font, self.size)
+        if natural > available_width:
+            self.size *= available_width / natural
+        self.height = self.size * 1.3 + self.space_after
+        return self.width, self.height
+
+    def draw(self):
+        canvas = self.canv
+        text_width = stringWidth(self.text, self.font, self.size)
+        x = {"centre": (self.width - text_width) / 2,
+             "right": self.width - text_width}.get(self.align, 0.0)
+        # Render mode is graphics state: confine it so body text stays regular weight.
+        canvas.saveState()
+        obj = canvas.beginText(x, self.space_after + self.size * 0.3)
+        obj.setFont(self.font, self.size)
+        if self.bold:
+            # The Song face has no bold weight: fill+stroke (mode 2) thickens strokes.
+            obj.setTextRenderMode(2)
+            canvas.setLineWidth(self.size * 0.03)
+        obj.textOut(self.text)
+        canvas.drawText(obj)
+        canvas.restoreState()
+
+
+class _ClosingBlock(Flowable):
+    """Seal circle, office and date at the right; signature lines and QR at the left."""
+
+    # Line pitch of the two signature lines.
+    SIGNATURE_PITCH = BODY_SIZE * 1.8
+
+    def __init__(self, office: str, dated: date, font: str, qr_url: str | None = None,
+                 qr_caption: str = "", signature: bool = False):
+        super().__init__()
+        self.office, self.dated, self.font = office, chinese_date(dated), font
+        self.qr_url, self.qr_caption, self.signature = qr_url, qr_caption, signature
+
+    def wrap(self, available_width, available_height):
+        self.width = available_width
+        # The left column sits beside the seal rather than above it, which keeps the
+        # closing short enough to stay on the page with the end of the body text.
+        qr = QR_SIZE + (12 if self.qr_caption else 0) if self.qr_url else 0.0
+        left = qr + (2 * self.SIGNATURE_PITCH + 8 if self.signature else 0.0)
+        self.height = max(2 * SEAL_RADIUS + 8, left)
+        return self.width, self.height
+
+    def draw(self):
+        canvas = self.canv
+        widest = max(stringWidth(self.office, self.font, BODY_SIZE),
+                     stringWidth(self.dated, self.font, BODY_SIZE))
+        # Right edge indented by two characters, as on printed official documents.
+        centre_x = self.width - 2 * BODY_SIZE - widest / 2
+        centre_y = self.height - SEAL_RADIUS - 4
+        canvas.saveState()
+        canvas.setStrokeColor(GREY)
+        canvas.setDash(3, 3)
+        canvas.circle(centre_x, centre_y, SEAL_RADIUS, stroke=1, fill=0)
+        canvas.setDash()
+        canvas.setFillColor(GREY)
+        canvas.setFont(self.font, 9)
+        canvas.drawCentredString(centre_x, centre_y + SEAL_RADIUS - 16, "（盖章）")
+        canvas.restoreState()
+        canvas.setFont(self.font, BODY_SIZE)
+        canvas.drawCentredString(centre_x, centre_y + 4, self.office)
+        canvas.drawCentredString(centre_x, centre_y - BODY_SIZE - 6, self.dated)
+        if self.signature:
+            self._draw_signature_lines(centre_x - SEAL_RADIUS - BODY_SIZE)
+        if self.qr_url:
+            caption_room = 12 if self.qr_caption else 0
+            draw_qr(canvas, self.qr_url, 0, caption_room, QR_SIZE)
+            if self.qr_caption:
+                canvas.saveState()
+                canvas.setFillColor(GREY)
+                canvas.setFont(self.font, 8)
+                canvas.drawCentredString(QR_SIZE / 2, 2, self.qr_caption)
+                canvas.restoreState()
+
+    def _draw_signature_lines(self, right: float) -> None:
+        """承诺人（签字） and 日期 labels, each followed by a rule to write on."""
+        canvas = self.canv
+        canvas.setFont(self.font, BODY_SIZE)
+        canvas.setLineWidth(0.6)
+        # Both rules start at the same x so the two lines read as one form block.
+        start = stringWidth("承诺人（签字）：", self.font, BODY_SIZE)
+        y = self.height - BODY_SIZE - 6
+        for label in ("承诺人（签字）：", "日期："):
+            canvas.drawRightString(start, y, label)
+            canvas.line(start, y - 3, right, y - 3)
+            y -= self.SIGNATURE_PITCH
+
+
+def _page_numbering_canvas(font: str):
+    """Canvas class that prints 第n页 共N页 once the total page count is known."""
+
+    class PageNumberingCanvas(Canvas):
+        """Defers page output until save() so each page can show the total."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._held_pages: list[dict] = []
+
+        def showPage(self):
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._held_pages)
+            for state in self._held_pages:
+                self.__dict__.update(state)
+                # A one-page instrument conventionally carries no page number.
+                if total > 1:
+                    self.setFont(font, 9)
+                    self.setFillColor(GREY)
+                    self.drawCentredString(PAGE_WIDTH / 2, BOTTOM_MARGIN / 2,
+                                           f"第{self._pageNumber}页 共{total}页")
+                super().showPage()
+            super().save()
+
+    return PageNumberingCanvas
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    """Paragraph styles; all use CJK line breaking so lines break between characters."""
+    body = ParagraphStyle("body", fontName=font, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.75,
+                          firstLineIndent=2 * BODY_SIZE, alignment=TA_LEFT,
+                          wordWrap="CJK", spaceAfter=2)
+    return {
+        "body": body,
+        "addressee": ParagraphStyle("addressee", parent=body, firstLineIndent=0,
+                                    spaceBefore=6, spaceAfter=4),
+        "cell": ParagraphStyle("cell", fontName=font, fontSize=TABLE_SIZE,
+                               leading=TABLE_SIZE * 1.4, wordWrap="CJK"),
+        "footer": ParagraphStyle("footer", fontName=font, fontSize=9.5, leading=14,
+                                 textColor=GREY, wordWrap="CJK"),
+    }
+
+
+def _para(text: str, style: ParagraphStyle) -> Paragraph:
+    """Paragraph from plain text: escape markup characters and keep line breaks."""
+    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+
+
+def _column_widths(rows: list[list[str]], font: str, available: float) -> list[float]:
+    """Share the width by each column's longest text, with a floor so none collapses."""
+    count = max(len(row) for row in rows)
+    natural = [0.0] * count
+    for row in rows:
+        for index, cell in enumerate(row):
+            natural[index] = max(natural[index],
+                                 stringWidth(str(cell), font, TABLE_SIZE) + 12)
+    floor = min(4 * TABLE_SIZE + 12, available / count)
+    if sum(natural) <= available:
+        # Everything fits on one line: give the slack to the widest column.
+        widest = natural.index(max(natural))
+        natural[widest] += available - sum(natural)
+        return natural
+    widths = [max(floor, width) for width in natural]
+    scale = (available - floor * count) / max(sum(widths) - floor * count, 1e-6)
+    return [floor + (width - floor) * scale for width in widths]
+
+
+def _table(rows: Sequence, styles: dict, font: str, available: float) -> Table:
+    """Key/value table for tuples, header-plus-rows table (header repeated) for lists."""
+    cell = styles["cell"]
+    key_value = all(isinstance(row, tuple) and len(row) == 2 for row in rows)
+    data = [[_para(value, cell) for value in row] for row in rows]
+    grid = [("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+    if key_value:
+        label_width = min(max(stringWidth(str(row[0]), font, TABLE_SIZE) for row in rows) + 14,
+                          available * 0.4)
+        style = grid + [("BACKGROUND", (0, 0), (0, -1), colors.Color(0.94, 0.94, 0.94))]
+        return Table(data, colWidths=[label_width, available - label_width],
+                     style=TableStyle(style), hAlign="CENTER")
+    texts = [[str(value) for value in row] for row in rows]
+    width = max(len(row) for row in rows)
+    # Ragged rows would break the grid; pad them with empty cells.
+    data = [row + [""] * (width - len(row)) for row in data]
+    style = grid + [("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9))]
+    return Table(data, colWidths=_column_widths(texts, font, available), repeatRows=1,
+                 style=TableStyle(style), hAlign="CENTER")
+
+
+def render_notice(doc: Notice) -> bytes:
+    """Lay out a written instrument on A4 pages and return the PDF bytes."""
+    font = cjk_font(doc.font_path).name
+    styles = _styles(font)
+    buffer = io.BytesIO()
+    template = SimpleDocTemplate(
+        buffer, pagesize=A4,
+        leftMargin=LEFT_MARGIN, rightMargin=RIGHT_MARGIN,
+        topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN,
+        title=f"{doc.title} {doc.doc_number}".strip(), author=doc.office,
+        subject=doc.title, creator="radiolic", lang="zh-CN",
+        # invariant=1 pins creation date and document ID: same input, same bytes.
+        invariant=1, pageCompression=1,
+    )
+    available = template.width
+
+    story: list[Flowable] = [
+        _HeadingLine(doc.office, font, 18, space_after=6),
+        _HeadingLine(doc.title, font, 24, space_after=10),
+    ]
+    if doc.doc_number:
+        story.append(_HeadingLine(doc.doc_number, font, 12, align="right", bold=False,
+                                  space_after=10))
+    if doc.addressee:
+        story.append(_para(doc.addressee, styles["addressee"]))
+    story += [_para(text, styles["body"]) for text in doc.paragraphs]
+    if doc.table:
+        story += [Spacer(1, 8), _table(list(doc.table), styles, font, available), Spacer(1, 8)]
+    closing: list[Flowable] = [
+        Spacer(1, 8),
+        _ClosingBlock(doc.office, doc.dated, font, doc.qr_url, doc.qr_caption,
+                      doc.signature_block),
+    ]
+    if doc.footer_lines:
+        closing.append(HRFlowable(width="100%", thickness=0.4, color=GREY,
+                                  spaceBefore=8, spaceAfter=3))
+        closing += [_para(line, styles["footer"]) for line in doc.footer_lines]
+    # One block: a page break never separates the seal and date from the contact
+    # footer (a footer alone on the last page looks like a stray sheet).
+    story.append(KeepTogether(closing))
+
+    template.build(story, canvasmaker=_page_numbering_canvas(font))
+    return buffer.getvalue()
