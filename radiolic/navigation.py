@@ -17,6 +17,8 @@ NAV = [
     NavItem("intake.new", "窗口收件", ("clerk",)),
     NavItem("intake.queue", "待受理", ("clerk",)),
     NavItem("intake.applicants", "申请人", ("clerk", "supervisor")),
+    NavItem("intake.credit", "信用记录", ("supervisor", "admin")),
+    NavItem("intake.corrections", "多次补正", ("supervisor",)),
     NavItem("deferrals.board", "容缺材料", ("clerk", "reviewer", "supervisor")),
     NavItem("review.queue", "审查队列", ("reviewer", "supervisor")),
     NavItem("issuance.queue", "发证", ("clerk", "reviewer")),

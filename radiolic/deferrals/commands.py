@@ -1,3 +1,31 @@
-"""`flask --app radiolic` commands of this blueprint (registered by radiolic.cli)."""
+"""`flask --app radiolic deferrals check`: the daily cron job of deferred-document acceptance."""
+from datetime import date
 
-commands: list = []
+import click
+from flask.cli import AppGroup
+
+from .. import outbox
+from ..extensions import db
+from ..web import today
+from .reminders import check
+
+deferrals_cli = AppGroup("deferrals", help="Deferred-document acceptance (容缺受理).")
+
+
+@deferrals_cli.command("check")
+@click.option("--date", "on", default=None, help="office date YYYY-MM-DD (default: today in China)")
+@click.option("--send", is_flag=True, help="also hand queued messages to the sender after the commit")
+def check_command(on, send):
+    """Mark overdue deferred materials and queue reminders (run daily from cron)."""
+    try:
+        day = date.fromisoformat(on) if on else today()
+    except ValueError as err:
+        raise click.BadParameter("须为 YYYY-MM-DD", param_hint="--date") from err
+    flagged, queued = check(day)
+    db.session.commit()
+    click.echo(f"{day.isoformat()}：新标记逾期 {flagged} 项，排队提醒 {queued} 条。")
+    if send:
+        click.echo(f"已发送 {outbox.deliver()} 条。")
+
+
+commands: list = [deferrals_cli]

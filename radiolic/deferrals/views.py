@@ -1,3 +1,91 @@
-from flask import Blueprint
+"""The deferred materials board, supplying a material, and terminating an overdue case."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import roles
+from ..extensions import db
+from ..intake.forms import SupplyForm, TerminateForm
+from ..models import Application
+from ..web import today
+from ..workflow import WorkflowError
+from ..workflow import intake as verbs
+from .reminders import days_left, outstanding
 
 bp = Blueprint("deferrals", __name__)
+
+
+def _case(number: str) -> Application:
+    case = db.session.scalar(select(Application).where(Application.number == number))
+    return case if case is not None else abort(404)
+
+
+def _board(status: int = 200):
+    on = today()
+    rows = [(m, days_left(m, on)) for m in outstanding()]
+    rows.sort(key=lambda r: (not r[0].due_on < on, r[0].due_on))
+    return render_template("deferrals/board.html", rows=rows, on=on), status
+
+
+def _back(number: str) -> str:
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.case", number=number)
+
+
+@bp.route("/deferrals")
+@roles("clerk", "reviewer", "supervisor")
+def board():
+    return _board()
+
+
+@bp.post("/deferrals/cases/<number>/materials/<code>/supply")
+@roles("clerk")
+def supply(number: str, code: str):
+    case, form = _case(number), SupplyForm()
+    if not form.validate_on_submit():
+        flash("补齐登记未保存：" + "；".join(e for errs in form.errors.values() for e in errs), "danger")
+        return _board(422)
+    try:
+        m = verbs.supply(case, code, by=current_user, on=today(), received_on=form.received_on.data,
+                         supplied_from=form.supplied_from.data or "", note=form.note.data or "")
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(f"{number}：{err.message}", "danger")
+        return _board(422)
+    left = len(case.outstanding_deferred)
+    flash(f"已登记 {number} 的“{m.name}”补齐。" + (f"尚有 {left} 项容缺材料未补齐。" if left else "容缺材料已全部补齐。"),
+          "success")
+    return redirect(_back(number))
+
+
+@bp.post("/deferrals/cases/<number>/terminate")
+@roles("supervisor")
+def terminate(number: str):
+    case, form = _case(number), TerminateForm()
+    if not form.validate_on_submit():
+        flash("请写明终止办理的理由。", "danger")
+        return _case_page(number)
+    try:
+        verbs.terminate(case, reason=form.reason.data, by=current_user, on=today())
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return _case_page(number)
+    flash(f"已终止办理 {number}（{case.outcome_doc_number}），申请人的信用记录已登记承诺未履行。请送达《终止办理通知书》。",
+          "success")
+    return redirect(url_for("main.case", number=number))
+
+
+def _case_page(number: str):
+    from ..main.views import case as case_page
+    return case_page(number), 422
+
+
+@bp.app_context_processor
+def _case_page_helpers():
+    return {"deferral_days_left": lambda m: days_left(m, today()), "supply_form": SupplyForm,
+            "overdue_materials": lambda case: verbs.overdue_materials(case, today())}

@@ -1,3 +1,440 @@
-from flask import Blueprint
+"""Window intake pages: applicants, the intake form, the pre-check queue, the four outcomes, the notices."""
+from urllib.parse import quote
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from ..access import roles
+from ..extensions import db
+from ..identifiers import mask_id
+from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
+from ..web import today
+from ..workflow import WorkflowError, clock
+from ..workflow import intake as verbs
+from . import notices
+from .forms import (AcceptForm, ApplicantForm, ContactForm, CorrectionForm, IntakeForm, RefuseForm, RepairForm,
+                    ResubmitForm, WithdrawForm)
 
 bp = Blueprint("intake", __name__)
+
+OPEN_INTAKE = ("submitted", "awaiting_correction")
+
+
+def _case(number: str) -> Application:
+    case = db.session.scalar(select(Application).where(Application.number == number))
+    return case if case is not None else abort(404)
+
+
+def _items() -> list[ServiceItem]:
+    return db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.id)).all()
+
+
+def _field_error(form, err: WorkflowError) -> None:
+    """Show a verb's refusal on its form field when the form has one, else as a flash."""
+    name = (err.field or "").split(".")[-1]
+    field = getattr(form, name, None) if name else None
+    if field is not None and hasattr(field, "errors") and not callable(getattr(field, "errors", None)):
+        field.errors = list(field.errors) + [err.message]
+    flash(err.message, "danger")
+
+
+def _staff_upload_link(upload: Upload) -> str | None:
+    if "lookup.staff_upload" in current_app.view_functions:
+        return url_for("lookup.staff_upload", upload_id=upload.id)
+    return None
+
+
+# --- applicants -------------------------------------------------------------------------------------------
+
+@bp.route("/intake/applicants")
+@roles("clerk", "supervisor", "admin")
+def applicants():
+    q = (request.args.get("q") or "").strip()[:100]
+    stmt = select(Applicant).order_by(Applicant.name).limit(100)
+    if q:
+        stmt = stmt.where(or_(Applicant.name.contains(q), Applicant.id_code.contains(q.upper())))
+    return render_template("intake/applicants.html", rows=db.session.scalars(stmt).all(), q=q)
+
+
+@bp.route("/intake/applicants/search.json")
+@roles("clerk")
+def applicant_search():
+    q = (request.args.get("q") or "").strip()[:100]
+    if len(q) < 2:
+        return jsonify({"applicants": []})
+    rows = db.session.scalars(select(Applicant).where(
+        or_(Applicant.name.contains(q), Applicant.id_code.contains(q.upper()))).order_by(Applicant.name).limit(10))
+    return jsonify({"applicants": [{"id": a.id, "kind": a.kind, "name": a.name, "id_code": a.id_code,
+                                    "contact": a.contact, "phone": a.phone, "email": a.email, "address": a.address}
+                                   for a in rows]})
+
+
+@bp.route("/intake/applicants/new", methods=["GET", "POST"])
+@roles("clerk")
+def new_applicant():
+    form = ApplicantForm()
+    if form.validate_on_submit():
+        try:
+            applicant = verbs.register_applicant(
+                kind=form.kind.data, name=form.name.data, id_code=form.id_code.data, by=current_user, on=today(),
+                contact=form.contact.data, phone=form.phone.data, email=form.email.data, address=form.address.data,
+                override_reason=form.code_override_reason.data)
+            db.session.commit()
+        except WorkflowError as err:
+            db.session.rollback()
+            _field_error(form, err)
+            return render_template("intake/applicant_new.html", form=form), 422
+        flash(f"已登记申请人“{applicant.name}”。", "success")
+        return redirect(url_for("intake.applicant", applicant_id=applicant.id))
+    return render_template("intake/applicant_new.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/intake/applicants/<int:applicant_id>")
+@roles("clerk", "supervisor", "admin")
+def applicant(applicant_id: int):
+    return _applicant_page(db.session.get(Applicant, applicant_id) or abort(404))
+
+
+@bp.post("/intake/applicants/<int:applicant_id>/contact")
+@roles("clerk")
+def applicant_contact(applicant_id: int):
+    a = db.session.get(Applicant, applicant_id) or abort(404)
+    form = ContactForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+        return redirect(url_for("intake.applicant", applicant_id=a.id))
+    try:
+        verbs.update_contact(a, by=current_user, on=today(), contact=form.contact.data, phone=form.phone.data,
+                             email=form.email.data, address=form.address.data)
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return _applicant_page(db.session.get(Applicant, applicant_id)), 422
+    flash("联系方式已更新。", "success")
+    return redirect(url_for("intake.applicant", applicant_id=a.id))
+
+
+def _applicant_page(a: Applicant, repair: RepairForm | None = None) -> str:
+    cases = db.session.scalars(select(Application).where(Application.applicant_id == a.id)
+                               .order_by(Application.id.desc()).limit(200)).all()
+    return render_template("intake/applicant.html", a=a, cases=cases, contact=ContactForm(obj=a),
+                           repair=repair or RepairForm(), ban=verbs.broken_commitment_on(a, today()),
+                           unrepaired=verbs.unrepaired_breaks(a))
+
+
+@bp.post("/intake/applicants/<int:applicant_id>/repair")
+@roles("admin")
+def repair(applicant_id: int):
+    a = db.session.get(Applicant, applicant_id) or abort(404)
+    form = RepairForm()
+    if not form.validate_on_submit():
+        return _applicant_page(a, form), 422
+    try:
+        verbs.repair_credit(a, reason=form.reason.data, by=current_user, on=today())
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return _applicant_page(db.session.get(Applicant, applicant_id), form), 422
+    flash(f"已为“{a.name}”登记信用修复，容缺受理恢复适用。", "success")
+    return redirect(url_for("intake.applicant", applicant_id=a.id))
+
+
+@bp.route("/intake/credit")
+@roles("supervisor", "admin")
+def credit():
+    marks = db.session.scalars(select(CreditMark).order_by(CreditMark.on.desc(), CreditMark.id.desc()).limit(300)).all()
+    return render_template("intake/credit.html", marks=marks, on=today(), broken_on=verbs.broken_commitment_on)
+
+
+@bp.route("/intake/corrections")
+@roles("clerk", "supervisor")
+def corrections():
+    cases = db.session.scalars(select(Application).where(Application.correction_count >= 2)
+                               .order_by(Application.received_on.desc()).limit(300)).all()
+    return render_template("intake/corrections.html", cases=cases)
+
+
+# --- the intake form and the queue --------------------------------------------------------------------------
+
+def _intake_form() -> IntakeForm:
+    form = IntakeForm()
+    items = _items()
+    form.service_item.choices = [(i.code, i.name) for i in items]
+    return form
+
+
+def _prefill(form: IntakeForm) -> None:
+    picked = request.args.get("applicant", type=int)
+    a = db.session.get(Applicant, picked) if picked else None
+    if a is not None:
+        for name in ("kind", "id_code", "name", "contact", "phone", "email", "address"):
+            getattr(form, name).data = getattr(a, name)
+    if request.args.get("item"):
+        form.service_item.data = request.args["item"]
+
+
+def _checklist(item: ServiceItem) -> dict[str, tuple[str, str]]:
+    out = {}
+    for req in item.materials:
+        status = request.form.get(f"m-{item.code}-{req.code}", "missing")
+        note = (request.form.get(f"n-{item.code}-{req.code}") or "").strip()[:500]
+        out[req.code] = (status if status in ("received", "missing", "defective") else "missing", note)
+    return out
+
+
+def _applicant_for(form: IntakeForm, on) -> Applicant:
+    kind = form.kind.data
+    value = verbs.check_applicant_code(kind, form.id_code.data, form.code_override_reason.data, on)
+    existing = verbs.find_applicant(kind, value)
+    if existing is not None:
+        verbs.update_contact(existing, by=current_user, on=on, contact=form.contact.data, phone=form.phone.data,
+                             email=form.email.data, address=form.address.data)
+        return existing
+    return verbs.register_applicant(
+        kind=kind, name=form.name.data, id_code=form.id_code.data, by=current_user, on=on,
+        contact=form.contact.data, phone=form.phone.data, email=form.email.data, address=form.address.data,
+        override_reason=form.code_override_reason.data)
+
+
+@bp.route("/intake/new", methods=["GET", "POST"])
+@roles("clerk")
+def new():
+    form = _intake_form()
+    if request.method == "GET":
+        _prefill(form)
+    elif form.validate_on_submit():
+        on = today()
+        item = next(i for i in _items() if i.code == form.service_item.data)
+        try:
+            applicant = _applicant_for(form, on)
+            case, code = verbs.submit(
+                item, applicant, channel=form.channel.data, single_window=form.single_window.data,
+                visits=form.visits.data or 0, materials=_checklist(item), by=current_user, on=on,
+                agent_name=(form.agent_name.data or "").strip(), agent_phone=(form.agent_phone.data or "").strip(),
+                summary=(form.summary.data or "").strip(), format=form.format.data)
+            db.session.commit()
+        except WorkflowError as err:
+            db.session.rollback()
+            _field_error(form, err)
+            return _render_new(form), 422
+        flash(f"已收件：申请编号 {case.number}。查询码只显示这一次，请打印收件凭证交申请人。", "success")
+        return _render_decide(case, query_code=code, fresh=True)
+    return _render_new(form), 422 if form.errors else 200
+
+
+def _render_new(form: IntakeForm) -> str:
+    return render_template("intake/new.html", form=form, items=_items(),
+                           posted=request.form if request.method == "POST" else {})
+
+
+@bp.route("/intake/queue")
+@roles("clerk", "supervisor")
+def queue():
+    on = today()
+    cal = clock.load_calendar()
+    cases = db.session.scalars(select(Application).where(Application.state.in_(OPEN_INTAKE))
+                               .order_by(Application.received_on, Application.id).limit(500)).all()
+    uploads = dict(db.session.execute(
+        select(Upload.application_id, func.count(Upload.id))
+        .where(Upload.application_id.in_([c.id for c in cases] or [0])).group_by(Upload.application_id)).all())
+    rows = []
+    for c in cases:
+        try:
+            waited = cal.count(c.received_on, on)
+        except ValueError:
+            waited = None
+        rows.append((c, waited, uploads.get(c.id, 0)))
+    return render_template("intake/queue.html", rows=rows)
+
+
+# --- the four outcomes --------------------------------------------------------------------------------------
+
+def _render_decide(case: Application, *, query_code: str = "", fresh: bool = False, accept: AcceptForm | None = None,
+                   correction: CorrectionForm | None = None, refuse: RefuseForm | None = None,
+                   posted_items: dict | None = None) -> str:
+    on = today()
+    deferrable = [m for m in case.materials if not m.core and m.status in ("missing", "defective")]
+    if accept is None:      # a fresh form: suggest every deferrable gap and the person at the counter
+        accept = AcceptForm(formdata=None)
+        accept.signed_by.data = case.agent_name or case.applicant.contact
+        accept.deferred.data = [m.code for m in deferrable]
+    core_missing = [m for m in case.materials if m.core and m.status in ("missing", "defective")]
+    defaults = {}
+    for m in deferrable:
+        try:
+            defaults[m.code] = verbs.default_due(case, m, on)
+        except WorkflowError:
+            defaults[m.code] = None
+    uploads = db.session.scalars(select(Upload).where(Upload.application_id == case.id).order_by(Upload.id)).all()
+    return render_template(
+        "intake/decide.html", case=case, query_code=query_code, fresh=fresh,
+        accept=accept, correction=correction or CorrectionForm(formdata=None), refuse=refuse or RefuseForm(formdata=None),
+        deferrable=deferrable, core_missing=core_missing, defaults=defaults,
+        credit_warning=notices.credit_warning(case, on), uploads=[(u, _staff_upload_link(u)) for u in uploads],
+        posted_items=posted_items, mask_id=mask_id)
+
+
+def _valid_code(case: Application, raw: str | None) -> str:
+    return (raw or "").strip().upper() if raw and verbs.query_code_matches(case, raw) else ""
+
+
+def _done(case: Application, query_code: str, message: str):
+    """After an outcome: with the query code still in hand, offer the notices with it; else go to the case."""
+    flash(message, "success")
+    if query_code:
+        return render_template("intake/done.html", case=case, query_code=query_code,
+                               docs=notices.available(case))
+    return redirect(url_for("main.case", number=case.number))
+
+
+@bp.route("/intake/cases/<number>/decide")
+@roles("clerk")
+def decide(number: str):
+    return _render_decide(_case(number))
+
+
+@bp.post("/intake/cases/<number>/accept")
+@roles("clerk")
+def accept(number: str):
+    case, form = _case(number), AcceptForm()
+    code = _valid_code(case, form.query_code.data)
+    if not form.validate_on_submit():
+        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+        return _render_decide(case, query_code=code, accept=form), 422
+    deferred = [c for c in (form.deferred.data or []) if isinstance(c, str)]
+    commitment = {"signed_by": form.signed_by.data or "", "due_on": form.due_on.data,
+                  "method": form.method.data or ""} if deferred else None
+    try:
+        verbs.accept(case, deferred=deferred, commitment=commitment, by=current_user, on=today())
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        _field_error(form, err)
+        return _render_decide(_case(number), query_code=code, accept=form), 422
+    if deferred:
+        return _done(case, code, f"已容缺受理 {case.number}：请申请人签署《申请容缺受理承诺书》，"
+                                 "并交付《受理通知书》和《容缺受理通知书》。")
+    return _done(case, code, f"已受理 {case.number}，请交付《受理通知书》。")
+
+
+def _posted_items(case: Application) -> tuple[list[dict], dict]:
+    items, echo = [], {}
+    for m in case.materials:
+        ticked = request.form.get(f"c-{m.code}") == "on"
+        problem = (request.form.get(f"p-{m.code}") or "").strip()[:500]
+        echo[m.code] = (ticked, problem)
+        if ticked:
+            items.append({"material": m.code, "problem": problem})
+    return items, echo
+
+
+@bp.post("/intake/cases/<number>/correction")
+@roles("clerk")
+def correction(number: str):
+    case, form = _case(number), CorrectionForm()
+    code = _valid_code(case, form.query_code.data)
+    items, echo = _posted_items(case)
+    if not form.validate_on_submit():
+        return _render_decide(case, query_code=code, correction=form, posted_items=echo), 422
+    try:
+        notice = verbs.request_correction(case, items=items, by=current_user, on=today(), reason=form.reason.data or "")
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        _field_error(form, err)
+        return _render_decide(_case(number), query_code=code, correction=form, posted_items=echo), 422
+    return _done(case, code, f"已一次性告知补正（{notice.doc_number}），请交付《补正材料通知书》。")
+
+
+@bp.post("/intake/cases/<number>/refuse")
+@roles("clerk")
+def refuse(number: str):
+    case, form = _case(number), RefuseForm()
+    code = _valid_code(case, form.query_code.data)
+    if not form.validate_on_submit():
+        flash("请写明不予受理的理由。", "danger")
+        return _render_decide(case, query_code=code, refuse=form), 422
+    try:
+        verbs.refuse(case, reason=form.reason.data, by=current_user, on=today())
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        _field_error(form, err)
+        return _render_decide(_case(number), query_code=code, refuse=form), 422
+    return _done(case, code, f"已决定不予受理 {case.number}，请交付《不予受理决定书》。")
+
+
+def _case_page(number: str):
+    from ..main.views import case as case_page
+    return case_page(number), 422
+
+
+@bp.post("/intake/cases/<number>/resubmit")
+@roles("clerk")
+def resubmit(number: str):
+    case, form = _case(number), ResubmitForm()
+    if not form.validate_on_submit():
+        flash("请勾选本次收到的补正材料。", "danger")
+        return _case_page(number)
+    try:
+        verbs.resubmit(case, received=[c for c in form.received.data or [] if isinstance(c, str)],
+                       by=current_user, on=today(), visit=form.visit.data)
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return _case_page(number)
+    flash("已登记补正材料，请重新作出受理决定。", "success")
+    return redirect(url_for("intake.decide", number=number))
+
+
+@bp.post("/intake/cases/<number>/withdraw")
+@roles("clerk")
+def withdraw(number: str):
+    case, form = _case(number), WithdrawForm()
+    if not form.validate_on_submit():
+        flash("请写明撤回原因。", "danger")
+        return _case_page(number)
+    try:
+        verbs.withdraw(case, reason=form.reason.data, by=current_user, on=today())
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return _case_page(number)
+    flash(f"申请 {number} 已撤回。", "success")
+    return redirect(url_for("main.case", number=number))
+
+
+# --- notices ------------------------------------------------------------------------------------------------
+
+@bp.route("/intake/cases/<number>/notices/<kind>.pdf", methods=["GET", "POST"])
+@roles("clerk", "reviewer", "supervisor")
+def notice(number: str, kind: str):
+    """Render an instrument on demand (POST carries the query code from the counter, never the URL)."""
+    if kind not in notices.KINDS:
+        abort(404)
+    case = _case(number)
+    code = _valid_code(case, request.form.get("query_code")) if request.method == "POST" else ""
+    draft = [c for c in request.args.getlist("material") if any(m.code == c and not m.core for m in case.materials)]
+    try:
+        doc = notices.build(case, kind, seq=request.args.get("seq", type=int), query_code=code or None,
+                            draft_codes=draft, on=today())
+    except WorkflowError as err:
+        flash(err.message, "danger")
+        return _case_page(number)
+    if doc is None:
+        abort(404)
+    body = notices.pdf(doc)
+    name = f"{case.number}-{notices.KINDS[kind]}.pdf"
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=\"{case.number}-{kind}.pdf\"; filename*=UTF-8''{quote(name)}"})
+
+
+@bp.app_context_processor
+def _case_page_helpers():
+    return {"intake_documents": notices.available}

@@ -1,27 +1,111 @@
-"""Intake verbs: log, accept (with deferral), request correction, refuse, supply, withdraw, terminate."""
+"""Intake verbs: register applicants, log, accept (with deferral), request correction, refuse, supply, withdraw,
+terminate, repair credit, flag overdue materials, and the issuance guard for outstanding deferred materials."""
 import secrets
 from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import numbering
 from ..extensions import db
-from ..models import (Applicant, Application, ApplicationMaterial, Commitment, CorrectionNotice, CreditMark,
-                      ServiceItem, User)
+from ..identifiers import check_id_code, mask_id
+from ..models import (APPLICANT_KINDS, CHANNELS, FORMATS, Applicant, Application, ApplicationMaterial, Commitment,
+                      CorrectionNotice, CreditMark, ServiceItem, User)
+from ..workdays import CalendarGap
 from . import clock
 from .core import WorkflowError, in_place, record, transition
+from .states import ACTION_NAMES, STATE_NAMES, can
 
 # 31 symbols: digits and capitals without 0 1 I L O (misread at the counter and on the phone).
 QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 QUERY_CODE_LENGTH = 10
 QUERY_HASH_METHOD = "scrypt:16384:8:1"
+CHANNEL_NAMES = {"window": "窗口受理", "online": "网上申请", "mail": "邮寄申请"}
+CODE_NAMES = {"organisation": "统一社会信用代码", "person": "居民身份证号码"}
 
 
 def new_query_code() -> str:
     return "".join(secrets.choice(QUERY_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
 
+
+def query_code_matches(case: Application, code: str | None) -> bool:
+    """Whether `code` is the case's query code (only its hash is stored)."""
+    code = (code or "").strip().upper()
+    return len(code) == QUERY_CODE_LENGTH and check_password_hash(case.query_hash, code)
+
+
+# --- applicants -------------------------------------------------------------------------------------------
+
+def check_applicant_code(kind: str, raw: str, override_reason: str, on: date) -> str:
+    """The normalised identifier, or WorkflowError: an error names the field, a warning needs a reason."""
+    if kind not in APPLICANT_KINDS:
+        raise WorkflowError("申请人类型须为单位（organisation）或个人（person）。", field="kind")
+    result = check_id_code(kind, raw if isinstance(raw, str) else "", on)
+    if result.error:
+        raise WorkflowError(f"{CODE_NAMES[kind]}有误：{result.error}。", field="id_code")
+    if result.warning and not (override_reason or "").strip():
+        raise WorkflowError(f"{result.warning}。如确认代码无误，请填写放行理由。", field="code_override_reason",
+                            code="warning")
+    return result.value
+
+
+def find_applicant(kind: str, id_code: str) -> Applicant | None:
+    return db.session.scalar(select(Applicant).where(Applicant.kind == kind, Applicant.id_code == id_code))
+
+
+def register_applicant(*, kind: str, name: str, id_code: str, by: User | None, on: date, contact: str = "",
+                       phone: str = "", email: str = "", address: str = "",
+                       override_reason: str = "") -> Applicant:
+    """Register a new organisation or person after checking its identifier (GB 32100 / GB 11643)."""
+    name = (name or "").strip()
+    if not name:
+        raise WorkflowError("请填写申请人名称（单位全称或个人姓名）。", field="name")
+    value = check_applicant_code(kind, id_code, override_reason, on)
+    existing = find_applicant(kind, value)
+    if existing is not None:
+        raise WorkflowError(f"该{CODE_NAMES[kind]}已登记为申请人“{existing.name}”，请直接选用。", field="id_code",
+                            code="conflict")
+    phone = (phone or "").strip()
+    if phone and not _phone_ok(phone):
+        raise WorkflowError("联系电话格式有误：只能包含数字、空格、+ 和 -，7 至 20 位。", field="phone")
+    warning_kept = value != "" and check_id_code(kind, value, on).warning is not None
+    applicant = Applicant(kind=kind, name=name, id_code=value, contact=(contact or "").strip(), phone=phone,
+                          email=(email or "").strip(), address=(address or "").strip(),
+                          code_override_reason=(override_reason or "").strip() if warning_kept else None)
+    db.session.add(applicant)
+    db.session.flush()
+    note = f"{name}（{CODE_NAMES[kind]} {mask_id(value)}）"
+    if warning_kept:
+        note += f"；校验位不符，放行理由：{applicant.code_override_reason}"
+    record(None, "applicant_create", by=by, on=on, obj=applicant, note=note)
+    return applicant
+
+
+def update_contact(applicant: Applicant, *, by: User | None, on: date, **fields: str) -> bool:
+    """Update the contact details given (blank ones are kept); record the change; return whether any changed."""
+    changed = {}
+    for name in ("contact", "phone", "email", "address"):
+        value = (fields.get(name) or "").strip()
+        if value and value != getattr(applicant, name):
+            if name == "phone" and not _phone_ok(value):
+                raise WorkflowError("联系电话格式有误：只能包含数字、空格、+ 和 -，7 至 20 位。", field="phone")
+            changed[name] = value
+    for name, value in changed.items():
+        setattr(applicant, name, value)
+    if changed:
+        names = {"contact": "联系人", "phone": "联系电话", "email": "电子邮箱", "address": "地址"}
+        record(None, "applicant_update", by=by, on=on, obj=applicant,
+               note=f"{applicant.name}：更新{'、'.join(names[n] for n in changed)}")
+    return bool(changed)
+
+
+def _phone_ok(phone: str) -> bool:
+    digits = [c for c in phone if c.isdigit()]
+    return all(c.isdigit() or c in " +-" for c in phone) and 7 <= len(digits) <= 20 and phone.isascii()
+
+
+# --- intake -----------------------------------------------------------------------------------------------
 
 def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_window: bool, visits: int,
            materials: dict[str, tuple[str, str]], by: User | None, on: date, agent_name: str = "",
@@ -33,6 +117,12 @@ def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_wind
     """
     if not item.active:
         raise WorkflowError(f"事项“{item.name}”已停用，不能受理新申请。", field="service_item")
+    if channel not in CHANNELS:
+        raise WorkflowError("收件渠道须为窗口、网上或邮寄。", field="channel")
+    if format not in FORMATS:
+        raise WorkflowError("证照形式须为纸质（paper）或电子（electronic）。", field="format")
+    if isinstance(visits, bool) or not isinstance(visits, int) or not 0 <= visits <= 20:
+        raise WorkflowError("跑动次数须为 0 到 20 之间的整数。", field="visits")
     unknown = set(materials) - {m.code for m in item.materials}
     if unknown:
         raise WorkflowError(f"材料编码不在“{item.name}”的材料清单中：{'、'.join(sorted(unknown))}", field="materials")
@@ -46,18 +136,16 @@ def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_wind
         status, note = materials.get(req.code, ("missing", ""))
         if status not in ("received", "missing", "defective"):
             raise WorkflowError(f"材料“{req.name}”的状态无效：{status}", field="materials")
+        if status == "defective" and not (note or "").strip():
+            raise WorkflowError(f"材料“{req.name}”标为有误，请写明问题。", field="materials")
         case.materials.append(ApplicationMaterial(
             code=req.code, name=req.name, core=req.core, defer_days=req.defer_days, position=pos,
-            status=status, note=note))
+            status=status, note=(note or "").strip()))
     db.session.add(case)
     db.session.flush()
     record(case, "submit", by=by, on=on, to_state="submitted", actor_name=None if by else "申请人",
-           note=_channel_names()[channel])
+           note=CHANNEL_NAMES[channel])
     return case, code
-
-
-def _channel_names() -> dict:
-    return {"window": "窗口受理", "online": "网上申请", "mail": "邮寄申请"}
 
 
 def material(case: Application, code: str) -> ApplicationMaterial:
@@ -91,21 +179,39 @@ def broken_commitment_on(applicant: Applicant, on: date) -> CreditMark | None:
     return last_break
 
 
+def unrepaired_breaks(applicant: Applicant) -> list[CreditMark]:
+    """Broken commitments not followed by a repair (whatever their age)."""
+    open_marks: list[CreditMark] = []
+    for mark in applicant.credit_marks:
+        if mark.kind == "broken_commitment":
+            open_marks.append(mark)
+        else:
+            open_marks = [m for m in open_marks if m.on > mark.on]
+    return open_marks
+
+
+def _calendar_add(start: date, days: int) -> date:
+    try:
+        return clock.load_calendar().add(start, days)
+    except CalendarGap as gap:
+        raise WorkflowError(f"无法计算期限：{gap}。请管理员先录入节假日安排。", code="calendar_gap") from gap
+
+
 def deferral_cap(case: Application, on: date) -> date:
-    cal = clock.load_calendar()
+    """The latest due date for deferred materials: the statutory (or, by setting, promised) deadline."""
     days = case.promised_days if current_app.config["DEFERRAL_CAP"] == "promised" else case.statutory_days
-    return cal.add(on, days or 0)
+    return _calendar_add(on, days or 0)
 
 
-def default_due(case: Application, deferred: list[ApplicationMaterial], on: date) -> date:
-    cal = clock.load_calendar()
-    due = cal.add(on, max(m.defer_days or 1 for m in deferred))
-    return min(due, deferral_cap(case, on))
+def default_due(case: Application, m: ApplicationMaterial, on: date) -> date:
+    """Acceptance + the material's defer_days working days, never after the cap."""
+    return min(_calendar_add(on, m.defer_days or 1), deferral_cap(case, on))
 
 
 def accept(case: Application, *, deferred: list[str] = (), commitment: dict | None = None,
            by: User, on: date) -> Application:
     """Accept the case; with `deferred` codes, on the applicant's signed commitment (容缺受理)."""
+    _ensure_can(case, "accept")
     deferred_materials = [material(case, code) for code in dict.fromkeys(deferred)]
     core = [m.name for m in deferred_materials if m.core]
     if core:
@@ -118,97 +224,141 @@ def accept(case: Application, *, deferred: list[str] = (), commitment: dict | No
     already = [m.name for m in deferred_materials if m.status not in ("missing", "defective")]
     if already:
         raise WorkflowError(f"以下材料已收到，无需容缺：{'、'.join(already)}", field="deferred_materials")
+    dues = {}
     if deferred_materials:
-        _check_commitment(case, deferred_materials, commitment, on)
+        dues = _check_commitment(case, deferred_materials, commitment, on)
     verb_note = "容缺受理：" + "、".join(m.name for m in deferred_materials) if deferred_materials else ""
+    prefix = current_app.config["OFFICE_DOC_PREFIX"]
     transition(case, "accept", by=by, on=on, note=verb_note, action="accept_deferred" if deferred_materials else "accept",
-               changes={"accepted_on": on, "accepted_by_id": by.id})
+               changes={"accepted_on": on, "accepted_by_id": by.id,
+                        "acceptance_doc_number": numbering.document_number(prefix, "受", on.year)})
     if deferred_materials:
-        due = commitment.get("due_on") or default_due(case, deferred_materials, on)
         for m in deferred_materials:
-            m.status, m.due_on, m.was_deferred = "deferred", due, True
-        prefix = current_app.config["OFFICE_DOC_PREFIX"]
+            m.status, m.due_on, m.was_deferred = "deferred", dues[m.code], True
         case.commitments.append(Commitment(
-            signed_by=commitment["signed_by"].strip(), signed_on=on, due_on=due,
-            method=commitment.get("method") or "窗口递交或网上上传",
+            signed_by=commitment["signed_by"].strip(), signed_on=on, due_on=max(dues.values()),
+            method=(commitment.get("method") or "").strip() or "窗口递交或网上上传",
             materials=[m.code for m in deferred_materials],
             doc_number=numbering.document_number(prefix, "容", on.year)))
     clock.refresh(case, on)
     return case
 
 
-def _check_commitment(case, deferred_materials, commitment, on) -> None:
+def _check_commitment(case, deferred_materials, commitment, on) -> dict[str, date]:
+    """Check the commitment; return each deferred material's due date."""
     if not commitment or not (commitment.get("signed_by") or "").strip():
         raise WorkflowError("容缺受理须有申请人签署的《申请容缺受理承诺书》：请填写签署人。", field="commitment.signed_by")
     broken = broken_commitment_on(case.applicant, on)
     if broken is not None:
         raise WorkflowError(
             f"申请人于 {broken.on.isoformat()} 有容缺承诺未履行的信用记录（{broken.reason}），"
-            f"{current_app.config['CREDIT_BAN_MONTHS']} 个月内不适用容缺受理。", field="deferred_materials")
+            f"{current_app.config['CREDIT_BAN_MONTHS']} 个月内不适用容缺受理，请一次性告知补正。",
+            field="deferred_materials")
     due = commitment.get("due_on")
-    if due is not None:
-        cap = deferral_cap(case, on)
-        if due <= on:
-            raise WorkflowError("补齐材料的期限须晚于受理日。", field="commitment.due_on")
-        if due > cap:
-            raise WorkflowError(f"补齐期限 {due.isoformat()} 晚于办理时限届满日 {cap.isoformat()}，"
-                                "请缩短期限。", field="commitment.due_on")
+    cap = deferral_cap(case, on)
+    if due is None:
+        return {m.code: default_due(case, m, on) for m in deferred_materials}
+    if due <= on:
+        raise WorkflowError("补齐材料的期限须晚于受理日。", field="commitment.due_on")
+    if due > cap:
+        limit = "承诺办结期限" if current_app.config["DEFERRAL_CAP"] == "promised" else "法定办理期限"
+        raise WorkflowError(f"补齐期限 {due.isoformat()} 晚于{limit}届满日 {cap.isoformat()}，"
+                            f"最晚只能定在 {cap.isoformat()}。", field="commitment.due_on")
+    return {m.code: due for m in deferred_materials}
 
 
 def request_correction(case: Application, *, items: list[dict], by: User, on: date, reason: str = "") -> CorrectionNotice:
     """Tell the applicant everything missing or defective in one notice (一次性告知)."""
     if not items:
         raise WorkflowError("一次性告知须列出至少一项需补正的材料。", field="items")
-    if case.correction_count >= 1 and not reason.strip():
-        raise WorkflowError("本案已一次性告知过补正；再次要求补正须说明理由。", field="reason")
-    listed = []
+    reason = (reason or "").strip()
+    if case.correction_count >= 1 and not reason:
+        raise WorkflowError(f"本案已一次性告知补正 {case.correction_count} 次；再次要求补正须写明理由"
+                            "（将记入补正统计，主管可见）。", field="reason")
+    _ensure_can(case, "request_correction")
+    listed, seen = [], set()
     for it in items:
-        m = material(case, it.get("material", ""))
-        problem = (it.get("problem") or "").strip()
+        m = material(case, str(it.get("material") or ""))
+        if m.code in seen:
+            raise WorkflowError(f"材料“{m.name}”重复列出。", field="items")
+        seen.add(m.code)
+        problem = str(it.get("problem") or "").strip()
         if not problem:
             raise WorkflowError(f"请写明材料“{m.name}”需要补正的内容。", field="items")
+        listed.append((m, problem))
+    left_out = [m.name for m in case.materials if m.status in ("missing", "defective") and m.code not in seen]
+    if left_out:
+        raise WorkflowError(f"一次性告知须列出全部缺少或有误的材料，以下材料未列入：{'、'.join(left_out)}。",
+                            field="items")
+    for m, problem in listed:
         m.status, m.note = ("missing" if m.status == "missing" else "defective"), problem
-        listed.append({"material": m.code, "name": m.name, "problem": problem})
     case.correction_count += 1
     notice = CorrectionNotice(
-        seq=case.correction_count, issued_on=on, items=listed, reason=reason.strip(),
+        seq=case.correction_count, issued_on=on, reason=reason,
+        items=[{"material": m.code, "name": m.name, "problem": p} for m, p in listed],
         doc_number=numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "补", on.year))
     case.corrections.append(notice)
-    transition(case, "request_correction", by=by, on=on,
-               note="；".join(f"{i['name']}：{i['problem']}" for i in listed))
+    note = "；".join(f"{m.name}：{p}" for m, p in listed)
+    if case.correction_count > 1:
+        note = f"第 {case.correction_count} 次补正（理由：{reason}）。{note}"
+    transition(case, "request_correction", by=by, on=on, note=note)
     return notice
 
 
-def resubmit(case: Application, *, received: list[str], by: User | None, on: date) -> Application:
+def _ensure_can(case: Application, verb: str) -> None:
+    """Refuse early (before any object changes) when the state does not allow `verb`."""
+    if not can(case.state, verb):
+        raise WorkflowError(
+            f"当前状态为“{STATE_NAMES[case.state]}”，不能执行“{ACTION_NAMES.get(verb, verb)}”。", code="conflict")
+
+
+def resubmit(case: Application, *, received: list[str], by: User | None, on: date, visit: bool = False) -> Application:
     """The corrected materials arrive; the case is back for an acceptance decision."""
-    for code in received:
-        m = material(case, code)
+    _ensure_can(case, "resubmit")
+    materials = [material(case, code) for code in dict.fromkeys(received)]
+    if not materials:
+        raise WorkflowError("请勾选本次收到的补正材料。", field="received")
+    for m in materials:
         m.status, m.note = "received", ""
     for notice in case.corrections:
         notice.resolved_on = notice.resolved_on or on
-    transition(case, "resubmit", by=by, on=on, actor_name=None if by else "申请人",
-               note="、".join(material(case, c).name for c in received))
+    changes = {"visits": case.visits + 1} if visit else None
+    transition(case, "resubmit", by=by, on=on, actor_name=None if by else "申请人", changes=changes,
+               note="、".join(m.name for m in materials))
     return case
 
 
 def refuse(case: Application, *, reason: str, by: User, on: date) -> Application:
-    """不予受理, with the reason the notice states."""
-    if not reason.strip():
-        raise WorkflowError("不予受理须写明理由。", field="reason")
-    transition(case, "refuse", by=by, on=on, note=reason.strip(),
-               changes={"outcome_reason": reason.strip(), "completed_on": on})
+    """不予受理, with the reason the decision states."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("不予受理须写明理由（将写入《不予受理决定书》）。", field="reason")
+    doc = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "不受", on.year) \
+        if case.state in ("submitted", "awaiting_correction") else ""
+    transition(case, "refuse", by=by, on=on, note=reason,
+               changes={"outcome_reason": reason, "completed_on": on, "outcome_doc_number": doc})
     return case
 
 
-def supply(case: Application, code: str, *, by: User | None, on: date, note: str = "") -> ApplicationMaterial:
-    """A deferred, missing or defective material arrives."""
+def supply(case: Application, code: str, *, by: User | None, on: date, note: str = "",
+           received_on: date | None = None, supplied_from: str = "") -> ApplicationMaterial:
+    """A deferred, missing or defective material arrives (on `received_on`, recorded on `on`)."""
     m = material(case, code)
     if m.status not in ("deferred", "missing", "defective"):
         raise WorkflowError(f"材料“{m.name}”已齐备，无需补交。", field="material", code="conflict")
-    in_place(case, "supply", by=by, on=on, note=f"{m.name}{('：' + note) if note else ''}",
+    received_on = received_on or on
+    if received_on > on:
+        raise WorkflowError("收到日期不能晚于今天。", field="received_on")
+    if received_on < case.received_on:
+        raise WorkflowError(f"收到日期不能早于收件日期 {case.received_on.isoformat()}。", field="received_on")
+    supplied_from = (supplied_from or "").strip()
+    detail = "；".join(x for x in (f"递交人：{supplied_from}" if supplied_from else "", (note or "").strip()) if x)
+    in_place(case, "supply", by=by, on=received_on, note=f"{m.name}{('（' + detail + '）') if detail else ''}",
              actor_name=None if by else "申请人")
+    late = m.status == "deferred" and m.due_on is not None and received_on > m.due_on
     m.status = "supplied" if m.status == "deferred" else "received"
-    m.supplied_on, m.supplied_by_id, m.overdue = on, by.id if by else None, False
+    m.supplied_on, m.supplied_by_id, m.supplied_from = received_on, by.id if by else None, supplied_from
+    m.overdue = late
     for c in case.commitments:
         if c.status == "open" and not any(material(case, k).status == "deferred" for k in c.materials):
             c.status = "fulfilled"
@@ -216,7 +366,7 @@ def supply(case: Application, code: str, *, by: User | None, on: date, note: str
 
 
 def withdraw(case: Application, *, reason: str, by: User | None, on: date) -> Application:
-    if not reason.strip():
+    if not (reason or "").strip():
         raise WorkflowError("撤回申请须写明原因。", field="reason")
     transition(case, "withdraw", by=by, on=on, note=reason.strip(), actor_name=None if by else "申请人",
                changes={"outcome_reason": reason.strip(), "completed_on": on})
@@ -224,15 +374,21 @@ def withdraw(case: Application, *, reason: str, by: User | None, on: date) -> Ap
     return case
 
 
+def overdue_materials(case: Application, on: date) -> list[ApplicationMaterial]:
+    return [m for m in case.outstanding_deferred if m.due_on < on]
+
+
 def terminate(case: Application, *, reason: str, by: User, on: date) -> Application:
     """终止: a deferred material is overdue; the broken commitment goes on the credit record."""
-    if not reason.strip():
-        raise WorkflowError("终止办理须写明理由。", field="reason")
-    overdue = [m for m in case.outstanding_deferred if m.due_on < on]
+    if not (reason or "").strip():
+        raise WorkflowError("终止办理须写明理由（将写入《终止办理通知书》）。", field="reason")
+    overdue = overdue_materials(case, on)
     if not overdue:
         raise WorkflowError("只有容缺材料逾期未补齐的案件才能终止办理。", code="conflict")
+    doc = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "终", on.year) \
+        if case.state in ("accepted", "under_review", "approved") else ""
     transition(case, "terminate", by=by, on=on, note=reason.strip(),
-               changes={"outcome_reason": reason.strip(), "completed_on": on})
+               changes={"outcome_reason": reason.strip(), "completed_on": on, "outcome_doc_number": doc})
     for c in case.commitments:
         if c.status == "open":
             c.status = "broken"
@@ -244,10 +400,16 @@ def terminate(case: Application, *, reason: str, by: User, on: date) -> Applicat
 
 
 def repair_credit(applicant: Applicant, *, reason: str, by: User, on: date) -> CreditMark:
-    if not reason.strip():
+    """An admin records a credit repair (信用修复): deferred acceptance is open to the applicant again."""
+    if by.role != "admin":
+        raise WorkflowError("信用修复只能由系统管理员登记。", code="forbidden")
+    if not (reason or "").strip():
         raise WorkflowError("信用修复须写明理由。", field="reason")
+    if not unrepaired_breaks(applicant):
+        raise WorkflowError(f"申请人“{applicant.name}”没有待修复的失信记录。", code="conflict")
     mark = CreditMark(applicant_id=applicant.id, kind="repair", on=on, reason=reason.strip(), by_id=by.id)
     db.session.add(mark)
+    applicant.credit_marks.append(mark)
     db.session.flush()
     record(None, "credit_repair", by=by, on=on, note=f"{applicant.name}：{reason.strip()}", obj=mark)
     return mark
@@ -257,9 +419,18 @@ def mark_overdue(today: date, by: User | None = None) -> list[ApplicationMateria
     """Flag deferred materials past their due date (run daily); each flag is one event."""
     rows = db.session.scalars(select(ApplicationMaterial).where(
         ApplicationMaterial.status == "deferred", ApplicationMaterial.due_on < today,
-        ApplicationMaterial.overdue.is_(False))).all()
+        ApplicationMaterial.overdue.is_(False)).order_by(ApplicationMaterial.id)).all()
     for m in rows:
         m.overdue = True
         record(m.application, "overdue", by=by, on=today, note=f"{m.name}（应于 {m.due_on.isoformat()} 前补齐）",
                from_state=m.application.state, to_state=m.application.state)
     return rows
+
+
+def ensure_no_outstanding_deferred(case: Application) -> None:
+    """Issue after supply: refuse while any deferred material is outstanding (the issue verb calls this first)."""
+    outstanding = case.outstanding_deferred
+    if outstanding:
+        listed = "、".join(f"{m.name}（应于 {m.due_on.isoformat()} 前补齐）" for m in outstanding)
+        raise WorkflowError(f"容缺材料尚未补齐，不能发证：{listed}。请先登记补齐。", field="materials",
+                            code="conflict")
