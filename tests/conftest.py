@@ -32,17 +32,21 @@ def _worker() -> str:
     return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
 
+def create_pg_database(name: str) -> str:
+    """(Re)create an empty PostgreSQL database next to PG_URL's; return its URL."""
+    admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory):
     """Build the schema and catalogue once; each test starts from a copy (SQLite) or a truncation (PostgreSQL)."""
     if PG_URL:
-        name = f"radiolic_test_{_worker()}"
-        admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        uri = PG_URL.rsplit("/", 1)[0] + "/" + name
+        uri = create_pg_database(f"radiolic_test_{_worker()}")
     else:
         uri = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite'}"
     app = create_app(base_config(uri, tmp_path_factory.mktemp("inst")))

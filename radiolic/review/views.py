@@ -1,3 +1,230 @@
-from flask import Blueprint
+"""Review pages: the queue against the two clocks, and the review actions of the case page."""
+from datetime import timezone
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..access import roles
+from ..documents import render_notice
+from ..extensions import db
+from ..models import Application, ClockStop, Event, ExtensionRequest, ServiceItem, Station, User
+from ..web import CHINA, today
+from ..workdays import CalendarGap
+from ..workflow import WorkflowError, clock
+from ..workflow import review as verbs
+from . import notices
+from .forms import DecideForm, ExtensionDecisionForm, ExtensionRequestForm, PauseForm, ResumeForm, StartReviewForm
 
 bp = Blueprint("review", __name__)
+
+QUEUE_STATES = ("accepted", "under_review")
+STAFF_READ = ("clerk", "reviewer", "supervisor")
+# A rule names the verb's argument; the form may call it differently.
+FIELD_ALIASES = {("extension", "expected_days"): "days"}
+FORMS = {"start": StartReviewForm, "pause": PauseForm, "resume": ResumeForm, "extension": ExtensionRequestForm,
+         "extension_decision": ExtensionDecisionForm, "decide": DecideForm}
+
+
+def _case(number: str) -> Application:
+    case = db.session.scalar(select(Application).where(Application.number == number))
+    if case is None:
+        abort(404)
+    return case
+
+
+def _forms() -> dict:
+    """The review forms of the case page: fresh ones, or the one that just failed with its errors."""
+    failed = g.get("review_failed", {})
+    return {name: failed.get(name) or cls(formdata=None, prefix=name) for name, cls in FORMS.items()}
+
+
+def _posted(name: str):
+    """The form `name` filled from the request (each has its own prefix: several share one page)."""
+    return FORMS[name](prefix=name)
+
+
+@bp.app_context_processor
+def review_context():
+    def review_panel(case: Application) -> dict:
+        on, cal = today(), clock.load_calendar()
+        end = case.completed_on or on
+        stops = []
+        try:
+            for stop, (paused, resumed) in zip(case.clock_stops, clock.stop_spans(case, cal)):
+                stops.append((stop, cal.count(paused, min(resumed or end, end))))
+        except CalendarGap:
+            stops = [(stop, None) for stop in case.clock_stops]
+        refused = db.session.scalars(select(Station).where(
+            Station.application_id == case.id, Station.refused_reason.is_not(None)).order_by(Station.seq)).all()
+        station_count = db.session.scalar(select(func.count(Station.id)).where(Station.application_id == case.id))
+        return {"forms": _forms(), "pending": verbs.pending_extension(case) if case.state == "under_review" else None,
+                "stop_names": verbs.STOP_NAMES, "stops": stops, "refused": refused, "station_count": station_count,
+                "extension_used": any(s.kind == "extension" for s in case.clock_stops),
+                "extension_max": current_app.config["EXTENSION_MAX_WORKDAYS"],
+                "two_person_blocked": current_app.config["TWO_PERSON_RULE"] and current_user.is_authenticated
+                and case.accepted_by_id == current_user.id}
+    return {"review_panel": review_panel, "STOP_NAMES": verbs.STOP_NAMES, "event_time": event_time}
+
+
+def event_time(at) -> str:
+    """An event's UTC timestamp as the office's local time (the timeline shows when, in China time)."""
+    return at.replace(tzinfo=timezone.utc).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _case_page(case: Application, failed: dict, status: int = 422):
+    """Show the case page again with the failed form and its errors; nothing was changed."""
+    from ..main.views import CASE_ACTIONS, CASE_SECTIONS
+    g.review_failed = failed
+    events = db.session.scalars(select(Event).where(Event.application_id == case.id).order_by(Event.id)).all()
+    return render_template("cases/detail.html", case=case, clock=clock.compute(case, today()), events=events,
+                           case_sections=CASE_SECTIONS, case_actions=CASE_ACTIONS), status
+
+
+def _run(case: Application, name: str, form, step, done: str):
+    """Validate `form`, run one verb, commit and go back to the case; on a refusal roll back and say why."""
+    if not form.validate_on_submit():
+        return _case_page(case, {name: form})
+    try:
+        step()
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        field = getattr(form, FIELD_ALIASES.get((name, err.field), err.field or ""), None)
+        if field is not None:
+            field.errors = [*field.errors, err.message]
+        return _case_page(_case(case.number), {name: form})
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("main.case", number=case.number))
+
+
+def _me() -> User:
+    return db.session.get(User, current_user.id)
+
+
+@bp.post("/review/<number>/start")
+@roles("reviewer")
+def start(number: str):
+    case = _case(number)
+    return _run(case, "start", _posted("start"), lambda: verbs.start_review(case, by=_me(), on=today()),
+                _("已开始审查。"))
+
+
+@bp.post("/review/<number>/pause")
+@roles("reviewer")
+def pause(number: str):
+    case, form = _case(number), _posted("pause")
+    return _run(case, "pause", form, lambda: verbs.pause(
+        case, kind=form.kind.data, reason=form.reason.data, expected_days=form.expected_days.data, by=_me(),
+        on=today()), _("已暂停计时，请打印并送达告知书。"))
+
+
+@bp.post("/review/<number>/resume")
+@roles("reviewer", "supervisor")
+def resume(number: str):
+    case, form = _case(number), _posted("resume")
+    return _run(case, "resume", form, lambda: verbs.resume(case, by=_me(), on=today(), note=form.note.data or ""),
+                _("已恢复计时。"))
+
+
+@bp.post("/review/<number>/extension")
+@roles("reviewer")
+def request_extension(number: str):
+    case, form = _case(number), _posted("extension")
+    return _run(case, "extension", form, lambda: verbs.request_extension(
+        case, days=form.days.data, reason=form.reason.data, by=_me(), on=today()), _("延期申请已提交主管审批。"))
+
+
+@bp.post("/review/<number>/extension/<int:request_id>")
+@roles("supervisor")
+def decide_extension(number: str, request_id: int):
+    case, form = _case(number), _posted("extension_decision")
+    req = db.session.get(ExtensionRequest, request_id)
+    if req is None or req.application_id != case.id:
+        abort(404)
+    if form.approve.data:
+        return _run(case, "extension_decision", form, lambda: verbs.approve_extension(req, by=_me(), on=today()),
+                    _("已批准延期，审查期限已顺延；请打印并送达延期告知书。"))
+    return _run(case, "extension_decision", form, lambda: verbs.decline_extension(
+        req, by=_me(), on=today(), note=form.note.data or ""), _("已不批准延期。"))
+
+
+@bp.post("/review/<number>/decide")
+@roles("reviewer")
+def decide(number: str):
+    case, form = _case(number), _posted("decide")
+    return _run(case, "decide", form, lambda: verbs.decide(
+        case, outcome=form.outcome.data, reason=form.reason.data or "", legal_basis=form.legal_basis.data or "",
+        refused_stations=getattr(form, "refused", []), by=_me(), on=today()), _("决定已作出，请打印并送达决定书。"))
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename={name}"})
+
+
+@bp.get("/review/<number>/stops/<int:stop_id>.pdf")
+@roles(*STAFF_READ)
+def stop_pdf(number: str, stop_id: int):
+    case = _case(number)
+    stop = db.session.get(ClockStop, stop_id)
+    if stop is None or stop.application_id != case.id:
+        abort(404)
+    return _pdf(render_notice(notices.stop_notice(case, stop)), f"{case.number}-stop-{stop.id}.pdf")
+
+
+@bp.get("/review/<number>/decision.pdf")
+@roles(*STAFF_READ)
+def decision_pdf(number: str):
+    case = _case(number)
+    if case.decision is None:
+        abort(404)
+    return _pdf(render_notice(notices.decision_notice(case)), f"{case.number}-decision.pdf")
+
+
+def _urgency(c: clock.Clock) -> tuple[int | None, str]:
+    """Days left against the nearer deadline, and the row's colour: red overdue, amber within 2 days."""
+    lefts = [n for n in (c.left_promised, c.left_statutory) if n is not None]
+    nearest = min(lefts) if lefts else None
+    if nearest is None:
+        return None, ""
+    return nearest, "overdue" if nearest < 0 else "soon" if nearest <= 2 else ""
+
+
+@bp.get("/review/queue")
+@roles("reviewer", "supervisor")
+def queue():
+    on, cal = today(), clock.load_calendar()
+    args = request.args
+    query = select(Application).where(Application.state.in_(QUEUE_STATES))
+    state = args.get("state", "")
+    if state in QUEUE_STATES:
+        query = query.where(Application.state == state)
+    item_code = args.get("item", "")
+    if item_code:
+        query = query.join(ServiceItem).where(ServiceItem.code == item_code)
+    mine = args.get("mine") == "1"
+    reviewer = args.get("reviewer", "")
+    if mine:
+        query = query.where(Application.reviewer_id == current_user.id)
+    elif reviewer.isdigit():
+        query = query.where(Application.reviewer_id == int(reviewer))
+    rows = []
+    for case in db.session.scalars(query):
+        c = clock.compute(case, on, cal)
+        nearest, urgency = _urgency(c)
+        rows.append((case, c, nearest, urgency))
+    rows.sort(key=lambda r: (r[2] is None, r[2] if r[2] is not None else 0, r[1].due_statutory or on, r[0].id))
+    pending = db.session.scalars(select(ExtensionRequest).join(Application).where(
+        ExtensionRequest.status == "requested", Application.state == "under_review")
+        .order_by(ExtensionRequest.id)).all()
+    awaiting = [(case, clock.compute(case, on, cal)) for case in db.session.scalars(
+        select(Application).where(Application.state == "approved").order_by(Application.decided_on, Application.id))]
+    awaiting.sort(key=lambda r: (r[1].left_issue is None, r[1].left_issue or 0))
+    return render_template(
+        "review/queue.html", rows=rows, pending=pending, awaiting=awaiting, mine=mine, state=state,
+        item_code=item_code, reviewer=reviewer, stop_names=verbs.STOP_NAMES,
+        items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
+        reviewers=db.session.scalars(select(User).where(User.role == "reviewer").order_by(User.display_name)).all())

@@ -42,6 +42,8 @@ class Clock:
     left_issue: int | None = None
     paused: bool = False
     warning: str = ""
+    used_to_decision: int | None = None     # working days from acceptance to the decision, less stops
+    extension_ends: date | None = None      # last working day an approved extension covers
 
 
 def _left(cal: WorkCalendar, today: date, due: date | None) -> int | None:
@@ -50,24 +52,68 @@ def _left(cal: WorkCalendar, today: date, due: date | None) -> int | None:
     return cal.count(today, due) if due >= today else -cal.count(due, today)
 
 
+def stop_spans(case: Application, cal: WorkCalendar) -> list[tuple[date, date | None]]:
+    """Each stop as (paused, resumed); an extension counts at most its approved working days (Art. 42)."""
+    spans = []
+    for s in case.clock_stops:
+        end = s.resumed_on
+        if s.kind == "extension":
+            cap = cal.add(s.paused_on, s.expected_days)
+            end = cap if end is None or end > cap else end
+        spans.append((s.paused_on, end))
+    return spans
+
+
+def due_date(cal: WorkCalendar, accepted: date, days: int, spans: list[tuple[date, date | None]], until: date) -> date:
+    """The `days`-th working day after `accepted` that no stop covers (open stops run to `until`).
+
+    Only stopped working days before the deadline move it: a stop that starts after a deadline has
+    passed does not revive it, so "days left" always equals the limit less the working days used.
+    """
+    intervals = sorted((p, until if r is None else min(r, until)) for p, r in spans)
+    cursor, remaining = accepted, days
+    for start, end in intervals:
+        start = max(start, cursor)
+        if end <= start:
+            continue
+        free = cal.count(cursor, start)
+        if free >= remaining:
+            break
+        remaining -= free
+        cursor = end
+    return cal.add(cursor, remaining)
+
+
 def compute(case: Application, today: date, cal: WorkCalendar | None = None) -> Clock:
-    """Derive the clock of `case` as of `today` (completed cases: as of completion)."""
+    """Derive the clock of `case` as of `today` (completed cases: as of completion).
+
+    Days left against the review limits are shown until the decision; after an approval, the days left
+    to issue (Art. 44) until issuance.
+    """
     cal = cal or load_calendar()
     clock = Clock(paused=case.open_stop is not None)
     if case.accepted_on is None:
         return clock
     end = case.completed_on or today
-    stops = [(s.paused_on, s.resumed_on) for s in case.clock_stops]
     try:
+        stops = stop_spans(case, cal)
+        extension = next((s for s in case.clock_stops if s.kind == "extension"), None)
+        if extension is not None:
+            clock.extension_ends = cal.add(extension.paused_on, extension.expected_days)
         clock.stopped = cal.stopped(stops, until=end)
         clock.used = max(cal.count(case.accepted_on, end) - clock.stopped, 0)
-        clock.due_promised = cal.add(case.accepted_on, (case.promised_days or 0) + clock.stopped)
-        clock.due_statutory = cal.add(case.accepted_on, (case.statutory_days or 0) + clock.stopped)
+        clock.due_promised = due_date(cal, case.accepted_on, case.promised_days or 0, stops, end)
+        clock.due_statutory = due_date(cal, case.accepted_on, case.statutory_days or 0, stops, end)
+        if case.decided_on:
+            clock.used_to_decision = max(cal.count(case.accepted_on, case.decided_on)
+                                         - cal.stopped(stops, until=case.decided_on), 0)
         if case.decided_on and case.state in ("approved", "issued"):
             clock.due_issue = cal.add(case.decided_on, current_app.config["ISSUE_LIMIT_WORKDAYS"])
-        if case.is_open:
-            clock.left_promised = _left(cal, today, clock.due_promised)
-            clock.left_statutory = _left(cal, today, clock.due_statutory)
+        if case.is_open and case.decided_on is None:
+            # The limit less the working days used: stopped days count neither way, overdue or not.
+            clock.left_promised = (case.promised_days or 0) - clock.used
+            clock.left_statutory = (case.statutory_days or 0) - clock.used
+        if case.state == "approved":
             clock.left_issue = _left(cal, today, clock.due_issue)
     except CalendarGap as gap:
         clock.warning = str(gap)

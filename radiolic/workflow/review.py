@@ -1,17 +1,21 @@
-"""Review verbs: start review, stop and restart the clock, decide."""
+"""Review verbs: start review, stop and restart the clock, extend the period, decide."""
 from datetime import date
 
 from flask import current_app
+from sqlalchemy import select
 
-from .. import numbering
+from .. import numbering, outbox
 from ..extensions import db
-from ..models import Application, ClockStop, Decision, Station, User
+from ..models import Application, ClockStop, Decision, ExtensionRequest, Station, User
 from ..models.cases import STOP_KINDS
 from . import clock
 from .core import WorkflowError, in_place, transition
 
 STOP_NAMES = {"hearing": "听证", "testing": "检测检验", "expert_review": "专家评审",
               "coordination": "频率协调", "extension": "延长审查期限"}
+# Art. 45 special procedures a reviewer starts; an extension (Art. 42) needs a supervisor.
+SPECIAL_PROCEDURES = tuple(k for k in STOP_KINDS if k != "extension")
+MAX_EXPECTED_DAYS = 250
 
 
 def start_review(case: Application, *, by: User, on: date) -> Application:
@@ -20,41 +24,114 @@ def start_review(case: Application, *, by: User, on: date) -> Application:
     return case
 
 
-def pause(case: Application, *, kind: str, reason: str, expected_days: int, by: User, on: date,
-          approved_by: User | None = None) -> ClockStop:
-    """Stop the clock (Art. 45 special procedures; Art. 42 extension with a supervisor's approval)."""
-    if kind not in STOP_KINDS:
-        raise WorkflowError(f"暂停类型无效：{kind}", field="kind")
-    if not (reason or "").strip():
+def _check_stop(case: Application, reason: str, expected_days: int, on: date) -> str:
+    reason = (reason or "").strip()
+    if not reason:
         raise WorkflowError("暂停计时须写明理由，并书面告知申请人。", field="reason")
-    if not isinstance(expected_days, int) or expected_days < 1:
-        raise WorkflowError("预计时长须为正整数（工作日）。", field="expected_days")
+    if isinstance(expected_days, bool) or not isinstance(expected_days, int) or not 1 <= expected_days <= MAX_EXPECTED_DAYS:
+        raise WorkflowError(f"预计时长须为 1–{MAX_EXPECTED_DAYS} 的整数（工作日）。", field="expected_days")
     if case.open_stop is not None:
-        raise WorkflowError(f"本案已于 {case.open_stop.paused_on.isoformat()} 暂停计时，请先恢复。", code="conflict")
+        stop = case.open_stop
+        raise WorkflowError(f"本案已于 {stop.paused_on.isoformat()} 因{STOP_NAMES[stop.kind]}暂停计时，请先恢复计时。",
+                            code="conflict")
+    if case.accepted_on and on < case.accepted_on:
+        raise WorkflowError("暂停日期不能早于受理日期。", field="on")
     if case.clock_stops and on < max(s.resumed_on or s.paused_on for s in case.clock_stops):
         raise WorkflowError("暂停日期不能早于上一次恢复计时的日期。", field="on")
-    if kind == "extension":
-        _check_extension(case, expected_days, by, approved_by)
-    stop = ClockStop(kind=kind, reason=reason.strip(), expected_days=expected_days, paused_on=on,
-                     approved_by_id=(approved_by or by).id if kind == "extension" else None,
+    return reason
+
+
+def _new_stop(case, kind, reason, expected_days, on, approved_by: User | None) -> ClockStop:
+    stop = ClockStop(kind=kind, reason=reason, expected_days=expected_days, paused_on=on,
+                     approved_by_id=approved_by.id if approved_by else None,
                      doc_number=numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "特", on.year))
     case.clock_stops.append(stop)
     db.session.flush()
-    in_place(case, "pause", by=by, on=on, obj=stop,
-             note=f"{STOP_NAMES[kind]}：{reason.strip()}（预计 {expected_days} 个工作日）")
+    return stop
+
+
+def _tell_applicant(case: Application, kind: str, body: str) -> None:
+    outbox.queue(kind=kind, recipient=case.applicant.phone, application=case, dedupe_key=f"{kind}:{case.number}:"
+                 f"{len(case.clock_stops)}", body=f"【{current_app.config['OFFICE_NAME']}】{body}")
+
+
+def pause(case: Application, *, kind: str, reason: str, expected_days: int, by: User, on: date) -> ClockStop:
+    """Stop the clock for a special procedure (Art. 45) — or, by a supervisor, for an extension (Art. 42)."""
+    if kind not in STOP_KINDS:
+        raise WorkflowError(f"暂停类型无效：{kind}", field="kind")
+    reason = _check_stop(case, reason, expected_days, on)
+    if kind == "extension":
+        _check_extension(case, expected_days)
+        if by.role != "supervisor":
+            raise WorkflowError("延长审查期限须经主管批准：请提交延期申请，由主管在案件页批准。", field="kind",
+                                code="forbidden")
+    stop = _new_stop(case, kind, reason, expected_days, on, by if kind == "extension" else None)
+    in_place(case, "pause", by=by, on=on, obj=stop, note=f"{STOP_NAMES[kind]}：{reason}（预计 {expected_days} 个工作日）")
+    _tell_applicant(case, "clock_stop", f"您的申请 {case.number} 因{STOP_NAMES[kind]}暂停计算审查期限，"
+                    f"预计 {expected_days} 个工作日，书面告知书请查收。")
     clock.refresh(case, on)
     return stop
 
 
-def _check_extension(case, expected_days, by, approved_by) -> None:
+def _check_extension(case: Application, days: int) -> None:
     limit = current_app.config["EXTENSION_MAX_WORKDAYS"]
     if any(s.kind == "extension" for s in case.clock_stops):
-        raise WorkflowError("延长审查期限只能一次（《行政许可法》第四十二条）。", field="kind")
-    if expected_days > limit:
-        raise WorkflowError(f"延长期限不得超过 {limit} 个工作日。", field="expected_days")
-    approver = approved_by or by
-    if approver.role not in ("supervisor", "admin"):
-        raise WorkflowError("延长审查期限须经主管批准：请选择批准的主管。", field="approved_by")
+        raise WorkflowError("延长审查期限只能一次（《行政许可法》第四十二条）。", field="kind", code="conflict")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= limit:
+        raise WorkflowError(f"延长期限须为 1–{limit} 个工作日（《行政许可法》第四十二条）。", field="expected_days")
+
+
+def pending_extension(case: Application) -> ExtensionRequest | None:
+    return db.session.scalar(select(ExtensionRequest).where(
+        ExtensionRequest.application_id == case.id, ExtensionRequest.status == "requested"))
+
+
+def request_extension(case: Application, *, days: int, reason: str, by: User, on: date) -> ExtensionRequest:
+    """A reviewer asks a supervisor to extend the review period; nothing changes on the clock yet."""
+    reason = (reason or "").strip()
+    _check_extension(case, days)
+    if not reason:
+        raise WorkflowError("申请延期须写明理由（将告知申请人）。", field="reason")
+    if pending_extension(case) is not None:
+        raise WorkflowError("本案已有待主管批准的延期申请。", code="conflict")
+    req = ExtensionRequest(application_id=case.id, days=days, reason=reason, requested_by_id=by.id, requested_on=on)
+    db.session.add(req)
+    db.session.flush()
+    in_place(case, "request_extension", by=by, on=on, obj=req, note=f"延长 {days} 个工作日：{reason}")
+    return req
+
+
+def _decidable_request(req: ExtensionRequest, by: User) -> Application:
+    if req.status != "requested":
+        raise WorkflowError("该延期申请已处理。", code="conflict")
+    if by.role != "supervisor":
+        raise WorkflowError("只有主管可以批准或不批准延期申请。", code="forbidden")
+    return req.application
+
+
+def approve_extension(req: ExtensionRequest, *, by: User, on: date) -> ClockStop:
+    """A supervisor approves: the extension starts today and covers the requested working days."""
+    case = _decidable_request(req, by)
+    reason = _check_stop(case, req.reason, req.days, on)
+    _check_extension(case, req.days)
+    stop = _new_stop(case, "extension", reason, req.days, on, by)
+    req.status, req.decided_by_id, req.decided_on, req.clock_stop_id = "approved", by.id, on, stop.id
+    in_place(case, "extension_approved", by=by, on=on, obj=stop,
+             note=f"延长审查期限 {req.days} 个工作日：{reason}")
+    _tell_applicant(case, "extension", f"您的申请 {case.number} 经批准延长审查期限 {req.days} 个工作日，"
+                    "延期告知书请查收。")
+    clock.refresh(case, on)
+    return stop
+
+
+def decline_extension(req: ExtensionRequest, *, by: User, on: date, note: str) -> ExtensionRequest:
+    case = _decidable_request(req, by)
+    note = (note or "").strip()
+    if not note:
+        raise WorkflowError("不批准延期须写明理由。", field="note")
+    req.status, req.decided_by_id, req.decided_on, req.decision_note = "declined", by.id, on, note
+    in_place(case, "extension_declined", by=by, on=on, obj=req, note=note)
+    return req
 
 
 def resume(case: Application, *, by: User, on: date, note: str = "") -> ClockStop:
@@ -64,47 +141,81 @@ def resume(case: Application, *, by: User, on: date, note: str = "") -> ClockSto
     if on < stop.paused_on:
         raise WorkflowError(f"恢复日期不能早于暂停日期 {stop.paused_on.isoformat()}。", field="on")
     stop.resumed_on = on
-    in_place(case, "resume", by=by, on=on, obj=stop, note=note or STOP_NAMES[stop.kind] + "结束")
+    in_place(case, "resume", by=by, on=on, obj=stop, note=(note or "").strip() or STOP_NAMES[stop.kind] + "结束")
     clock.refresh(case, on)
     return stop
 
 
 def decide(case: Application, *, outcome: str, by: User, on: date, reason: str = "", legal_basis: str = "",
            refused_stations: list[dict] = ()) -> Decision:
-    """准予 or 不予行政许可; for stations, refuse named ones and approve the rest."""
+    """准予 or 不予行政许可; for stations, refuse named ones with reasons and approve the rest."""
     if outcome not in ("approve", "reject"):
         raise WorkflowError("决定须为准予（approve）或不予（reject）许可。", field="outcome")
-    if case.state == "under_review" and case.open_stop is not None:
-        raise WorkflowError("计时暂停中，请先恢复计时再作决定。", code="conflict")
+    if case.open_stop is not None:
+        raise WorkflowError(f"计时暂停中（{STOP_NAMES[case.open_stop.kind]}），请先恢复计时再作决定。", code="conflict")
     if current_app.config["TWO_PERSON_RULE"] and case.accepted_by_id == by.id:
         raise WorkflowError("受理人不能同时作出审批决定（双人原则），请由其他审核人员决定。", code="forbidden")
     reason, legal_basis = (reason or "").strip(), (legal_basis or "").strip()
-    if outcome == "reject" and not (reason and legal_basis):
-        raise WorkflowError("不予许可须写明理由和法律依据。", field="legal_basis" if reason else "reason")
-    if refused_stations:
-        _refuse_stations(case, outcome, refused_stations)
-    transition(case, "approve" if outcome == "approve" else "reject", by=by, on=on, note=reason,
+    if outcome == "reject" and not reason:
+        raise WorkflowError("不予许可须写明理由。", field="reason")
+    if outcome == "reject" and not legal_basis:
+        raise WorkflowError("不予许可须写明法律依据。", field="legal_basis")
+    refused = _refuse_stations(case, outcome, refused_stations) if refused_stations else []
+    note = reason
+    if refused:
+        note = (f"{reason}；" if reason else "") + f"不予许可台站 {len(refused)} 个：" + "；".join(
+            f"{s.station_name}（{s.refused_reason}）" for s in refused)
+    transition(case, "approve" if outcome == "approve" else "reject", by=by, on=on, note=note,
                changes={"decided_on": on, "completed_on": on if outcome == "reject" else None})
     prefix = current_app.config["OFFICE_DOC_PREFIX"]
     case.decision = Decision(outcome=outcome, reason=reason, legal_basis=legal_basis, decided_on=on, by_id=by.id,
                              doc_number=numbering.document_number(prefix, "准" if outcome == "approve" else "不准",
                                                                   on.year))
+    word = "准予许可" if outcome == "approve" else "不予许可"
+    outbox.queue(kind="decision", recipient=case.applicant.phone, application=case, dedupe_key=f"decision:{case.number}",
+                 body=f"【{current_app.config['OFFICE_NAME']}】您的申请 {case.number} 已作出{word}决定，决定书请查收。")
     clock.refresh(case, on)
     return case.decision
 
 
-def _refuse_stations(case, outcome, refused) -> None:
+def _station_key(value) -> str:
+    return str(value if value is not None else "").strip()
+
+
+def _refuse_stations(case: Application, outcome: str, refused: list[dict]) -> list[Station]:
+    """Mark the named stations refused; a station is named by its name or its sequence number."""
     if case.service_item.licence_kind != "station_licence":
         raise WorkflowError("只有电台执照事项可以逐台不予许可。", field="refused_stations")
     if outcome != "approve":
         raise WorkflowError("整体不予许可时无需逐台列出。", field="refused_stations")
-    stations = {s.station_name: s for s in db.session.query(Station).filter_by(application_id=case.id)}
-    for item in refused:
-        name, why = str(item.get("station", "")).strip(), (item.get("reason") or "").strip()
-        if name not in stations:
-            raise WorkflowError(f"本案没有名为“{name}”的台站。", field="refused_stations")
+    stations = db.session.scalars(select(Station).where(Station.application_id == case.id)
+                                  .order_by(Station.seq)).all()
+    by_seq = {str(s.seq): s for s in stations}
+    by_name: dict[str, list[Station]] = {}
+    for s in stations:
+        by_name.setdefault(s.station_name, []).append(s)
+    chosen: dict[int, Station] = {}
+    for entry in refused:
+        if not isinstance(entry, dict):
+            raise WorkflowError("逐台不予许可的每一项须写明台站和理由。", field="refused_stations")
+        key, why = _station_key(entry.get("station")), (entry.get("reason") or "").strip()
+        station = _find_station(key, by_seq, by_name)
         if not why:
-            raise WorkflowError(f"请写明不予许可台站“{name}”的理由。", field="refused_stations")
-        stations[name].refused_reason = why
-    if all(s.refused_reason for s in stations.values()):
+            raise WorkflowError(f"请写明不予许可台站“{key}”的理由。", field="refused_stations")
+        if station.id in chosen:
+            raise WorkflowError(f"台站“{key}”重复列出。", field="refused_stations")
+        chosen[station.id] = station
+        station.refused_reason = why
+    if len(chosen) == len(stations):
         raise WorkflowError("所有台站均不予许可时，请作出不予许可决定。", field="refused_stations")
+    return sorted(chosen.values(), key=lambda s: s.seq)
+
+
+def _find_station(key: str, by_seq: dict, by_name: dict) -> Station:
+    if key in by_name:
+        if len(by_name[key]) > 1:
+            raise WorkflowError(f"有多个台站名为“{key}”，请用序号指明。", field="refused_stations")
+        return by_name[key][0]
+    if key.isdigit() and key.lstrip("0") in by_seq or key in by_seq:
+        return by_seq.get(key) or by_seq[key.lstrip("0")]
+    raise WorkflowError(f"本案没有名称或序号为“{key}”的台站。", field="refused_stations")

@@ -22,6 +22,9 @@ IN_PLACE = {
     "supply": frozenset({"submitted", "awaiting_correction", "accepted", "under_review", "approved"}),
     "pause": frozenset({"under_review"}),
     "resume": frozenset({"under_review"}),
+    "request_extension": frozenset({"under_review"}),
+    "extension_approved": frozenset({"under_review"}),
+    "extension_declined": frozenset({"under_review"}),
     "add_stations": frozenset({"submitted", "awaiting_correction", "accepted", "under_review"}),
 }
 
@@ -42,7 +45,11 @@ ACTION_NAMES = {
     "supply": "补齐材料", "pause": "暂停计时", "resume": "恢复计时", "add_stations": "录入台站",
     "rate": "评价", "overdue": "容缺材料逾期", "print": "打印证照", "deliver": "送达",
     "cancel_licence": "注销证照", "revoke_licence": "撤销证照", "credit_repair": "信用修复",
+    "format_override": "调整证照形式", "expire_licences": "证照到期",
     "extension_approved": "批准延期",
+    "request_extension": "申请延长审查期限", "extension_declined": "不批准延期",
+    "work_order_verify": "差评核实", "work_order_rectify": "差评整改/说明", "work_order_reply": "差评答复",
+    "work_order_callback": "差评回访", "work_order_appeal": "差评申诉", "work_order_appeal_decided": "申诉裁定",
 }
 
 

@@ -1,0 +1,61 @@
+"""Forms of the review stage; they check input, the workflow checks the rules."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..workflow.review import MAX_EXPECTED_DAYS, SPECIAL_PROCEDURES, STOP_NAMES
+
+# "序号或名称：理由", one station a line; a full-width or ASCII colon, a tab or a vertical bar separates.
+STATION_LINE = re.compile(r"^\s*(?P<station>[^：:|\t]+?)\s*[：:|\t]\s*(?P<reason>.+?)\s*$")
+
+
+class StartReviewForm(FlaskForm):
+    submit = SubmitField(_l("开始审查"))
+
+
+class PauseForm(FlaskForm):
+    kind = SelectField(_l("暂停类型"), choices=[(k, STOP_NAMES[k]) for k in SPECIAL_PROCEDURES])
+    reason = TextAreaField(_l("理由（写入告知书）"), validators=[DataRequired(_l("请写明理由。")), Length(max=1000)])
+    expected_days = IntegerField(_l("预计时长（工作日）"), validators=[
+        InputRequired(_l("请填写预计时长。")), NumberRange(1, MAX_EXPECTED_DAYS, _l("预计时长须为 1–%(n)s 个工作日。", n=MAX_EXPECTED_DAYS))])
+    submit = SubmitField(_l("暂停计时并出具告知书"))
+
+
+class ResumeForm(FlaskForm):
+    note = TextAreaField(_l("结果说明（可选）"), validators=[Optional(), Length(max=1000)])
+    submit = SubmitField(_l("恢复计时"))
+
+
+class ExtensionRequestForm(FlaskForm):
+    days = IntegerField(_l("延长工作日数"), validators=[InputRequired(_l("请填写延长天数。")), NumberRange(1, 60, _l("延长天数须为 1–60 的整数（法定上限另行校验）。"))])
+    reason = TextAreaField(_l("延期理由（将告知申请人）"), validators=[DataRequired(_l("请写明理由。")), Length(max=1000)])
+    submit = SubmitField(_l("提交延期申请"))
+
+
+class ExtensionDecisionForm(FlaskForm):
+    note = TextAreaField(_l("意见（不批准时必填）"), validators=[Optional(), Length(max=1000)])
+    approve = SubmitField(_l("批准延期"))
+    decline = SubmitField(_l("不批准"))
+
+
+class DecideForm(FlaskForm):
+    outcome = RadioField(_l("决定"), choices=[("approve", _l("准予许可")), ("reject", _l("不予许可"))],
+                         validators=[InputRequired(_l("请选择准予或不予许可。"))])
+    reason = TextAreaField(_l("审查意见 / 不予许可的理由"), validators=[Optional(), Length(max=4000)])
+    legal_basis = TextAreaField(_l("法律依据（不予许可时必填）"), validators=[Optional(), Length(max=2000)])
+    refused_stations = TextAreaField(
+        _l("不予许可的台站（每行一个：序号或名称：理由；其余台站准予许可）"), validators=[Optional(), Length(max=200_000)])
+    submit = SubmitField(_l("作出决定"))
+
+    def validate_refused_stations(self, field):
+        self.refused = []
+        for number, line in enumerate((field.data or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            match = STATION_LINE.match(line)
+            if not match:
+                raise ValidationError(_l("第 %(n)s 行格式应为“序号或名称：理由”。", n=number))
+            self.refused.append({"station": match["station"], "reason": match["reason"]})

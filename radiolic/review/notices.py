@@ -1,0 +1,113 @@
+"""The written instruments of the review stage, built from stored data: stop notices and decisions."""
+from flask import current_app
+from sqlalchemy import select
+
+from ..documents import Notice
+from ..documents.chinese_text import chinese_date
+from ..extensions import db
+from ..models import Application, ClockStop, Station
+from ..workflow.review import STOP_NAMES
+
+STOP_BASIS = {
+    "hearing": "《中华人民共和国行政许可法》第四十五条",
+    "testing": "《中华人民共和国行政许可法》第四十五条",
+    "expert_review": "《中华人民共和国行政许可法》第四十五条",
+    "coordination": "《中华人民共和国无线电管理条例》第八十三条",
+    "extension": "《中华人民共和国行政许可法》第四十二条",
+}
+
+
+def _sentence(text: str) -> str:
+    """End a reviewer's free text as a sentence (it is quoted into a formal paragraph)."""
+    text = text.strip()
+    return text if text.endswith(("。", "！", "？", ".", "；")) else text + "。"
+
+
+def _office() -> str:
+    return current_app.config["OFFICE_NAME"]
+
+
+def _footer() -> list[str]:
+    cfg = current_app.config
+    return [f"联系电话：{cfg['OFFICE_PHONE']}　办理地点：{cfg['OFFICE_ADDRESS']}"]
+
+
+def _opening(case: Application) -> str:
+    return (f"你（单位）于{chinese_date(case.received_on)}提出的{case.service_item.name}申请"
+            f"（申请编号：{case.number}），本机关已于{chinese_date(case.accepted_on)}受理。")
+
+
+def _base(case: Application, title: str, doc_number: str, dated, paragraphs, table=()) -> Notice:
+    return Notice(title=title, office=_office(), doc_number=doc_number, addressee=f"{case.applicant.name}：",
+                  paragraphs=paragraphs, table=table, dated=dated, footer_lines=_footer(),
+                  font_path=current_app.config.get("PDF_FONT_PATH"))
+
+
+def stop_notice(case: Application, stop: ClockStop) -> Notice:
+    """特别程序期限告知书 (Art. 45) or 延长审查期限告知书 (Art. 42)."""
+    if stop.kind == "extension":
+        title = "延长行政许可期限告知书"
+        body = (f"因{stop.reason}，经本机关负责人批准，根据{STOP_BASIS['extension']}的规定，本申请的审查期限"
+                f"延长{stop.expected_days}个工作日（自{chinese_date(stop.paused_on)}次日起计算）。")
+    else:
+        title = "特别程序期限告知书"
+        body = (f"因本申请需要进行{STOP_NAMES[stop.kind]}（{stop.reason}），根据{STOP_BASIS[stop.kind]}的规定，"
+                f"{STOP_NAMES[stop.kind]}所需时间不计算在行政许可期限内。预计所需时间为{stop.expected_days}个工作日，"
+                f"自{chinese_date(stop.paused_on)}次日起暂停计算审查期限，{STOP_NAMES[stop.kind]}结束后恢复计算。")
+    table = [("申请编号", case.number), ("申请事项", case.service_item.name),
+             ("程序类别", STOP_NAMES[stop.kind]), ("预计时长", f"{stop.expected_days}个工作日")]
+    if stop.resumed_on:
+        table.append(("恢复计算日期", chinese_date(stop.resumed_on)))
+    return _base(case, title, stop.doc_number, stop.paused_on, [_opening(case), body, "特此告知。"], table)
+
+
+def _appeal_rights() -> str:
+    body = current_app.config["APPEAL_REVIEW_BODY"]
+    return (f"如不服本决定，可以自收到本决定书之日起六十日内向{body}申请行政复议，"
+            "或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。")
+
+
+def _stations(case: Application) -> list[Station]:
+    return db.session.scalars(select(Station).where(Station.application_id == case.id).order_by(Station.seq)).all()
+
+
+def _station_table(stations: list[Station], listed_limit: int) -> list[list[str]]:
+    refused = [s for s in stations if s.refused_reason]
+    shown = stations if len(stations) <= listed_limit else refused
+    rows = [["序号", "台站名称", "台址", "决定", "理由"]]
+    rows += [[str(s.seq), s.station_name, s.address, "不予许可" if s.refused_reason else "准予许可",
+              s.refused_reason or ""] for s in shown]
+    return rows if len(rows) > 1 else []
+
+
+def decision_notice(case: Application) -> Notice:
+    """准予行政许可决定书 or 不予行政许可决定书 (Art. 38), listing approved and refused stations."""
+    decision = case.decision
+    opening = _opening(case)
+    if decision.outcome == "reject":
+        paragraphs = [opening, f"经审查，你（单位）的申请不符合法定条件，理由如下：{_sentence(decision.reason)}",
+                      f"根据{decision.legal_basis}的规定，本机关决定不予行政许可。", _appeal_rights()]
+        table = [("申请编号", case.number), ("申请事项", case.service_item.name), ("决定", "不予行政许可")]
+        return _base(case, "不予行政许可决定书", decision.doc_number, decision.decided_on, paragraphs, table)
+    stations = _stations(case)
+    refused = [s for s in stations if s.refused_reason]
+    basis = case.service_item.legal_basis or "《中华人民共和国行政许可法》第三十八条"
+    paragraphs = [opening]
+    if decision.reason:
+        paragraphs.append(f"经审查，{_sentence(decision.reason)}")
+    if stations:
+        granted = len(stations) - len(refused)
+        paragraphs.append(f"根据{basis}的规定，本机关决定准予行政许可：准予设置、使用无线电台（站）{granted}个"
+                          + (f"；不予许可{len(refused)}个，理由见下表。" if refused else "。"))
+    else:
+        paragraphs.append(f"根据{basis}的规定，本机关决定准予行政许可。")
+    limit = current_app.config["ISSUE_LIMIT_WORKDAYS"]
+    paragraphs.append(f"本机关将自本决定作出之日起{limit}个工作日内颁发、送达相应的许可证件。")
+    limit_rows = current_app.config["DECISION_STATION_TABLE_MAX"]
+    if len(stations) > limit_rows:
+        paragraphs.append(f"准予许可的台站共{len(stations) - len(refused)}个，以所颁发的电台执照为准；下表列出不予许可的台站。")
+    if refused:
+        paragraphs.append("对不予许可的台站，" + _appeal_rights())
+    table = _station_table(stations, limit_rows) or [("申请编号", case.number), ("申请事项", case.service_item.name),
+                                                      ("决定", "准予行政许可")]
+    return _base(case, "准予行政许可决定书", decision.doc_number, decision.decided_on, paragraphs, table)
