@@ -24,7 +24,11 @@ class Defaults:
     REMINDER_WORKDAYS = 2                # remind before a deferred material falls due
     ISSUE_LIMIT_WORKDAYS = 10            # Art. 44: deliver within 10 working days of the decision
     EXTENSION_MAX_WORKDAYS = 10          # Art. 42
+    APPEAL_REVIEW_BODY = "清远市人民政府"   # where a refused applicant applies for 行政复议 (named on 不予许可决定书)
+    DECISION_STATION_TABLE_MAX = 300     # a 准予许可决定书 lists stations one by one up to this many
     BAD_RATING_FOLLOWUP_WORKDAYS = 15
+    RATING_LINK_DAYS = 30                # an SMS rating link expires after this many days
+    APPLICANT_SESSION_MINUTES = 30       # after a lookup, the applicant's pages work this long
     RENEWAL_REMINDER_WORKDAYS = 30
     STATION_LICENCE_MAX_YEARS = 5
     PERMIT_MAX_YEARS = 10

@@ -29,6 +29,7 @@ NAV = [
     NavItem("admin.catalogue", "服务事项", ("admin",)),
     NavItem("admin.calendar", "节假日", ("admin",)),
     NavItem("admin.system", "系统状态", ("admin",)),
+    NavItem("ratings.devices", "评价设备", ("admin",)),
 ]
 
 

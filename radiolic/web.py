@@ -120,6 +120,10 @@ def register_hooks(app: Flask) -> None:
             return None
         return user
 
+    # Also Jinja globals: macros imported without context (state_badge in _macros.html) need them.
+    app.jinja_env.globals.update(STATE_NAMES=STATE_NAMES, ACTION_NAMES=ACTION_NAMES, ROLE_NAMES=ROLE_NAMES,
+                                 LEVEL_NAMES=LEVEL_NAMES, can=can)
+
     @app.context_processor
     def template_globals():
         return {"STATE_NAMES": STATE_NAMES, "ACTION_NAMES": ACTION_NAMES, "ROLE_NAMES": ROLE_NAMES,

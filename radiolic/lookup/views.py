@@ -1,3 +1,293 @@
-from flask import Blueprint
+"""Applicants' pages: status lookup, online application, supplying materials; staff download of uploads."""
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import uploads
+from ..access import public, roles
+from ..documents import render_licence
+from ..extensions import db
+from ..licence_records import face_of
+from ..models import Application, Licence, ServiceItem, Upload
+from ..ratings.forms import RatingForm
+from ..ratings.views import submit_rating
+from ..station_import import ImportRejected, parse_stations
+from ..web import today
+from ..workflow import WorkflowError, intake, issuance
+from ..workflow.ratings import TAGS
+from . import gate
+from .forms import ApplyForm, CorrectionForm, LookupForm, SupplyForm
+from .progress import progress
 
 bp = Blueprint("lookup", __name__)
+
+STATION_LIST = "station_list"
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"case_uploads": case_uploads}
+
+
+def case_uploads(case: Application) -> list[Upload]:
+    """The case page partial lists these (clerk pre-check of online applications)."""
+    return db.session.scalars(select(Upload).where(Upload.application_id == case.id).order_by(Upload.id)).all()
+
+
+# --- lookup --------------------------------------------------------------------------------------------------
+
+@bp.route("/status", methods=["GET", "POST"])
+@public
+def status():
+    form = LookupForm()
+    if not form.validate_on_submit():
+        return render_template("lookup/status.html", form=form, error=None)
+    try:
+        case = gate.check(form.number.data, form.query_code.data, gate.address())
+    except gate.TooManyAttempts:
+        return render_template("lookup/status.html", form=LookupForm(formdata=None), error=_(gate.LIMITED)), 429
+    if case is None:
+        # A fresh form: nothing typed is echoed, so an unknown number and a wrong code give the same page.
+        return render_template("lookup/status.html", form=LookupForm(formdata=None), error=_(gate.FAILED))
+    gate.remember(case.number)
+    return redirect(url_for("lookup.case", number=case.number))
+
+
+def _authorised_or_redirect(number: str):
+    case = gate.authorised_case(number)
+    if case is None:
+        flash(_("请先输入申请编号和查询码。"), "warning")
+    return case
+
+
+@bp.route("/status/case/<number>")
+@public
+def case(number: str):
+    case = _authorised_or_redirect(number)
+    if case is None:
+        return redirect(url_for("lookup.status"))
+    return _case_page(case)
+
+
+def _case_page(case: Application, error: str | None = None, status: int = 200):
+    view = progress(case, today())
+    mine = [u for u in case_uploads(case) if u.by_applicant]
+    return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
+                           correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
+                           rate_action=url_for("lookup.rate", number=case.number),
+                           can_rate="online" not in view["rated_channels"], error=error), status
+
+
+@bp.route("/status/forget", methods=["POST"])
+@public
+def forget():
+    gate.forget_all()
+    flash(_("已退出查询。"), "info")
+    return redirect(url_for("lookup.status"))
+
+
+# --- supplying materials --------------------------------------------------------------------------------------
+
+@bp.route("/status/case/<number>/supply", methods=["POST"])
+@public
+def supply(number: str):
+    case = _authorised_or_redirect(number)
+    if case is None:
+        return redirect(url_for("lookup.status"))
+    form = SupplyForm()
+    if not form.validate_on_submit():
+        return _case_page(case, _("请选择要补交的材料和文件。"), 422)
+    saved = []
+    try:
+        checked = uploads.check(request.files.get("file") or _missing_file())
+        m = intake.supply(case, form.material.data, by=None, on=today(), note="网上上传")
+        saved.append(uploads.save(checked, case, m.code, note="补交容缺材料"))
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        uploads.discard(saved)
+        return _case_page(case, err.message, 422)
+    flash(_("材料已上传，窗口工作人员会尽快核对。"), "success")
+    return redirect(url_for("lookup.case", number=case.number))
+
+
+def _missing_file():
+    raise uploads.UploadRefused("请选择要上传的文件。")
+
+
+@bp.route("/status/case/<number>/correct", methods=["POST"])
+@public
+def correct(number: str):
+    """Upload every item of the correction notice at once; the case returns to the clerk for acceptance."""
+    case = _authorised_or_redirect(number)
+    if case is None:
+        return redirect(url_for("lookup.status"))
+    if not CorrectionForm().validate_on_submit():
+        return _case_page(case, _("表单已过期，请重试。"), 422)
+    items = [m for m in case.materials if m.status in ("missing", "defective")] \
+        if case.state == "awaiting_correction" else []
+    saved = []
+    try:
+        if not items:
+            raise WorkflowError("本案当前没有需要补正的材料。", code="conflict")
+        checked = {}
+        for m in items:
+            storage = request.files.get(f"material_{m.code}")
+            if storage is None or not storage.filename:
+                raise uploads.UploadRefused(f"请上传“{m.name}”。")
+            checked[m.code] = uploads.check(storage)
+        intake.resubmit(case, received=list(checked), by=None, on=today())
+        for code, c in checked.items():
+            saved.append(uploads.save(c, case, code, note="补正材料"))
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        uploads.discard(saved)
+        return _case_page(case, err.message, 422)
+    flash(_("补正材料已提交，窗口工作人员会重新审核是否受理。"), "success")
+    return redirect(url_for("lookup.case", number=case.number))
+
+
+@bp.route("/status/case/<number>/rate", methods=["POST"])
+@public
+def rate(number: str):
+    case = _authorised_or_redirect(number)
+    if case is None:
+        return redirect(url_for("lookup.status"))
+    return submit_rating(case, "online", on_error=lambda msg: _case_page(case, msg, 422),
+                         done=url_for("lookup.case", number=case.number))
+
+
+@bp.route("/status/case/<number>/uploads/<int:upload_id>")
+@public
+def own_upload(number: str, upload_id: int):
+    case = gate.authorised_case(number)
+    upload = db.session.get(Upload, upload_id) if case is not None else None
+    if upload is None or upload.application_id != case.id or not upload.by_applicant:
+        abort(404)
+    return _send(upload)
+
+
+@bp.route("/status/case/<number>/licences/<licence>.pdf")
+@public
+def licence_pdf(number: str, licence: str):
+    """The applicant downloads their own electronic licence (rendered on demand from the stored record)."""
+    case = gate.authorised_case(number)
+    lic = db.session.scalar(select(Licence).where(Licence.number == licence[:32])) if case is not None else None
+    if lic is None or lic.application_id != case.id or lic.format != "electronic" or lic.status != "valid":
+        abort(404)
+    face = face_of(lic, lic.station)
+    db.session.rollback()       # render outside any transaction
+    return Response(render_licence(face), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={lic.number}.pdf"})
+
+
+@bp.route("/uploads/<int:upload_id>")
+@roles("clerk", "reviewer", "supervisor")
+def staff_upload(upload_id: int):
+    upload = db.session.get(Upload, upload_id)
+    if upload is None:
+        abort(404)
+    return _send(upload)
+
+
+def _send(upload: Upload):
+    path = uploads.path_for(upload)
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=upload.mime, as_attachment=True, download_name=upload.filename)
+
+
+# --- online application ---------------------------------------------------------------------------------------
+
+@bp.route("/apply")
+@public
+def apply_items():
+    items = db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code)).all()
+    return render_template("lookup/apply_items.html", items=items)
+
+
+@bp.route("/apply/<code>", methods=["GET", "POST"])
+@public
+def apply(code: str):
+    item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == code, ServiceItem.active.is_(True)))
+    if item is None:
+        abort(404)
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("lookup/apply.html", item=item, form=form, error=None), status
+    saved = []
+    try:
+        files, stations = _checked_files(item, form)
+        case, query_code = _submit_online(item, form, files, stations, saved)
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        uploads.discard(saved)
+        if err.field in form._fields and err.field != "stations":
+            form[err.field].errors.append(err.message)
+        return render_template("lookup/apply.html", item=item, form=form, error=err.message), 422
+    gate.remember(case.number)
+    return render_template("lookup/submitted.html", case=case, query_code=query_code)
+
+
+def _checked_files(item: ServiceItem, form: ApplyForm):
+    """Check every file before anything is written (a refused file leaves no trace)."""
+    files = {}
+    for m in item.materials:
+        storage = request.files.get(f"material_{m.code}")
+        if storage is not None and storage.filename:
+            try:
+                files[m.code] = uploads.check(storage)
+            except uploads.UploadRefused as err:
+                raise uploads.UploadRefused(f"“{m.name}”：{err.message}", field=f"material_{m.code}") from None
+    stations = None
+    storage = request.files.get("stations")
+    if storage is not None and storage.filename:
+        if item.licence_kind != "station_licence":
+            raise uploads.UploadRefused("本事项不需要台站清单。", field="stations")
+        checked = uploads.check(storage, kinds=uploads.STATION_TYPES, allow_csv=True)
+        try:
+            rows = parse_stations(checked.data, checked.filename)
+        except ImportRejected as err:
+            raise uploads.UploadRefused(str(err), field="stations") from None
+        stations = (checked, rows)
+    if not files:
+        raise uploads.UploadRefused("请至少上传一份申请材料（申请表等）。", field="files")
+    return files, stations
+
+
+def _applicant(form: ApplyForm):
+    kind = form.kind.data
+    try:
+        value = intake.check_applicant_code(kind, form.id_code.data, "", today())
+    except WorkflowError as err:
+        if err.code == "warning":
+            raise WorkflowError(err.message.split("。如确认")[0] + "。请核对号码；如确为早期试点代码，请联系窗口办理。",
+                                field="id_code") from None
+        raise
+    existing = intake.find_applicant(kind, value)
+    if existing is not None:
+        # A public form never edits an existing applicant's record (its phone receives every notice);
+        # this submission's contact details travel with the case as the agent's.
+        return existing
+    return intake.register_applicant(kind=kind, name=form.name.data, id_code=value, by=None, on=today(),
+                                     contact=form.contact.data, phone=form.phone.data, email=form.email.data or "",
+                                     address=form.address.data or "")
+
+
+def _submit_online(item, form, files, stations, saved):
+    applicant = _applicant(form)
+    materials = {code: ("received", "网上上传") for code in files}
+    case, query_code = intake.submit(item, applicant, channel="online", single_window=True, visits=0,
+                                     materials=materials, by=None, on=today(), agent_name=form.contact.data.strip(),
+                                     agent_phone=form.phone.data.strip(), summary=form.summary.data.strip(),
+                                     format=form.format.data)
+    for code, checked in files.items():
+        saved.append(uploads.save(checked, case, code, note="网上申请"))
+    if stations is not None:
+        checked, rows = stations
+        issuance.add_stations(case, rows, by=None, on=today())
+        saved.append(uploads.save(checked, case, STATION_LIST, note=f"台站清单 {len(rows)} 个台站"))
+    return case, query_code

@@ -1,10 +1,11 @@
 """The data model, one module per aggregate."""
 from .applicants import APPLICANT_KINDS, Applicant, CreditMark
 from .cases import (CHANNELS, FORMATS, MATERIAL_STATUSES, STATES, STOP_KINDS, TERMINAL_STATES,
-                    Application, ApplicationMaterial, ClockStop, Commitment, CorrectionNotice, Decision)
+                    Application, ApplicationMaterial, ClockStop, Commitment, CorrectionNotice, Decision,
+                    ExtensionRequest)
 from .catalogue import ITEM_ACTIONS, LICENCE_KINDS, MaterialRequirement, ServiceItem
 from .licences import LICENCE_STATUSES, STATION_TYPES, Delivery, Licence, PrintLog, Station
-from .ratings import LEVEL_NAMES, RATING_CHANNELS, Rating, WorkOrder
+from .ratings import LEVEL_NAMES, RATING_CHANNELS, Rating, RatingDevice, WorkOrder
 from .records import CalendarYear, Counter, Event, HolidayOverride, OutboxMessage, Upload
 from .users import ROLE_NAMES, ROLES, Attempt, User
 

@@ -35,7 +35,7 @@ class Application(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(24), unique=True)
-    query_hash: Mapped[str] = mapped_column(String(128))
+    query_hash: Mapped[str] = mapped_column(String(255))   # a werkzeug scrypt hash is ~160 characters
     service_item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicant.id"), index=True)
     agent_name: Mapped[str] = mapped_column(String(100), default="")
@@ -57,6 +57,8 @@ class Application(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     correction_count: Mapped[int] = mapped_column(default=0)
     outcome_reason: Mapped[str] = mapped_column(Text, default="")   # refusal, withdrawal or termination
+    acceptance_doc_number: Mapped[str] = mapped_column(String(40), default="")   # 受理通知书 文号
+    outcome_doc_number: Mapped[str] = mapped_column(String(40), default="")      # 不予受理决定书 / 终止办理通知书
     # Clock figures derived from the events by workflow.clock.refresh(); kept for SQL statistics.
     due_promised: Mapped[date | None]
     due_statutory: Mapped[date | None]
@@ -115,6 +117,7 @@ class ApplicationMaterial(db.Model):
     overdue: Mapped[bool] = mapped_column(default=False)
     supplied_on: Mapped[date | None]
     supplied_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    supplied_from: Mapped[str] = mapped_column(String(100), default="")   # who handed the material in
 
     application: Mapped[Application] = relationship(back_populates="materials")
 
@@ -198,3 +201,31 @@ class Decision(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="decision")
     by = relationship("User")
+
+
+class ExtensionRequest(db.Model):
+    """A reviewer's request to extend the review period (Art. 42), approved or declined by a supervisor."""
+
+    __tablename__ = "extension_request"
+    __table_args__ = (
+        one_of("status", ("requested", "approved", "declined")),
+        CheckConstraint("days > 0", name="extension_days_positive"),
+        CheckConstraint("status = 'requested' OR (decided_by_id IS NOT NULL AND decided_on IS NOT NULL)",
+                        name="decided_has_who_and_when"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    days: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    requested_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(12), default="requested")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_on: Mapped[date | None]
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    clock_stop_id: Mapped[int | None] = mapped_column(ForeignKey("clock_stop.id"))
+
+    application: Mapped[Application] = relationship()
+    requested_by = relationship("User", foreign_keys=[requested_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])

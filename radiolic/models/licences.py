@@ -48,6 +48,8 @@ class Station(db.Model):
     call_sign: Mapped[str] = mapped_column(String(20), default="")
     refused_reason: Mapped[str | None] = mapped_column(Text)     # set when the decision refuses this station
     format_override: Mapped[str | None] = mapped_column(String(12))
+    # A change or renewal: the licence this station's new licence supersedes.
+    replaces_licence_id: Mapped[int | None] = mapped_column(ForeignKey("licence.id", use_alter=True))
 
 
 class Licence(db.Model):
@@ -90,8 +92,15 @@ class Licence(db.Model):
     area: Mapped[str] = mapped_column(Text, default="")
     usage_rate: Mapped[str] = mapped_column(Text, default="")
     conditions: Mapped[str] = mapped_column(Text, default="")
+    # Snapshot of the holder and issuer as printed: later corrections to the applicant do not alter the record.
+    holder_name: Mapped[str] = mapped_column(String(200), default="")
+    holder_code: Mapped[str] = mapped_column(String(18), default="")
+    office: Mapped[str] = mapped_column(String(100), default="")
+    # Lowest and highest MHz of the licence's frequencies, for the public register's range search.
+    freq_low_mhz: Mapped[float | None]
+    freq_high_mhz: Mapped[float | None]
 
-    station = relationship("Station")
+    station = relationship("Station", foreign_keys=[station_id])
     applicant = relationship("Applicant")
     application = relationship("Application")
 

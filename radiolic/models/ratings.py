@@ -58,5 +58,32 @@ class WorkOrder(db.Model):
     appeal_reason: Mapped[str] = mapped_column(Text, default="")
     appeal_decision: Mapped[str] = mapped_column(Text, default="")
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Dates of each follow-up step (added by the ratings stage; all nullable).
+    verified_on: Mapped[date | None]
+    rectify_kind: Mapped[str] = mapped_column(String(8), default="")     # rectify | explain
+    rectified_on: Mapped[date | None]
+    callback_on: Mapped[date | None]
+    callback_satisfied: Mapped[bool | None]
+    appealed_on: Mapped[date | None]
+    appeal_status_before: Mapped[str] = mapped_column(String(16), default="")
+    appeal_decided_on: Mapped[date | None]
+    appeal_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     rating: Mapped[Rating] = relationship()
+
+
+class RatingDevice(db.Model):
+    """A counter tablet (window evaluator) paired to a window number; only hashes of its codes are kept."""
+
+    __tablename__ = "rating_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_no: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    pair_hash: Mapped[str | None] = mapped_column(String(64), unique=True)    # one-time pairing code
+    pair_expires_at: Mapped[datetime | None]
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)   # the paired tablet's token
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paired_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -1,3 +1,20 @@
 """`flask --app radiolic` commands of this blueprint (registered by radiolic.cli)."""
+import click
+from flask.cli import AppGroup
 
-commands: list = []
+from ..extensions import db
+from ..web import today
+
+ratings_cli = AppGroup("ratings", help="好差评: rating invitations.")
+
+
+@ratings_cli.command("invite")
+def invite_command():
+    """Queue rating invitations for completed cases that have none yet (run daily)."""
+    from ..workflow.ratings import invite_missing
+    n = invite_missing(today())
+    db.session.commit()
+    click.echo(f"已排队 {n} 条评价邀请。")
+
+
+commands: list = [ratings_cli]

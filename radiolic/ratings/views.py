@@ -1,3 +1,326 @@
-from flask import Blueprint
+"""Ratings: QR, SMS and window-tablet rating pages; counter devices; the 差评 work orders."""
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .. import throttle
+from ..access import public, roles
+from ..extensions import db
+from ..identifiers import mask_name
+from ..lookup import gate
+from ..lookup.forms import LookupForm
+from ..models import Application, Rating, RatingDevice, User, WorkOrder
+from ..models.base import utcnow
+from ..web import today
+from ..workflow import WorkflowError
+from ..workflow import ratings as verbs
+from . import kiosk
+from .forms import (AppealForm, CallbackForm, DecideAppealForm, DeviceForm, KioskRatingForm, PairForm, RatingForm,
+                    RectifyForm, ReplyForm, VerifyForm)
 
 bp = Blueprint("ratings", __name__)
+
+HANDLERS = ("clerk", "reviewer", "supervisor")
+
+
+def refused():
+    """A staff session never rates: ratings are the applicant's own (domain.md §4)."""
+    return render_template("ratings/refused.html"), 403
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"case_ratings": case_ratings, "RATING_TAGS": verbs.TAGS, "RATING_CHANNELS": verbs.CHANNEL_NAMES}
+
+
+def case_ratings(case: Application) -> list[tuple[Rating, WorkOrder | None]]:
+    rows = db.session.execute(select(Rating, WorkOrder).outerjoin(WorkOrder, WorkOrder.rating_id == Rating.id)
+                              .where(Rating.application_id == case.id).order_by(Rating.id)).all()
+    return [(r, w) for r, w in rows]
+
+
+def submit_rating(case: Application, channel: str, *, on_error, done: str):
+    """Validate the rating form and rate; shared by the status page, the QR page and the SMS link."""
+    if current_user.is_authenticated:
+        return refused()
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return on_error(_("请选择评价等级。"))
+    try:
+        verbs.rate(case, channel=channel, level=form.level.data, tags=form.tags.data or (),
+                   comment=form.comment.data or "", on=today())
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        return on_error(err.message)
+    except IntegrityError:
+        db.session.rollback()     # a parallel rating through the same channel won the race
+        return on_error(_("本案已通过该渠道评价过，每个渠道只能评价一次。"))
+    flash(_("感谢您的评价！"), "success")
+    return redirect(done)
+
+
+def _rate_page(case: Application, channel: str, action: str, error: str | None = None, status: int = 200):
+    rated = db.session.scalar(select(Rating.id).where(Rating.application_id == case.id, Rating.channel == channel))
+    return render_template("ratings/rate.html", case=case, form=RatingForm(), action=action, rated=bool(rated),
+                           applicant=_public_name(case), error=error), status
+
+
+def _public_name(case: Application) -> str:
+    a = case.applicant
+    return a.name if a.kind == "organisation" else mask_name(a.name)
+
+
+# --- QR code: /rate with number + query code ------------------------------------------------------------------
+
+@bp.route("/rate", methods=["GET", "POST"])
+@public
+def qr():
+    form = LookupForm()
+    if not form.validate_on_submit():
+        return render_template("ratings/qr.html", form=form, error=None)
+    try:
+        case = gate.check(form.number.data, form.query_code.data, gate.address())
+    except gate.TooManyAttempts:
+        return render_template("ratings/qr.html", form=LookupForm(formdata=None), error=_(gate.LIMITED)), 429
+    if case is None:
+        return render_template("ratings/qr.html", form=LookupForm(formdata=None), error=_(gate.FAILED))
+    gate.remember(case.number)
+    return redirect(url_for("ratings.qr_case", number=case.number))
+
+
+@bp.route("/rate/case/<number>", methods=["GET", "POST"])
+@public
+def qr_case(number: str):
+    case = gate.authorised_case(number)
+    if case is None:
+        flash(_("请先输入申请编号和查询码。"), "warning")
+        return redirect(url_for("ratings.qr"))
+    action = url_for("ratings.qr_case", number=case.number)
+    if request.method == "GET":
+        return _rate_page(case, "qr", action)
+    return submit_rating(case, "qr", on_error=lambda msg: _rate_page(case, "qr", action, msg, 422),
+                         done=url_for("ratings.thanks"))
+
+
+# --- SMS link: a signed, expiring token naming the case -------------------------------------------------------
+
+@bp.route("/rate/s/<token>", methods=["GET", "POST"])
+@public
+def sms(token: str):
+    case = verbs.case_for_token(token)
+    if case is None:
+        return render_template("ratings/link_invalid.html"), 404
+    action = url_for("ratings.sms", token=token)
+    if request.method == "GET":
+        return _rate_page(case, "sms", action)
+    return submit_rating(case, "sms", on_error=lambda msg: _rate_page(case, "sms", action, msg, 422),
+                         done=url_for("ratings.thanks"))
+
+
+@bp.route("/rate/thanks")
+@public
+def thanks():
+    return render_template("ratings/thanks.html")
+
+
+# --- the window tablet ----------------------------------------------------------------------------------------
+
+def _device() -> RatingDevice | None:
+    return kiosk.device_for(request.cookies.get(kiosk.COOKIE))
+
+
+@bp.route("/window")
+@public
+def window():
+    device = _device()
+    if device is None:
+        return render_template("ratings/window_pair.html", form=PairForm(), error=None)
+    served = kiosk.served(device.window_no, today())
+    if served is not None:
+        case, clerk = served
+        if db.session.scalar(select(Rating.id).where(Rating.application_id == case.id, Rating.channel == "window")):
+            served = None
+    if served is None:
+        return render_template("ratings/window_wait.html", device=device)
+    case, clerk = served
+    return render_template("ratings/window.html", device=device, case=case, clerk=clerk,
+                           applicant=_public_name(case), form=KioskRatingForm(number=case.number))
+
+
+@bp.route("/window/pair", methods=["POST"])
+@public
+def window_pair():
+    if current_user.is_authenticated:
+        return refused()
+    form = PairForm()
+    addr = gate.address()
+    if throttle.failures("pair", addr, timedelta(hours=1)) >= 10:
+        return render_template("ratings/window_pair.html", form=PairForm(formdata=None),
+                               error=_("配对失败次数过多，请一小时后再试。")), 429
+    if not form.validate_on_submit():
+        return render_template("ratings/window_pair.html", form=form, error=None), 422
+    try:
+        device, token = kiosk.pair(form.code.data, on=today())
+        throttle.note("pair", addr, True)
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        throttle.note("pair", addr, False)
+        db.session.commit()
+        return render_template("ratings/window_pair.html", form=PairForm(formdata=None), error=err.message), 422
+    response = redirect(url_for("ratings.window"))
+    response.set_cookie(kiosk.COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Strict",
+                        secure=request.is_secure)
+    return response
+
+
+@bp.route("/window/rate", methods=["POST"])
+@public
+def window_rate():
+    if current_user.is_authenticated:
+        return refused()
+    device = _device()
+    if device is None:
+        return render_template("ratings/window_pair.html", form=PairForm(), error=_("本设备尚未配对。")), 403
+    form = KioskRatingForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("ratings.window"))
+    on = today()
+    case = db.session.scalar(select(Application).where(Application.number == form.number.data))
+    clerk = kiosk.clerk_who_served(case, device.window_no, on) if case is not None else None
+    try:
+        if clerk is None:
+            raise WorkflowError("该案件今天未在本窗口办理，不能在此评价。", code="conflict")
+        verbs.rate(case, channel="window", level=form.level.data, on=on, window_user=clerk)
+        db.session.commit()
+    except (WorkflowError, IntegrityError):
+        db.session.rollback()
+        return redirect(url_for("ratings.window"))
+    return redirect(url_for("ratings.window_thanks"))
+
+
+@bp.route("/window/thanks")
+@public
+def window_thanks():
+    return render_template("ratings/window_thanks.html")
+
+
+# --- devices (supervisor, admin) ------------------------------------------------------------------------------
+
+@bp.route("/ratings/devices", methods=["GET", "POST"])
+@roles("supervisor", "admin")
+def devices():
+    form, code, device = DeviceForm(), None, None
+    if form.validate_on_submit():
+        try:
+            device, code = kiosk.issue(window_no=form.window_no.data, label=form.label.data or "",
+                                       by=db.session.get(User, current_user.id), on=today())
+            db.session.commit()
+        except WorkflowError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+    rows = db.session.scalars(select(RatingDevice).order_by(RatingDevice.revoked_at.is_not(None),
+                                                            RatingDevice.window_no, RatingDevice.id)).all()
+    windows = db.session.scalars(select(User.window_no).where(User.role == "clerk", User.window_no.is_not(None))
+                                 .distinct().order_by(User.window_no)).all()
+    return render_template("ratings/devices.html", form=form, devices=rows, code=code, new=device, windows=windows,
+                           now=utcnow())
+
+
+@bp.route("/ratings/devices/<int:device_id>/revoke", methods=["POST"])
+@roles("supervisor", "admin")
+def revoke_device(device_id: int):
+    device = db.session.get(RatingDevice, device_id) or abort(404)
+    try:
+        kiosk.revoke(device, by=db.session.get(User, current_user.id), on=today())
+        db.session.commit()
+        flash(_("设备已停用。"), "success")
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("ratings.devices"))
+
+
+# --- 差评 work orders ------------------------------------------------------------------------------------------
+
+FILTERS = ("open", "overdue", "closed", "all")
+
+
+@bp.route("/ratings/work-orders")
+@roles(*HANDLERS)
+def work_orders():
+    which = request.args.get("status", "open")
+    which = which if which in FILTERS else "open"
+    on = today()
+    query = (select(WorkOrder, Rating, Application).join(Rating, WorkOrder.rating_id == Rating.id)
+             .join(Application, Rating.application_id == Application.id))
+    closed = WorkOrder.status.in_(verbs.CLOSED)
+    if which == "open":
+        query = query.where(~closed)
+    elif which == "overdue":
+        query = query.where(~closed, WorkOrder.due_on < on)
+    elif which == "closed":
+        query = query.where(closed)
+    rows = db.session.execute(query.order_by(WorkOrder.due_on, WorkOrder.id).limit(500)).all()
+    counts = {
+        "open": _count(~closed), "overdue": _count(~closed, WorkOrder.due_on < on), "closed": _count(closed),
+    }
+    return render_template("ratings/work_orders.html", rows=rows, which=which, counts=counts,
+                           overdue=lambda o: verbs.is_overdue(o, on))
+
+
+def _count(*conditions) -> int:
+    return db.session.scalar(select(func.count()).select_from(WorkOrder).where(*conditions)) or 0
+
+
+STEPS = {
+    "verify": (VerifyForm, lambda o, f, by, on: verbs.verify(o, finding=f.finding.data, by=by, on=on)),
+    "rectify": (RectifyForm, lambda o, f, by, on: verbs.rectify(o, kind=f.kind.data, action=f.action.data, by=by,
+                                                                 on=on)),
+    "reply": (ReplyForm, lambda o, f, by, on: verbs.reply(o, text=f.text.data, by=by, on=on)),
+    "callback": (CallbackForm, lambda o, f, by, on: verbs.callback(o, view=f.view.data,
+                                                                    satisfied=f.satisfied.data == "yes", by=by, on=on)),
+    "appeal": (AppealForm, lambda o, f, by, on: verbs.appeal(o, reason=f.reason.data, by=by, on=on)),
+    "decide": (DecideAppealForm, lambda o, f, by, on: verbs.decide_appeal(o, uphold=f.uphold.data == "yes",
+                                                                          decision=f.decision.data, by=by, on=on)),
+}
+
+
+def _order_page(order: WorkOrder, forms: dict | None = None, error: str | None = None, status: int = 200):
+    forms = {name: (forms or {}).get(name) or cls(formdata=None) for name, (cls, _fn) in STEPS.items()}
+    rated_clerk = db.session.get(User, order.rating.window_user_id) if order.rating.window_user_id else None
+    return render_template("ratings/work_order.html", order=order, rating=order.rating,
+                           case=order.rating.application, forms=forms, error=error, rated_clerk=rated_clerk,
+                           overdue=verbs.is_overdue(order, today()), tag_names=verbs.tag_names), status
+
+
+@bp.route("/ratings/work-orders/<int:order_id>")
+@roles(*HANDLERS)
+def work_order(order_id: int):
+    return _order_page(db.session.get(WorkOrder, order_id) or abort(404))
+
+
+@bp.route("/ratings/work-orders/<int:order_id>/<step>", methods=["POST"])
+@roles(*HANDLERS)
+def work_order_step(order_id: int, step: str):
+    order = db.session.get(WorkOrder, order_id) or abort(404)
+    if step not in STEPS:
+        abort(404)
+    form_cls, verb = STEPS[step]
+    form = form_cls()
+    if not form.validate_on_submit():
+        return _order_page(order, {step: form}, _("请完整填写表单。"), 422)
+    try:
+        verb(order, form, db.session.get(User, current_user.id), today())
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        return _order_page(order, {step: form}, err.message, 403 if err.code == "forbidden" else 422)
+    flash(_("已保存。"), "success")
+    return redirect(url_for("ratings.work_order", order_id=order.id))
+

@@ -1,0 +1,159 @@
+"""The applicant's view of a case in plain language (the status page and POST /public/status share it)."""
+from datetime import date
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..identifiers import mask_id, mask_name, mask_phone
+from ..models import Application, Licence, Rating
+from ..workdays import CalendarGap
+from ..workflow import STATE_NAMES, clock
+
+STEPS = [("received", "提交申请"), ("accepted", "受理"), ("under_review", "审查"), ("decided", "作出决定"),
+         ("issued", "发证")]
+NEXT = {
+    "submitted": ("office", "窗口工作人员预审材料，决定是否受理"),
+    "awaiting_correction": ("applicant", "请按补正通知补齐或更正材料（可在本页上传）"),
+    "accepted": ("office", "审核人员即将开始审查"),
+    "under_review": ("office", "审核人员正在审查"),
+    "approved": ("office", "准予许可，正在制发证照"),
+}
+STOP_NAMES = {"hearing": "听证", "testing": "检测检验", "expert_review": "专家评审",
+              "coordination": "频率协调", "extension": "延长审查期限"}
+LICENCES_SHOWN = 50
+
+
+def _iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _step_dates(case: Application) -> dict:
+    return {"received": case.received_on, "accepted": case.accepted_on, "under_review": case.review_started_on,
+            "decided": case.decided_on, "issued": case.issued_on}
+
+
+def steps(case: Application) -> list[dict]:
+    dates = _step_dates(case)
+    current = {"submitted": "received", "awaiting_correction": "received", "accepted": "accepted",
+               "under_review": "under_review", "approved": "decided", "rejected": "decided",
+               "issued": "issued"}.get(case.state)
+    out = []
+    for key, label in STEPS:
+        status = "done" if dates[key] else "pending"
+        if key == current and case.is_open:
+            status = "current"
+        if not case.is_open and not dates[key]:
+            status = "skipped"
+        out.append({"step": key, "label": label, "on": _iso(dates[key]), "status": status})
+    return out
+
+
+def next_step(case: Application) -> dict:
+    if not case.is_open:
+        return {"actor": "none", "text": f"已办结：{STATE_NAMES[case.state]}"}
+    if case.open_stop is not None:
+        return {"actor": "office", "text": f"{STOP_NAMES[case.open_stop.kind]}期间暂停计时"}
+    actor, text = NEXT[case.state]
+    if case.state == "approved" and case.outstanding_deferred:
+        return {"actor": "applicant", "text": "请先补齐容缺材料，补齐后方可发证"}
+    return {"actor": actor, "text": text}
+
+
+def _clock(case: Application, today: date) -> dict:
+    c = clock.compute(case, today)
+    return {"promised_days": case.promised_days, "statutory_days": case.statutory_days, "used": c.used,
+            "stopped": c.stopped, "paused": c.paused, "due_promised": _iso(c.due_promised),
+            "due_statutory": _iso(c.due_statutory), "left_promised": c.left_promised,
+            "left_statutory": c.left_statutory, "warning": c.warning or None}
+
+
+def _stop(case: Application) -> dict | None:
+    stop = case.open_stop
+    if stop is None:
+        return None
+    try:
+        expected = clock.load_calendar().add(stop.paused_on, stop.expected_days)
+    except CalendarGap:
+        expected = None
+    return {"kind": stop.kind, "name": STOP_NAMES[stop.kind], "reason": stop.reason, "since": _iso(stop.paused_on),
+            "expected_days": stop.expected_days, "expected_end": _iso(expected)}
+
+
+def outstanding(case: Application) -> list[dict]:
+    """What the applicant still owes: deferred materials (with due dates) and items of a correction notice."""
+    items = [{"code": m.code, "name": m.name, "kind": "deferred", "due_on": _iso(m.due_on), "overdue": m.overdue,
+              "problem": m.note} for m in case.outstanding_deferred]
+    if case.state == "awaiting_correction":
+        items += [{"code": m.code, "name": m.name, "kind": "correction", "due_on": None, "overdue": False,
+                   "problem": m.note} for m in case.materials if m.status in ("missing", "defective")]
+    return items
+
+
+def _decision(case: Application) -> dict | None:
+    d = case.decision
+    if d is None:
+        return None
+    return {"outcome": d.outcome, "reason": d.reason, "legal_basis": d.legal_basis, "decided_on": _iso(d.decided_on),
+            "document_number": d.doc_number}
+
+
+def _one_arg_url(endpoints, value: str) -> str | None:
+    """URL of the first existing endpoint that takes exactly one argument (whatever its name)."""
+    for endpoint in endpoints:
+        for rule in current_app.url_map.iter_rules(endpoint) if endpoint in current_app.view_functions else ():
+            if len(rule.arguments) == 1:
+                return url_for(endpoint, **{next(iter(rule.arguments)): value})
+    return None
+
+
+def licence_pdf_url(licence: Licence, case: Application, session_links: bool) -> str | None:
+    """A public PDF route by verify code if the issuance stage has one; else the applicant's session route."""
+    if licence.format != "electronic" or licence.status != "valid":
+        return None
+    public = _one_arg_url(("issuance.public_pdf", "issuance.verify_pdf", "issuance.licence_pdf_public"),
+                          licence.verify_code)
+    if public or not session_links:
+        return public
+    return url_for("lookup.licence_pdf", number=case.number, licence=licence.number)
+
+
+def licence_verify_url(licence: Licence) -> str:
+    return _one_arg_url(("issuance.verify",), licence.verify_code) or f"/verify/{licence.verify_code}"
+
+
+def licences(case: Application, session_links: bool = True) -> dict:
+    total = db.session.scalar(select(func.count()).select_from(Licence).where(Licence.application_id == case.id))
+    rows = db.session.scalars(select(Licence).where(Licence.application_id == case.id)
+                              .order_by(Licence.number).limit(LICENCES_SHOWN)).all()
+    return {"total": total or 0, "shown": [
+        {"number": li.number, "kind": li.kind, "format": li.format, "status": li.status,
+         "valid_until": _iso(li.valid_until), "verify_url": licence_verify_url(li),
+         "pdf_url": licence_pdf_url(li, case, session_links)}
+        for li in rows]}
+
+
+def masked_applicant(case: Application) -> dict:
+    a = case.applicant
+    name = a.name if a.kind == "organisation" else mask_name(a.name)
+    return {"kind": a.kind, "name": name, "id_code": mask_id(a.id_code),
+            "phone": mask_phone(case.agent_phone or a.phone) if (case.agent_phone or a.phone) else ""}
+
+
+def progress(case: Application, today: date, session_links: bool = True) -> dict:
+    """Everything the applicant may see about their own case; personal numbers masked.
+
+    `session_links`: include download links that work in the browser session that looked the case up
+    (the JSON API has no such session, so it leaves them out).
+    """
+    rated = db.session.scalars(select(Rating.channel).where(Rating.application_id == case.id)).all()
+    return {
+        "number": case.number, "state": case.state, "state_name": STATE_NAMES[case.state],
+        "service_item": {"code": case.service_item.code, "name": case.service_item.name},
+        "applicant": masked_applicant(case), "channel": case.channel,
+        "received_on": _iso(case.received_on), "accepted_on": _iso(case.accepted_on),
+        "completed_on": _iso(case.completed_on), "steps": steps(case), "next": next_step(case),
+        "clock": _clock(case, today), "clock_stop": _stop(case), "outstanding": outstanding(case),
+        "decision": _decision(case), "outcome_reason": case.outcome_reason or None,
+        "licences": licences(case, session_links), "rated_channels": sorted(rated),
+    }
