@@ -1,3 +1,523 @@
-from flask import Blueprint
+"""Issuance pages: stations, issue, licences, print and delivery, downloads, verification, the public register."""
+import base64
+import os
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from ..access import public, roles
+from ..documents import render_licence
+from ..extensions import db
+from ..identifiers import mask_id, mask_name
+from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_of, live_status,
+                               public_key)
+from ..models import Applicant, Application, Delivery, Event, Licence, PrintLog, Station
+from ..station_import import STATION_TYPES, ImportRejected, errors_csv, parse_stations, template_csv, template_xlsx
+from ..station_import import COLUMNS as STATION_COLUMNS
+from ..station_import import validate_rows
+from ..web import today
+from ..workflow import WorkflowError, clock
+from ..workflow import issuance as verbs
+from . import exports
+from .forms import (CancelForm, DeliveryForm, FormatForm, ImportForm, IssueForm, PrintForm, RevokeForm,
+                    StationForm)
 
 bp = Blueprint("issuance", __name__)
+
+CASE_STAFF = ("clerk", "reviewer", "supervisor")
+HANDLERS = ("clerk", "reviewer")
+PAGE = 50
+
+
+@bp.app_template_global()
+def licence_names() -> dict:
+    return {"kind": KIND_NAMES, "format": FORMAT_NAMES, "status": STATUS_NAMES, "station_type": STATION_TYPES}
+
+
+@dataclass
+class Panel:
+    """What the case page's issuance partials show."""
+
+    kind: str | None
+    stations: list = field(default_factory=list)
+    station_count: int = 0
+    refused_count: int = 0
+    licences: list = field(default_factory=list)
+    licence_count: int = 0
+    by_format: dict = field(default_factory=dict)
+    by_status: dict = field(default_factory=dict)
+    paper_count: int = 0
+    deliveries: list = field(default_factory=list)
+    printed: int = 0
+
+
+@bp.app_template_global()
+def issuance_panel(case: Application) -> Panel:
+    """Counts and the first rows of the case's stations and licences (a case can carry 20,000)."""
+    panel = Panel(kind=case.service_item.licence_kind)
+    stations = select(Station).where(Station.application_id == case.id)
+    panel.station_count = db.session.scalar(select(func.count()).select_from(stations.subquery())) or 0
+    panel.refused_count = db.session.scalar(select(func.count()).select_from(
+        stations.where(Station.refused_reason.is_not(None)).subquery())) or 0
+    panel.stations = db.session.scalars(stations.order_by(Station.seq).limit(PAGE)).all()
+    of_case = Licence.application_id == case.id
+    panel.by_format = dict(db.session.execute(select(Licence.format, func.count()).where(of_case)
+                                              .group_by(Licence.format)).all())
+    panel.by_status = dict(db.session.execute(select(Licence.status, func.count()).where(of_case)
+                                              .group_by(Licence.status)).all())
+    panel.licence_count = sum(panel.by_format.values())
+    panel.paper_count = panel.by_format.get("paper", 0)
+    panel.licences = db.session.scalars(select(Licence).where(of_case).order_by(Licence.number).limit(20)).all()
+    panel.deliveries = db.session.scalars(select(Delivery).where(Delivery.application_id == case.id)
+                                          .order_by(Delivery.id)).all()
+    panel.printed = db.session.scalar(select(func.count(func.distinct(PrintLog.licence_id))).join(
+        Licence, PrintLog.licence_id == Licence.id).where(of_case)) or 0
+    return panel
+
+
+@bp.app_template_global()
+def issuance_forms() -> dict:
+    return {"station": StationForm(), "import": ImportForm(), "issue": IssueForm(), "print": PrintForm(),
+            "delivery": DeliveryForm(), "cancel": CancelForm(), "format": FormatForm()}
+
+
+def _case(number: str) -> Application:
+    case = db.session.scalar(select(Application).where(Application.number == number))
+    return case if case is not None else abort(404)
+
+
+def _licence(number: str) -> Licence:
+    licence = db.session.scalar(select(Licence).where(Licence.number == number))
+    return licence if licence is not None else abort(404)
+
+
+def _case_page(case: Application, status: int = 200, **extra):
+    """The shared case page again (after a refused step), with this blueprint's bound forms and errors."""
+    from ..main.views import CASE_ACTIONS, CASE_SECTIONS
+    events = db.session.scalars(select(Event).where(Event.application_id == case.id).order_by(Event.id)).all()
+    return render_template("cases/detail.html", case=case, clock=clock.compute(case, today()), events=events,
+                           case_sections=CASE_SECTIONS, case_actions=CASE_ACTIONS, **extra), status
+
+
+def _refused(case: Application, err: WorkflowError, **extra):
+    db.session.rollback()
+    flash(err.message, "danger")
+    return _case_page(case, 422, **extra)
+
+
+def _back(case: Application):
+    return redirect(url_for("main.case", number=case.number) + "#issuance")
+
+
+# ---------------------------------------------------------------------------------------------------- queue
+
+@bp.route("/issuance")
+@roles(*CASE_STAFF)
+def queue():
+    waiting = db.session.scalars(select(Application).where(Application.state == "approved")
+                                 .order_by(Application.due_issue.is_(None), Application.due_issue,
+                                           Application.id).limit(200)).all()
+    undelivered = db.session.scalars(
+        select(Application).where(Application.state == "issued", Application.id.in_(
+            select(Licence.application_id).where(Licence.format == "paper")),
+            Application.id.not_in(select(Delivery.application_id)))
+        .order_by(Application.issued_on.desc()).limit(200)).all()
+    on = today()
+    cal = clock.load_calendar()
+    return render_template("issuance/queue.html", waiting=[(c, clock.compute(c, on, cal)) for c in waiting],
+                           undelivered=undelivered)
+
+
+# ---------------------------------------------------------------------------------------------------- stations
+
+@bp.get("/issuance/station-template.<fmt>")
+@roles(*CASE_STAFF)
+def station_template(fmt: str):
+    if fmt == "csv":
+        return Response(template_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=stations-template.csv"})
+    if fmt == "xlsx":
+        return Response(template_xlsx(), headers={"Content-Disposition": "attachment; filename=stations-template.xlsx"},
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    abort(404)
+
+
+@bp.post("/cases/<number>/stations")
+@roles(*HANDLERS)
+def add_station(number: str):
+    case, form = _case(number), StationForm()
+    if not form.validate_on_submit():
+        return _case_page(case, 422, station_form=form)
+    raw = {name: getattr(form, name).data for name in STATION_COLUMNS}
+    try:
+        row = validate_rows([raw])[0]
+    except ImportRejected as rejected:
+        for error in rejected.errors:
+            target = getattr(form, error.column, None) if error.column else None
+            (target.errors if target is not None else form.station_name.errors).append(error.message)
+        return _case_page(case, 422, station_form=form)
+    row["format_override"] = form.format_override.data or None
+    try:
+        if form.replaces.data:
+            row["replaces_licence_id"] = _replaced_id(case, form.replaces.data.strip())
+        verbs.add_stations(case, [row], mode="append", by=current_user, on=today())
+    except WorkflowError as err:
+        return _refused(case, err, station_form=form)
+    db.session.commit()
+    flash(f"已添加台站“{row['station_name']}”。", "success")
+    return _back(case)
+
+
+def _replaced_id(case: Application, number: str) -> int:
+    lid = db.session.scalar(select(Licence.id).where(Licence.number == number,
+                                                     Licence.applicant_id == case.applicant_id))
+    if lid is None:
+        raise WorkflowError(f"申请人没有编号为 {number} 的证照。", field="replaces")
+    return lid
+
+
+@bp.post("/cases/<number>/stations/import")
+@roles(*HANDLERS)
+def import_stations(number: str):
+    case, form = _case(number), ImportForm()
+    if not form.validate_on_submit():
+        return _case_page(case, 422, import_form=form)
+    upload = form.file.data
+    data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
+    if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
+        form.file.errors.append("文件过大。")
+        return _case_page(case, 422, import_form=form)
+    try:
+        rows = parse_stations(data, upload.filename or "stations")
+        count = verbs.add_stations(case, rows, mode=form.mode.data, by=current_user, on=today())
+    except ImportRejected as rejected:
+        report = base64.b64encode(errors_csv(rejected)).decode("ascii")
+        flash(f"导入被拒绝：共 {rejected.total} 处错误，没有导入任何台站。请按错误报告修改后重新导入。", "danger")
+        return _case_page(case, 422, import_form=form, import_errors=rejected.errors[:200],
+                          import_error_total=rejected.total, import_report=report)
+    except WorkflowError as err:
+        return _refused(case, err, import_form=form)
+    db.session.commit()
+    flash(f"已导入 {count} 个台站（{'替换' if form.mode.data == 'replace' else '追加'}）。", "success")
+    return _back(case)
+
+
+@bp.post("/cases/<number>/stations/<int:seq>/format")
+@roles(*HANDLERS)
+def set_format(number: str, seq: int):
+    case, form = _case(number), FormatForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        verbs.set_format_override(case, seq, form.format_override.data or None, by=current_user, on=today())
+    except WorkflowError as err:
+        return _refused(case, err)
+    db.session.commit()
+    flash("已调整该台站的执照形式。", "success")
+    return _back(case)
+
+
+# ---------------------------------------------------------------------------------------------------- issue
+
+@bp.post("/cases/<number>/issue")
+@roles(*HANDLERS)
+def issue(number: str):
+    case, form = _case(number), IssueForm()
+    if not form.validate_on_submit():
+        return _case_page(case, 422, issue_form=form)
+    permit = form.permit() if case.service_item.licence_kind == "frequency_permit" else None
+    try:
+        result = verbs.issue(case, format=form.format.data, by=current_user, on=today(), permit=permit,
+                             valid_until=form.valid_until.data if permit is None else None)
+    except WorkflowError as err:
+        return _refused(case, err, issue_form=form)
+    db.session.commit()
+    span = result.first_number + (f" 至 {result.last_number}" if result.count > 1 else "")
+    flash(f"已发证 {result.count} 份：{span}。", "success")
+    return _back(case)
+
+
+@bp.post("/cases/<number>/cancel-licences")
+@roles(*HANDLERS)
+def cancel(number: str):
+    case, form = _case(number), CancelForm()
+    if not form.validate_on_submit():
+        return _case_page(case, 422, cancel_form=form)
+    try:
+        n = verbs.cancel_licences(case, numbers=form.numbers.data.split(), returned=form.returned.data,
+                                  reason=form.reason.data or "", by=current_user, on=today())
+    except WorkflowError as err:
+        return _refused(case, err, cancel_form=form)
+    db.session.commit()
+    flash(f"已注销 {n} 份证照，案件办结。", "success")
+    return _back(case)
+
+
+# ---------------------------------------------------------------------------------------------------- licences
+
+@bp.route("/cases/<number>/licences")
+@roles(*CASE_STAFF)
+def case_licences(number: str):
+    case = _case(number)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = select(Licence).where(Licence.application_id == case.id).order_by(Licence.number)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    licences = db.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE)).all()
+    return render_template("issuance/case_licences.html", case=case, licences=licences, page=page, total=total,
+                           pages=max((total + PAGE - 1) // PAGE, 1))
+
+
+@bp.route("/licences/<number>")
+@roles(*CASE_STAFF)
+def licence(number: str):
+    lic = _licence(number)
+    prints = db.session.scalars(select(PrintLog).where(PrintLog.licence_id == lic.id).order_by(PrintLog.id)).all()
+    related = {lid: db.session.get(Licence, lid) for lid in (lic.supersedes_id, lic.superseded_by_id) if lid}
+    return render_template("issuance/licence.html", licence=lic, fields=face_fields(lic, lic.station),
+                           check=check(lic), prints=prints, related=related, print_form=PrintForm(),
+                           revoke_form=RevokeForm(), status=live_status(lic, today()))
+
+
+def _pdf_response(pdf: bytes, filename: str) -> Response:
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/licences/<number>/pdf")
+@roles(*CASE_STAFF)
+def licence_pdf(number: str):
+    lic = _licence(number)
+    face = face_of(lic, lic.station)
+    db.session.rollback()    # render outside any transaction
+    return _pdf_response(render_licence(face), f"{lic.number}.pdf")
+
+
+@bp.post("/licences/<number>/print")
+@roles(*HANDLERS)
+def print_licence(number: str):
+    lic, form = _licence(number), PrintForm()
+    if not form.validate_on_submit():
+        flash("打印份数须为 1–10。", "danger")
+        return redirect(url_for("issuance.licence", number=number))
+    try:
+        verbs.record_print(lic.application, [lic], copies=form.copies.data, by=current_user, on=today())
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("issuance.licence", number=number))
+    db.session.commit()
+    face = face_of(lic, lic.station)
+    db.session.rollback()
+    return _pdf_response(render_licence(face), f"{lic.number}.pdf")
+
+
+@bp.post("/licences/<number>/revoke")
+@roles("reviewer", "supervisor")
+def revoke(number: str):
+    lic, form = _licence(number), RevokeForm()
+    if not form.validate_on_submit():
+        flash("请写明撤销的理由和依据。", "danger")
+        return redirect(url_for("issuance.licence", number=number))
+    try:
+        verbs.revoke_licence(lic, reason=form.reason.data, by=current_user, on=today())
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("issuance.licence", number=number))
+    db.session.commit()
+    flash(f"证照 {number} 已撤销。", "success")
+    return redirect(url_for("issuance.licence", number=number))
+
+
+@bp.post("/cases/<number>/print")
+@roles(*HANDLERS)
+def print_case(number: str):
+    """Log the print of every paper licence of the case and hand them over as one ZIP."""
+    case, form = _case(number), PrintForm()
+    if not form.validate_on_submit():
+        flash("打印份数须为 1–10。", "danger")
+        return _back(case)
+    paper = db.session.scalars(select(Licence).where(Licence.application_id == case.id, Licence.format == "paper")
+                               .order_by(Licence.number)).all()
+    try:
+        verbs.record_print(case, paper, copies=form.copies.data, by=current_user, on=today())
+    except WorkflowError as err:
+        return _refused(case, err)
+    db.session.commit()
+    batches = exports.licence_rows(Licence.application_id == case.id, Licence.format == "paper")
+    return _zip_response(batches, f"{case.number}-paper.zip")
+
+
+@bp.post("/cases/<number>/delivery")
+@roles(*HANDLERS)
+def delivery(number: str):
+    case, form = _case(number), DeliveryForm()
+    if not form.validate_on_submit():
+        return _case_page(case, 422, delivery_form=form)
+    try:
+        verbs.record_delivery(case, method=form.method.data, receiver=form.receiver.data or "",
+                              tracking_no=form.tracking_no.data or "", by=current_user, on=today())
+    except WorkflowError as err:
+        return _refused(case, err, delivery_form=form)
+    db.session.commit()
+    flash("已登记送达。", "success")
+    return _back(case)
+
+
+# ---------------------------------------------------------------------------------------------------- downloads
+
+def _render_processes(expected: int) -> int:
+    configured = current_app.config.get("ISSUANCE_RENDER_PROCESSES") or os.cpu_count() or 1
+    return 1 if expected < 50 else int(configured)
+
+
+def _zip_response(batches, filename: str, expected: int = 0) -> Response:
+    body = stream_with_context(exports.zip_stream(batches, _render_processes(expected)))
+    return Response(body, mimetype="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/cases/<number>/licences.zip")
+@roles(*CASE_STAFF)
+def licences_zip(number: str):
+    case = _case(number)
+    conditions = (Licence.application_id == case.id, Licence.format == "electronic")
+    expected = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
+    if not expected:
+        flash("本案没有电子证照可下载。", "warning")
+        return _back(case)
+    db.session.rollback()
+    return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
+
+
+@bp.get("/cases/<number>/register.<fmt>")
+@roles(*CASE_STAFF)
+def extract(number: str, fmt: str):
+    case = _case(number)
+    batches = exports.licence_rows(Licence.application_id == case.id, first=exports.BATCH)
+    if fmt == "csv":
+        return Response(stream_with_context(exports.csv_stream(batches)), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={case.number}-register.csv"})
+    if fmt == "xlsx":
+        return Response(exports.xlsx_bytes(batches),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename={case.number}-register.xlsx"})
+    abort(404)
+
+
+# ---------------------------------------------------------------------------------------------------- expiry
+
+@bp.route("/issuance/expiring")
+@roles(*CASE_STAFF)
+def expiring():
+    on = today()
+    days = min(max(request.args.get("days", current_app.config["RENEWAL_REMINDER_WORKDAYS"], type=int) or 30, 1), 250)
+    horizon = clock.load_calendar().add(on, days)
+    groups = db.session.execute(
+        select(Application.number, Applicant.name, Licence.kind, Licence.valid_until, func.count(),
+               func.min(Licence.number), func.max(Licence.number))
+        .join(Application, Licence.application_id == Application.id).join(Applicant, Licence.applicant_id == Applicant.id)
+        .where(Licence.status == "valid", Licence.valid_until <= horizon)
+        .group_by(Application.number, Applicant.name, Licence.kind, Licence.valid_until)
+        .order_by(Licence.valid_until, Application.number).limit(500)).all()
+    return render_template("issuance/expiring.html", groups=groups, days=days, horizon=horizon)
+
+
+# ---------------------------------------------------------------------------------------------------- public
+
+def public_view(lic: Licence, on: date) -> dict:
+    """What anyone holding the code may see: live status, masked holder, the hash to compare."""
+    person = lic.applicant.kind == "person"
+    fields = face_fields(lic, lic.station)
+    if person:
+        fields = [(label, value[:6] + "…" if label == "台址" else value) for label, value in fields
+                  if label not in ("台址坐标", "呼号")]
+    successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
+    result = check(lic)
+    return {
+        "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": KIND_NAMES[lic.kind],
+        "format": lic.format, "status": live_status(lic, on), "status_name": STATUS_NAMES[live_status(lic, on)],
+        "status_changed_on": lic.status_changed_on, "holder": mask_name(lic.holder_name) if person else lic.holder_name,
+        "holder_code": mask_id(lic.holder_code), "issued_on": lic.issued_on, "valid_from": lic.valid_from,
+        "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,
+        "signature": lic.signature or None, "e_identifier": lic.e_identifier, "record_intact": result.hash_matches,
+        "signature_valid": result.signature_valid, "superseded_by": successor.number if successor else None,
+        "fields": fields,
+    }
+
+
+@bp.route("/verify/public-key")
+@public
+def verify_public_key():
+    return Response(public_key(), mimetype="text/plain",
+                    headers={"Content-Disposition": "inline; filename=radiolic-ed25519-public.pem"})
+
+
+@bp.route("/verify/<code>")
+@public
+def verify(code: str):
+    lic = db.session.scalar(select(Licence).where(Licence.verify_code == code.strip().upper()[:40]))
+    if lic is None:
+        return render_template("issuance/verify.html", view=None), 404
+    return render_template("issuance/verify.html", view=public_view(lic, today()))
+
+
+def _register_filters(args, on: date) -> tuple[list, dict]:
+    """Search conditions of the public register from the query string (bad numbers are ignored)."""
+    q = {k: (args.get(k) or "").strip()[:100] for k in ("holder", "number", "station_type", "area", "low", "high",
+                                                         "kind")}
+    conditions = [Licence.status == "valid", Licence.valid_until >= on]
+    if q["holder"]:
+        conditions.append(Licence.holder_name.contains(q["holder"], autoescape=True))
+    if q["number"]:
+        conditions.append(Licence.number.startswith(q["number"], autoescape=True))
+    if q["kind"] in KIND_NAMES:
+        conditions.append(Licence.kind == q["kind"])
+    if q["station_type"] in STATION_TYPES:
+        conditions.append(Station.station_type == q["station_type"])
+    if q["area"]:
+        conditions.append(or_(Station.address.contains(q["area"], autoescape=True),
+                              Licence.area.contains(q["area"], autoescape=True)))
+    for key, column, compare in (("low", Licence.freq_high_mhz, "ge"), ("high", Licence.freq_low_mhz, "le")):
+        try:
+            value = float(q[key]) if q[key] else None
+        except ValueError:
+            q[key] = ""
+            continue
+        if value is not None:
+            conditions.append(column >= value if compare == "ge" else column <= value)
+    return conditions, q
+
+
+@bp.route("/register")
+@public
+def register():
+    on = today()
+    conditions, q = _register_filters(request.args, on)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    base = select(Licence, Station, Applicant.kind).outerjoin(Station, Licence.station_id == Station.id).join(
+        Applicant, Licence.applicant_id == Applicant.id).where(*conditions)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = db.session.execute(base.order_by(Licence.number).offset((page - 1) * PAGE).limit(PAGE)).all()
+    shown = [{"number": lic.number, "kind": lic.kind,
+              "holder": mask_name(lic.holder_name) if kind == "person" else lic.holder_name,
+              "station": st.station_name if st else "", "type": STATION_TYPES.get(st.station_type, "") if st else "",
+              "frequencies": (st.tx_mhz if st else lic.frequencies),
+              "place": ((st.address[:6] + "…") if kind == "person" else st.address) if st else lic.area,
+              "valid_until": lic.valid_until} for lic, st, kind in rows]
+    return render_template("issuance/register.html", rows=shown, q=q, page=page, total=total,
+                           pages=max((total + PAGE - 1) // PAGE, 1))
+
+
+@bp.route("/register.csv")
+@public
+def register_csv():
+    conditions, _q = _register_filters(request.args, today())
+    ids = select(Licence.id).outerjoin(Station, Licence.station_id == Station.id).where(*conditions)
+    batches = exports.licence_rows(Licence.id.in_(ids), first=exports.BATCH, batch=2000)
+    return Response(stream_with_context(exports.csv_stream(batches, public=True)), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=radio-licence-register.csv"})

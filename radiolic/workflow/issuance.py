@@ -1,0 +1,433 @@
+"""Issuance verbs: stations, issue (permit or licence batch), print, delivery, and the licence lifecycle."""
+import os
+import signal
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import aliased
+
+from .. import numbering, outbox
+from ..extensions import db
+from ..licence_records import (KIND_NAMES, PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
+                               new_verify_codes, parse_frequencies, seal, signing_key)
+from ..models import Application, Delivery, Licence, OutboxMessage, PrintLog, Station, User
+from ..models.cases import FORMATS
+from ..station_import import COLUMNS as STATION_COLUMNS
+from . import clock
+from .core import WorkflowError, record, transition
+from .intake import ensure_no_outstanding_deferred
+from .states import STATE_NAMES, can
+
+# Station text columns the model keeps as '' rather than NULL.
+_TEXT_COLUMNS = ("rx_mhz", "emission", "type_approval_code", "call_sign")
+_STATION_TABLE = Station.__table__
+_LICENCE_TABLE = Licence.__table__
+
+
+@dataclass
+class IssueResult:
+    count: int
+    first_number: str | None
+    last_number: str | None
+
+
+def crash_point(name: str) -> None:
+    """Test-only: SIGKILL this process at a named point of the batch (config CRASH_AT, TESTING only)."""
+    app = current_app
+    if app.testing and app.config.get("CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def last_valid_day(start: date, years: int) -> date:
+    """Validity of `years` starting on `start` ends the day before the anniversary."""
+    return add_years(start, years) - timedelta(days=1)
+
+
+# ---------------------------------------------------------------------------------------------------- stations
+
+def add_stations(case: Application, rows: list[dict], *, mode: str = "append", by: User, on: date) -> int:
+    """Add validated station rows (station_import output) to the case, all or none; `replace` drops the old list."""
+    if case.service_item.licence_kind != "station_licence":
+        raise WorkflowError("只有无线电台执照事项需要录入台站。", field="stations")
+    if not can(case.state, "add_stations"):
+        raise WorkflowError(f"当前状态为“{STATE_NAMES[case.state]}”，不能再录入台站（须在作出决定前录入）。",
+                            code="conflict")
+    if mode not in ("append", "replace"):
+        raise WorkflowError("导入方式须为追加（append）或替换（replace）。", field="mode")
+    if not rows:
+        raise WorkflowError("没有任何台站数据。", field="stations")
+    existing = 0
+    if mode == "replace":
+        db.session.execute(delete(Station).where(Station.application_id == case.id))
+    else:
+        taken = {(n, a): s for n, a, s in db.session.execute(
+            select(Station.station_name, Station.address, Station.seq).where(Station.application_id == case.id))}
+        clashes = [f"第 {i} 行“{r['station_name']}”（已有第 {taken[(r['station_name'], r['address'])]} 号台站）"
+                   for i, r in enumerate(rows, start=1) if (r["station_name"], r["address"]) in taken]
+        if clashes:
+            raise WorkflowError("以下台站与本案已录入的台站名称和地址相同：" + "；".join(clashes[:10])
+                                + ("…" if len(clashes) > 10 else "") + "。请改用“替换”方式或删除重复行。",
+                                field="stations")
+        existing = db.session.scalar(select(func.max(Station.seq)).where(Station.application_id == case.id)) or 0
+    values = []
+    for seq, row in enumerate(rows, start=existing + 1):
+        value = {name: row.get(name) for name in STATION_COLUMNS}
+        for name in _TEXT_COLUMNS:
+            value[name] = value[name] or ""
+        value.update(application_id=case.id, seq=seq, format_override=row.get("format_override"),
+                     replaces_licence_id=row.get("replaces_licence_id"))
+        values.append(value)
+    db.session.execute(insert(_STATION_TABLE), values)
+    verb = "替换为" if mode == "replace" else "追加"
+    record(case, "add_stations", by=by, on=on, from_state=case.state, to_state=case.state,
+           note=f"{verb} {len(values)} 个台站（第 {existing + 1}–{existing + len(values)} 号）")
+    return len(values)
+
+
+def set_format_override(case: Application, seq: int, value: str | None, *, by: User, on: date) -> Station:
+    """Give one station's licence a format other than the case's (paper for one, electronic for the rest)."""
+    if case.state not in ("submitted", "awaiting_correction", "accepted", "under_review", "approved"):
+        raise WorkflowError("证照已发放，不能再修改证照形式。", code="conflict")
+    if value not in (None, *FORMATS):
+        raise WorkflowError("证照形式须为纸质或电子。", field="format_override")
+    station = db.session.scalar(select(Station).where(Station.application_id == case.id, Station.seq == seq))
+    if station is None:
+        raise WorkflowError(f"本案没有第 {seq} 号台站。", code="not_found")
+    station.format_override = value
+    label = {"paper": "纸质", "electronic": "电子", None: "随案件"}[value]
+    record(case, "format_override", by=by, on=on, from_state=case.state, to_state=case.state, obj=station,
+           note=f"第 {seq} 号台站“{station.station_name}”的执照形式：{label}")
+    return station
+
+
+# ---------------------------------------------------------------------------------------------------- issue
+
+def issue(case: Application, *, format: str, by: User, on: date, permit: dict | None = None,
+          valid_until: date | None = None) -> IssueResult:
+    """Issue the case's permit or one licence per approved station, in one transaction with contiguous numbers."""
+    if case.state != "approved":
+        raise WorkflowError(f"当前状态为“{STATE_NAMES[case.state]}”，只有准予许可的案件才能发证。", code="conflict")
+    ensure_no_outstanding_deferred(case)
+    if format not in FORMATS:
+        raise WorkflowError("证照形式须为纸质（paper）或电子（electronic）。", field="format")
+    item = case.service_item
+    if item.licence_kind is None:
+        raise WorkflowError(f"事项“{item.name}”不发放证照。", code="conflict")
+    if item.action == "cancellation":
+        raise WorkflowError("注销事项不发新证：请在本案登记注销的证照。", code="conflict")
+    holder = case.applicant
+    base = {"kind": item.licence_kind, "application_id": case.id, "applicant_id": holder.id, "status": "valid",
+            "issued_on": on, "valid_from": on, "holder_name": holder.name, "holder_code": holder.id_code,
+            "office": current_app.config["OFFICE_NAME"], "e_identifier": None, "supersedes_id": None}
+    if item.licence_kind == "frequency_permit":
+        rows, stations = [_permit_row(case, base, permit, format, on)], {}
+    else:
+        rows, stations = _station_rows(case, base, format, on, valid_until)
+    crash_point("issue:before_numbers")
+    numbers = numbering.licence_numbers(item.licence_kind, on.year, current_app.config["REGION_CODE"], len(rows))
+    crash_point("issue:numbers")
+    key, issuer = signing_key(), current_app.config["OFFICE_USCC"]
+    for row, number, code in zip(rows, numbers, new_verify_codes(len(rows))):
+        row["number"], row["verify_code"] = number, code
+        if row["format"] == "electronic":
+            row["e_identifier"] = e_identifier(row["kind"], number, issuer)
+        seal(row, stations.get(row["station_id"]), key)
+    # Core executemany on the table: the ORM's bulk path spends more per row than SQLite does.
+    db.session.execute(insert(_LICENCE_TABLE), rows)
+    crash_point("issue:rows")
+    if any(row["supersedes_id"] for row in rows):
+        _mark_superseded(case, on)
+    electronic = sum(row["format"] == "electronic" for row in rows)
+    note = (f"发放{KIND_NAMES[item.licence_kind]} {len(rows)} 份（电子 {electronic}、纸质 {len(rows) - electronic}），"
+            f"编号 {numbers[0]}" + (f" 至 {numbers[-1]}" if len(numbers) > 1 else ""))
+    transition(case, "issue", by=by, on=on, note=note, changes={"issued_on": on, "completed_on": on, "format": format})
+    crash_point("issue:event")
+    clock.refresh(case, on)
+    _invite_rating(case)
+    return IssueResult(len(rows), numbers[0], numbers[-1])
+
+
+def _invite_rating(case: Application) -> None:
+    """Queue the rating invitation once per case (the ratings stage may already have queued it on completion)."""
+    db.session.flush()
+    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.application_id == case.id,
+                                                        OutboxMessage.kind == "rating_invite").limit(1)):
+        return
+    outbox.queue(kind="rating_invite", recipient=case.applicant.phone, application=case,
+                 dedupe_key=f"rate:{case.number}",
+                 body=f"【{current_app.config['OFFICE_NAME']}】您的申请 {case.number} 已办结发证。"
+                      "欢迎凭申请编号和查询码在办件查询页面对本次服务作出评价（好差评）。")
+
+
+def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict]:
+    stations = db.session.execute(
+        select(_STATION_TABLE).where(Station.application_id == case.id, Station.refused_reason.is_(None))
+        .order_by(Station.seq)).mappings().all()
+    if not stations:
+        raise WorkflowError("本案没有准予许可的台站：请先录入台站。", field="stations")
+    until = _station_until(case, on, valid_until)
+    replaced = _replacements(case, stations) if case.service_item.action in ("change", "renewal") else {}
+    rows = []
+    for s in stations:
+        low, high = frequency_bounds(s["tx_mhz"])
+        rows.append({**base, "station_id": s["id"], "format": s["format_override"] or format, "valid_until": until,
+                     "conditions": STATION_CONDITIONS, "freq_low_mhz": low, "freq_high_mhz": high,
+                     "supersedes_id": replaced.get(s["id"])})
+    return rows, {s["id"]: s for s in stations}
+
+
+def _station_until(case, on, valid_until) -> date:
+    """≤ 5 years (setting), and ≤ the holder's frequency use permit where the holder has one."""
+    cap = last_valid_day(on, current_app.config["STATION_LICENCE_MAX_YEARS"])
+    permit_until = db.session.scalar(select(func.max(Licence.valid_until)).where(
+        Licence.applicant_id == case.applicant_id, Licence.kind == "frequency_permit", Licence.status == "valid",
+        Licence.valid_until >= on))
+    if permit_until is not None:
+        cap = min(cap, permit_until)
+    if valid_until is None:
+        return cap
+    if valid_until <= on:
+        raise WorkflowError("有效期截止日须晚于发证日。", field="valid_until")
+    if valid_until > cap:
+        why = (f"持证人的频率使用许可证有效期至 {permit_until.isoformat()}" if permit_until == cap
+               else f"电台执照有效期不超过 {current_app.config['STATION_LICENCE_MAX_YEARS']} 年")
+        raise WorkflowError(f"有效期截止日不能晚于 {cap.isoformat()}（{why}）。", field="valid_until")
+    return valid_until
+
+
+def _replacements(case, stations) -> dict[int, int]:
+    """For a change or renewal: which valid licence of the holder each station's new licence supersedes."""
+    current = {name: lid for lid, name in db.session.execute(
+        select(Licence.id, Station.station_name).join(Station, Licence.station_id == Station.id).where(
+            Licence.applicant_id == case.applicant_id, Licence.kind == "station_licence",
+            Licence.status == "valid"))}
+    valid_ids = set(current.values())
+    out, missing = {}, []
+    for s in stations:
+        lid = s["replaces_licence_id"] or current.get(s["station_name"])
+        if lid is None or lid not in valid_ids:
+            missing.append(s["station_name"])
+        else:
+            out[s["id"]] = lid
+    if missing:
+        raise WorkflowError("变更或延续须对应持证人现有的有效执照，以下台站没有找到："
+                            + "、".join(missing[:10]) + ("…" if len(missing) > 10 else ""), field="stations")
+    if len(set(out.values())) != len(out):
+        raise WorkflowError("多个台站对应同一份原执照，请核对台站名称。", field="stations")
+    return out
+
+
+def _permit_row(case, base, permit, format, on) -> dict:
+    if not isinstance(permit, dict):
+        raise WorkflowError("请填写频率使用许可证的频率、用途、使用范围、使用率要求和期限。", field="permit")
+    try:
+        frequencies = parse_frequencies(str(permit.get("frequencies") or ""))
+    except ValueError as err:
+        raise WorkflowError(str(err), field="permit.frequencies") from None
+    texts = {}
+    for name, label in (("use", "用途"), ("area", "使用范围"), ("usage_rate", "使用率要求")):
+        value = permit.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise WorkflowError(f"请填写{label}。", field=f"permit.{name}")
+        if len(value) > 500:
+            raise WorkflowError(f"{label}不能超过 500 个字符。", field=f"permit.{name}")
+        texts[name] = value.strip()
+    conditions = permit.get("conditions") or PERMIT_CONDITIONS
+    if not isinstance(conditions, str) or len(conditions) > 1000:
+        raise WorkflowError("附加条件须为不超过 1000 个字符的文字。", field="permit.conditions")
+    low, high = frequency_bounds(frequencies)
+    supersedes = _permit_replaced(case, permit) if case.service_item.action in ("change", "renewal") else None
+    return {**base, "station_id": None, "format": format, "valid_until": _permit_until(permit, on),
+            "frequencies": frequencies, **texts, "conditions": conditions.strip(), "freq_low_mhz": low,
+            "freq_high_mhz": high, "supersedes_id": supersedes}
+
+
+def _permit_until(permit, on) -> date:
+    limit = current_app.config["PERMIT_MAX_YEARS"]
+    term, until = permit.get("term_years"), permit.get("valid_until")
+    if isinstance(until, str):
+        try:
+            until = date.fromisoformat(until)
+        except ValueError:
+            raise WorkflowError("有效期截止日须为 YYYY-MM-DD 格式的日期。", field="permit.valid_until") from None
+    if until is not None:
+        if not isinstance(until, date):
+            raise WorkflowError("有效期截止日须为日期。", field="permit.valid_until")
+        if until <= on:
+            raise WorkflowError("有效期截止日须晚于发证日。", field="permit.valid_until")
+        if until > last_valid_day(on, limit):
+            raise WorkflowError(f"频率使用许可期限不超过 {limit} 年（至 {last_valid_day(on, limit).isoformat()}）。",
+                                field="permit.valid_until")
+        return until
+    if isinstance(term, bool) or not isinstance(term, int) or not 1 <= term <= limit:
+        raise WorkflowError(f"许可期限须为 1–{limit} 年的整数，或给出有效期截止日。", field="permit.term_years")
+    return last_valid_day(on, term)
+
+
+def _permit_replaced(case, permit) -> int:
+    query = select(Licence).where(Licence.applicant_id == case.applicant_id, Licence.kind == "frequency_permit",
+                                  Licence.status == "valid")
+    number = (permit.get("replaces") or "").strip() if isinstance(permit.get("replaces"), str) else ""
+    found = db.session.scalars(query.where(Licence.number == number) if number else query).all()
+    if len(found) != 1:
+        raise WorkflowError(f"没有找到持证人编号为 {number} 的有效频率使用许可证。" if number else
+                            "变更或延续须写明被替换的原许可证编号。", field="permit.replaces")
+    return found[0].id
+
+
+def _mark_superseded(case, on) -> None:
+    """Link each replaced licence to its successor (both ways) and mark it superseded, in one UPDATE."""
+    new = aliased(Licence)
+    by_new = select(new.id).where(new.supersedes_id == Licence.id).scalar_subquery()
+    replaced = select(new.supersedes_id).where(new.application_id == case.id, new.supersedes_id.is_not(None))
+    db.session.execute(update(Licence).where(Licence.id.in_(replaced)).values(
+        status="superseded", status_changed_on=on, superseded_by_id=by_new,
+        status_reason=f"{case.service_item.name}：由案件 {case.number} 换发的新证替换"),
+        execution_options={"synchronize_session": False})
+
+
+# ---------------------------------------------------------------------------------------------------- paper copies
+
+def record_print(case: Application, licences: list[Licence], *, copies: int, by: User, on: date) -> int:
+    """Log who printed which paper licences, when, and how many copies."""
+    if not licences:
+        raise WorkflowError("没有可打印的纸质证照。", code="conflict")
+    if not isinstance(copies, int) or not 1 <= copies <= 10:
+        raise WorkflowError("打印份数须为 1–10。", field="copies")
+    electronic = [lic.number for lic in licences if lic.format != "paper"]
+    if electronic:
+        raise WorkflowError(f"电子证照无需打印，请下载：{'、'.join(electronic[:5])}", field="licences")
+    db.session.execute(insert(PrintLog), [{"licence_id": lic.id, "by_id": by.id, "copies": copies}
+                                          for lic in licences])
+    first, last = licences[0].number, licences[-1].number
+    record(case, "print", by=by, on=on, from_state=case.state, to_state=case.state,
+           note=f"打印纸质证照 {len(licences)} 份 × {copies}：{first}" + (f" 至 {last}" if len(licences) > 1 else ""))
+    return len(licences)
+
+
+def record_delivery(case: Application, *, method: str, receiver: str = "", tracking_no: str = "", by: User,
+                    on: date) -> Delivery:
+    """Paper licences handed over at the window (receiver's name) or posted (tracking number)."""
+    if case.state != "issued":
+        raise WorkflowError("证照发放后才能登记送达。", code="conflict")
+    if not db.session.scalar(select(func.count()).select_from(Licence).where(
+            Licence.application_id == case.id, Licence.format == "paper")):
+        raise WorkflowError("本案没有纸质证照，电子证照无需送达登记。", code="conflict")
+    receiver, tracking_no = (receiver or "").strip(), (tracking_no or "").strip()
+    if method == "pickup" and not receiver:
+        raise WorkflowError("窗口领取须登记领取人姓名。", field="receiver")
+    if method == "post" and not tracking_no:
+        raise WorkflowError("邮寄须登记快递单号。", field="tracking_no")
+    if method not in ("pickup", "post"):
+        raise WorkflowError("送达方式须为窗口领取或邮寄。", field="method")
+    delivery = Delivery(application_id=case.id, method=method, receiver=receiver, tracking_no=tracking_no, on=on,
+                        by_id=by.id)
+    db.session.add(delivery)
+    db.session.flush()
+    record(case, "deliver", by=by, on=on, from_state=case.state, to_state=case.state, obj=delivery,
+           note=f"窗口领取，领取人 {receiver}" if method == "pickup" else f"邮寄送达，单号 {tracking_no}")
+    return delivery
+
+
+# ---------------------------------------------------------------------------------------------------- lifecycle
+
+def cancel_licences(case: Application, *, numbers: list[str], returned: bool, by: User, on: date,
+                    reason: str = "") -> int:
+    """注销: a cancellation case ends with the holder's listed licences cancelled (and returned)."""
+    if case.state != "approved":
+        raise WorkflowError(f"当前状态为“{STATE_NAMES[case.state]}”，只有准予注销的案件才能登记注销。",
+                            code="conflict")
+    if case.service_item.action != "cancellation":
+        raise WorkflowError("只有注销事项可以注销证照；吊销或撤销请在证照页面办理。", code="conflict")
+    ensure_no_outstanding_deferred(case)
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n and n.strip()))
+    if not wanted:
+        raise WorkflowError("请列出要注销的证照编号。", field="numbers")
+    found = db.session.scalars(select(Licence).where(
+        Licence.number.in_(wanted), Licence.applicant_id == case.applicant_id,
+        Licence.kind == case.service_item.licence_kind)).all()
+    by_number = {lic.number: lic for lic in found}
+    unknown = [n for n in wanted if n not in by_number]
+    if unknown:
+        raise WorkflowError("以下编号不是本申请人的此类证照：" + "、".join(unknown[:10]), field="numbers")
+    not_valid = [n for n in wanted if by_number[n].status != "valid"]
+    if not_valid:
+        raise WorkflowError("以下证照不是有效状态，无需注销：" + "、".join(not_valid[:10]), field="numbers")
+    why = (reason or "").strip() or "持证人申请注销"
+    for lic in found:
+        lic.status, lic.status_changed_on = "cancelled", on
+        lic.status_reason = why + ("（原证已交回）" if returned else "（原证未交回）")
+    transition(case, "issue", by=by, on=on, action="cancel_licence",
+               note=f"注销证照 {len(found)} 份：{'、'.join(wanted[:5])}{'…' if len(wanted) > 5 else ''}；"
+                    + ("原证已交回" if returned else "原证未交回"),
+               changes={"issued_on": on, "completed_on": on})
+    clock.refresh(case, on)
+    _invite_rating(case)
+    return len(found)
+
+
+def revoke_licence(licence: Licence, *, reason: str, by: User, on: date) -> Licence:
+    """撤销/吊销 a licence, with the reason and legal basis in `reason`."""
+    if not (reason or "").strip():
+        raise WorkflowError("撤销或吊销须写明理由和依据。", field="reason")
+    if licence.status != "valid":
+        raise WorkflowError(f"证照 {licence.number} 当前不是有效状态，不能撤销。", code="conflict")
+    licence.status, licence.status_changed_on, licence.status_reason = "revoked", on, reason.strip()
+    case = licence.application
+    record(case, "revoke_licence", by=by, on=on, from_state=case.state, to_state=case.state, obj=licence,
+           note=f"{licence.number}：{reason.strip()}")
+    return licence
+
+
+def expire_licences(today: date, by: User | None = None) -> int:
+    """Mark valid licences past their last day as expired; one event per case."""
+    due = select(Licence.application_id, func.count()).where(
+        Licence.status == "valid", Licence.valid_until < today).group_by(Licence.application_id)
+    counts = db.session.execute(due).all()
+    if not counts:
+        return 0
+    db.session.execute(update(Licence).where(Licence.status == "valid", Licence.valid_until < today).values(
+        status="expired", status_changed_on=today, status_reason="有效期届满"),
+        execution_options={"synchronize_session": False})
+    for application_id, n in counts:
+        case = db.session.get(Application, application_id)
+        record(case, "expire_licences", by=by, on=today, from_state=case.state, to_state=case.state,
+               note=f"{n} 份证照有效期届满，已标记为过期")
+    return sum(n for _, n in counts)
+
+
+def queue_renewal_reminders(today: date) -> int:
+    """Queue one reminder per case and expiry date for licences ending within 30 working days (setting)."""
+    horizon = clock.load_calendar().add(today, current_app.config["RENEWAL_REMINDER_WORKDAYS"])
+    groups = db.session.execute(select(Licence.application_id, Licence.valid_until, Licence.kind, func.count(),
+                                       func.min(Licence.number)).where(
+        Licence.status == "valid", Licence.valid_until >= today, Licence.valid_until <= horizon)
+        .group_by(Licence.application_id, Licence.valid_until, Licence.kind)).all()
+    queued = 0
+    for application_id, until, kind, n, first in groups:
+        case = db.session.get(Application, application_id)
+        key = f"renew:{case.number}:{kind}:{until.isoformat()}"
+        more = f"等 {n} 份" if n > 1 else ""
+        message = outbox.queue(
+            kind="renewal_reminder", recipient=case.applicant.phone, application=case, dedupe_key=key,
+            body=f"【{current_app.config['OFFICE_NAME']}】您的{KIND_NAMES[kind]} {first}{more}将于 "
+                 f"{until.isoformat()} 到期，请在到期前三十个工作日内申请延续，逾期将失效。")
+        if message is not None:
+            db.session.flush()
+            queued += 1
+    return queued
+
+
+def reminders_pending(case: Application) -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.application_id == case.id, OutboxMessage.kind == "renewal_reminder")) or 0
