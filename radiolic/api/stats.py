@@ -1,4 +1,71 @@
-"""JSON API: stats."""
-from . import bp  # noqa: F401
+"""GET /stats?from=&to=: the indicators of domain.md §5 under their own names."""
+from datetime import date
 
-OPENAPI: dict = {}
+from flask import jsonify, request
+
+from .. import indicators
+from ..access import api_roles
+from ..web import today
+from . import bp
+from .inputs import iso_date, invalid
+
+BREAKDOWNS = ("item", "channel", "reviewer", "month")
+
+
+def period_from_args(args, on: date) -> tuple[date, date]:
+    """The [from, to] of a query string (default: this year up to today); refuses bad or reversed dates."""
+    start = iso_date(args, "from") or date(on.year, 1, 1)
+    end = iso_date(args, "to") or on
+    if start > end:
+        raise invalid("from", "开始日期不能晚于结束日期。")
+    return start, end
+
+
+@bp.get("/stats")
+@api_roles("supervisor")
+def stats():
+    on = today()
+    start, end = period_from_args(request.args, on)
+    figures = indicators.compute(start, end, on)
+    figures["breakdowns"] = {f"by_{name}": indicators.breakdown(name, start, end) for name in BREAKDOWNS}
+    return jsonify(figures)
+
+
+_RATE = {"type": "number", "nullable": True, "minimum": 0, "maximum": 1}
+OPENAPI = {"/stats": {"get": {
+    "summary": "The audited indicators of a period (domain.md §5)", "tags": ["statistics"],
+    "description": "Rates are fractions in [0, 1], null where the denominator is 0. `completed` counts cases that "
+                   "reached issued, rejected, not_accepted, withdrawn or terminated, dated by completion. "
+                   "Percentiles: median (mean of the middle two), p90 by nearest rank. Breakdowns by item, channel, "
+                   "reviewer and month follow.",
+    "parameters": [
+        {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+         "description": "first day (default: 1 January of this year)"},
+        {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+         "description": "last day, inclusive (default: today)"}],
+    "responses": {
+        "200": {"description": "The indicators", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "cases": {"type": "object", "properties": {k: {"type": "integer"} for k in (
+                    "received", "accepted", "accepted_with_deferral", "completed")}},
+                "permits_issued": {"type": "integer"},
+                "station_licences_issued": {"type": "object", "properties": {
+                    k: {"type": "integer"} for k in ("total", "paper", "electronic")}},
+                "single_window_rate": _RATE, "zero_trip_item_rate": _RATE, "zero_trip_case_rate": _RATE,
+                "time_reduction_rate": _RATE, "actual_time_reduction_rate": _RATE,
+                "online_depth": {"type": "object", "properties": {
+                    "min_level": {"type": "integer", "nullable": True}, "level4_item_rate": _RATE}},
+                "turnaround_workdays": {"type": "object", "properties": {
+                    k: {"type": "number", "nullable": True} for k in ("mean", "median", "p90")}},
+                "on_time_rate": {"type": "object", "properties": {"promised": _RATE, "statutory": _RATE}},
+                "deferrals": {"type": "object", "properties": {k: {"type": "integer"} for k in (
+                    "cases", "materials", "supplied_on_time", "overdue", "terminated")}},
+                "ratings": {"type": "object", "properties": {
+                    "count": {"type": "integer"}, "coverage": _RATE, "very_satisfied_rate": _RATE,
+                    "window_very_satisfied_rate": _RATE, "good_rate": _RATE, "bad": {"type": "integer"},
+                    "bad_rectified_on_time_rate": _RATE, "defaulted": {"type": "integer"}}},
+                "first_time_right_rate": _RATE,
+                "breakdowns": {"type": "object"}}}}}},
+        "401": {"description": "No valid token"}, "403": {"description": "Not a supervisor"},
+        "422": {"description": "A bad or reversed date", "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/Error"}}}}}}}}

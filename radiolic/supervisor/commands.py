@@ -1,3 +1,39 @@
-"""`flask --app radiolic` commands of this blueprint (registered by radiolic.cli)."""
+"""`flask --app radiolic demo`: load the demo year (registered by radiolic.cli)."""
+import time
+from datetime import date
 
-commands: list = []
+import click
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..workflow import WorkflowError
+
+
+@click.command("demo")
+@click.option("--year", type=int, default=2024, show_default=True, help="the demo year (2024 reproduces the report)")
+@click.option("--force", is_flag=True, help="load even though the database already holds cases")
+@click.option("--if-empty", is_flag=True, help="do nothing (exit 0) when the database already holds cases")
+@with_appcontext
+def demo_command(year, force, if_empty):
+    """Build a realistic year through the workflow verbs, plus a few open cases before today."""
+    from .. import demo
+    started = time.perf_counter()
+    try:
+        summary = demo.build(year, date.today(), force=force)
+    except demo.DemoRefused as refused:
+        db.session.rollback()
+        if if_empty:
+            click.echo(f"跳过演示数据：{refused}")
+            return
+        raise click.ClickException(str(refused)) from None
+    except WorkflowError as err:
+        db.session.rollback()
+        raise click.ClickException(f"演示数据未加载：{err.message}") from None
+    db.session.commit()
+    click.echo(f"已加载 {year} 年演示数据：办结 {summary['cases']} 件，另有在办 {summary['open']} 件"
+               f"（{time.perf_counter() - started:.1f} 秒）。")
+    for username, password in summary["created_users"]:
+        click.echo(f"  新建演示账号 {username}\t{password}")
+
+
+commands: list = [demo_command]

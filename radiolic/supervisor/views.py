@@ -1,3 +1,112 @@
-from flask import Blueprint
+"""Supervisor pages: the indicators dashboard, the at-risk list, exports and the statistics report."""
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import gettext
+
+from .. import indicators
+from ..access import roles
+from ..models import LEVEL_NAMES
+from ..web import today
+from ..workflow import STATE_NAMES, clock
+from ..workflow.ratings import CHANNEL_NAMES
+from . import exports, report
+from .period import KINDS, PeriodError, parse
 
 bp = Blueprint("supervisor", __name__)
+
+OUTCOMES = ("issued", "rejected", "not_accepted", "withdrawn", "terminated")
+BUCKET_NAMES = {"overdue": "已逾期", "0-2": "剩 0–2 个工作日", "3-5": "剩 3–5 个工作日", "6-10": "剩 6–10 个工作日",
+                "11+": "剩 11 个工作日以上", "paused": "暂停计时"}
+
+
+def _period():
+    """The period of the query string, or this year with the message saying what was wrong."""
+    on = today()
+    try:
+        return parse(request.args, on), None
+    except PeriodError as err:
+        return parse({}, on), str(err)
+
+
+def chart_data(data: dict) -> dict:
+    """What dashboard.js draws, with every label already translated (the script holds no text)."""
+    d = data["indicators"]["deferrals"]
+    return {
+        "months": {"keys": [m["key"] for m in data["by_month"]],
+                   "series": [{"name": gettext(STATE_NAMES[s]), "data": [m[s] for m in data["by_month"]]}
+                              for s in OUTCOMES]},
+        "turnaround": {"keys": [str(h["days"]) for h in data["turnaround_histogram"]],
+                       "data": [h["cases"] for h in data["turnaround_histogram"]],
+                       "name": gettext("办结件数"), "axis": gettext("工作日")},
+        "on_time": {"keys": [r["key"] for r in data["by_item"] if r["timed"]],
+                    "series": [{"name": gettext("按承诺时限"),
+                                "data": [round((r["on_time_promised"] or 0) * 100, 1) for r in data["by_item"] if r["timed"]]},
+                               {"name": gettext("按法定时限"),
+                                "data": [round((r["on_time_statutory"] or 0) * 100, 1) for r in data["by_item"] if r["timed"]]}]},
+        "ratings": {"keys": [gettext(LEVEL_NAMES[level]) for level in (5, 4, 3, 2, 1)],
+                    "series": [{"name": gettext(name),
+                                "data": [sum(c["count"] for c in data["ratings_matrix"]
+                                             if c["channel"] == channel and c["level"] == level)
+                                         for level in (5, 4, 3, 2, 1)]}
+                               for channel, name in CHANNEL_NAMES.items()]},
+        "deferrals": {"keys": [gettext("容缺材料"), gettext("按期补齐"), gettext("逾期"), gettext("终止办理（件）")],
+                      "data": [d["materials"], d["supplied_on_time"], d["overdue"], d["terminated"]]},
+        "open": {"keys": [gettext(BUCKET_NAMES[b]) for b in indicators.OPEN_BUCKETS],
+                 "data": [data["open_by_days_left"][b] for b in indicators.OPEN_BUCKETS]},
+    }
+
+
+@bp.get("/supervisor")
+@roles("supervisor")
+def dashboard():
+    period, error = _period()
+    on = today()
+    data = indicators.dashboard(period.start, period.end, on)
+    label = period.label(gettext)
+    cal = clock.load_calendar()
+    risky = [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)]
+    return render_template(
+        "supervisor/dashboard.html", period=period, kinds=KINDS, error=error, data=data, label=label,
+        headline=report.headline(data["indicators"], label, gettext),
+        rows=report.indicator_rows(data["indicators"], gettext), charts=chart_data(data), at_risk=risky,
+        week_end=indicators.week_end(on), bucket_names=BUCKET_NAMES, channel_names=exports.CHANNEL_NAMES,
+        years=range(on.year, on.year - 6, -1)), 400 if error else 200
+
+
+def _period_or_400():
+    period, error = _period()
+    if error:
+        abort(400, error)
+    return period
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.get("/supervisor/export.csv")
+@roles("supervisor")
+def export_csv():
+    period = _period_or_400()
+    return _download(exports.to_csv(period.start, period.end), "text/csv; charset=utf-8",
+                     f"cases-{period.start.isoformat()}-{period.end.isoformat()}.csv")
+
+
+@bp.get("/supervisor/export.xlsx")
+@roles("supervisor")
+def export_xlsx():
+    period = _period_or_400()
+    return _download(exports.to_xlsx(period.start, period.end),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"cases-{period.start.isoformat()}-{period.end.isoformat()}.xlsx")
+
+
+@bp.get("/supervisor/report.pdf")
+@roles("supervisor")
+def report_pdf():
+    period = _period_or_400()
+    on = today()
+    data = indicators.dashboard(period.start, period.end, on)
+    body = report.render(data, label=period.label(), office=current_app.config["OFFICE_NAME"], generated_on=on,
+                         font_path=current_app.config.get("PDF_FONT_PATH"), annual=period.is_year)
+    return _download(body, "application/pdf", f"report-{period.start.isoformat()}-{period.end.isoformat()}.pdf")

@@ -1,0 +1,364 @@
+"""The supervisor figures of domain.md §5, computed with SQL aggregates over the stored clock columns."""
+from collections import Counter
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from .extensions import db
+from .models import (TERMINAL_STATES, Application, ApplicationMaterial, ClockStop, CorrectionNotice, Decision,
+                     Licence, Rating, ServiceItem, User, WorkOrder)
+from .workflow import clock
+
+OPEN_ON_CLOCK = ("accepted", "under_review", "approved")
+
+
+def _rate(numerator, denominator) -> float | None:
+    """A fraction in [0, 1], None where the denominator is 0 (domain.md §5)."""
+    return None if not denominator else (numerator or 0) / denominator
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _between(column, start: date, end: date):
+    return column.between(start, end)
+
+
+def _completed(start: date, end: date):
+    return and_(Application.state.in_(TERMINAL_STATES), _between(Application.completed_on, start, end))
+
+
+def _has_deferral():
+    return exists().where(ApplicationMaterial.application_id == Application.id,
+                          ApplicationMaterial.was_deferred.is_(True))
+
+
+def _rated():
+    return exists().where(Rating.application_id == Application.id, Rating.defaulted.is_(False))
+
+
+def _timed():
+    """Completed cases that were accepted: those with working days used."""
+    return Application.workdays_used.is_not(None)
+
+
+def case_counts(start: date, end: date) -> dict:
+    row = db.session.execute(select(
+        _count_if(_between(Application.received_on, start, end)),
+        _count_if(_between(Application.accepted_on, start, end)),
+        _count_if(and_(_between(Application.accepted_on, start, end), _has_deferral())),
+        _count_if(_completed(start, end)),
+        _count_if(and_(_between(Application.accepted_on, start, end), Application.single_window.is_(True))),
+        _count_if(and_(_between(Application.accepted_on, start, end), Application.correction_count == 0)),
+    ).where(or_(_between(Application.received_on, start, end), _between(Application.accepted_on, start, end),
+                _between(Application.completed_on, start, end)))).one()
+    received, accepted, deferred, completed, single_window, first_time = row
+    return {"received": received, "accepted": accepted, "accepted_with_deferral": deferred, "completed": completed,
+            "_single_window": single_window, "_first_time_right": first_time}
+
+
+def completed_figures(start: date, end: date) -> dict:
+    """Aggregates over the cases completed in the period (turnaround, on-time, visits, rated)."""
+    timed = _timed()
+    row = db.session.execute(select(
+        func.count(),
+        _count_if(Application.visits == 0),
+        _count_if(timed),
+        func.coalesce(func.sum(Application.workdays_used), 0),
+        func.coalesce(func.sum(case((timed, Application.statutory_days), else_=0)), 0),
+        _count_if(and_(timed, Application.completed_on <= Application.due_promised)),
+        _count_if(and_(timed, Application.completed_on <= Application.due_statutory)),
+        _count_if(_rated()),
+    ).where(_completed(start, end))).one()
+    keys = ("completed", "zero_visit", "timed", "used", "statutory", "on_time_promised", "on_time_statutory",
+            "rated")
+    return dict(zip(keys, row))
+
+
+def turnaround_histogram(start: date, end: date) -> list[tuple[int, int]]:
+    """(working days used, cases) over completed accepted cases, ascending."""
+    rows = db.session.execute(
+        select(Application.workdays_used, func.count()).where(_completed(start, end), _timed())
+        .group_by(Application.workdays_used).order_by(Application.workdays_used)).all()
+    return [(days, n) for days, n in rows]
+
+
+def _nearest_rank(histogram: list[tuple[int, int]], rank: int) -> int:
+    """The value at 1-based position `rank` of the sorted values the histogram describes."""
+    seen = 0
+    for value, n in histogram:
+        seen += n
+        if seen >= rank:
+            return value
+    raise ValueError("rank beyond the histogram")
+
+
+def turnaround(histogram: list[tuple[int, int]]) -> dict:
+    """Mean, median (mean of the middle two for an even count) and p90 (nearest rank: ⌈0.9 n⌉)."""
+    n = sum(count for _v, count in histogram)
+    if not n:
+        return {"mean": None, "median": None, "p90": None}
+    total = sum(value * count for value, count in histogram)
+    middle = (_nearest_rank(histogram, (n + 1) // 2) + _nearest_rank(histogram, n // 2 + 1)) / 2
+    return {"mean": total / n, "median": middle, "p90": _nearest_rank(histogram, -(-9 * n // 10))}
+
+
+def licence_counts(start: date, end: date) -> dict:
+    # Grouped in the order of ix_licence_issued_on (day, kind, format): no sort of a million rows, and at
+    # most four rows a day come back to be added up here.
+    rows = db.session.execute(
+        select(Licence.kind, Licence.format, func.count()).where(_between(Licence.issued_on, start, end))
+        .group_by(Licence.issued_on, Licence.kind, Licence.format)).all()
+    by = Counter()
+    for kind, fmt, n in rows:
+        by[(kind, fmt)] += n
+    paper, electronic = by.get(("station_licence", "paper"), 0), by.get(("station_licence", "electronic"), 0)
+    return {"permits_issued": by.get(("frequency_permit", "paper"), 0) + by.get(("frequency_permit", "electronic"), 0),
+            "station_licences_issued": {"total": paper + electronic, "paper": paper, "electronic": electronic}}
+
+
+def catalogue_figures() -> dict:
+    item = ServiceItem
+    row = db.session.execute(select(
+        func.count(), _count_if(item.zero_trip.is_(True)),
+        func.avg((item.statutory_days - item.promised_days) * literal(1.0) / item.statutory_days),
+        func.min(item.online_depth), _count_if(item.online_depth == 4),
+    ).where(item.active.is_(True))).one()
+    items, zero_trip, reduction, min_level, level4 = row
+    return {"zero_trip_item_rate": _rate(zero_trip, items),
+            "time_reduction_rate": None if reduction is None else float(reduction),
+            "online_depth": {"min_level": min_level, "level4_item_rate": _rate(level4, items)}}
+
+
+def deferral_figures(start: date, end: date, as_of: date) -> dict:
+    """容缺 outcomes of the cases accepted with deferral in the period.
+
+    A material is overdue when supplied after its due date, or still outstanding with its due date
+    before `as_of` (the day after the period, or today if earlier: later days have not happened yet).
+    """
+    m = ApplicationMaterial
+    row = db.session.execute(select(
+        func.count(func.distinct(m.application_id)), func.count(),
+        _count_if(and_(m.supplied_on.is_not(None), m.supplied_on <= m.due_on)),
+        _count_if(or_(m.supplied_on > m.due_on, and_(m.status == "deferred", m.due_on < as_of))),
+        func.count(func.distinct(case((Application.state == "terminated", Application.id)))),
+    ).join(Application, m.application_id == Application.id)
+        .where(m.was_deferred.is_(True), _between(Application.accepted_on, start, end))).one()
+    return dict(zip(("cases", "materials", "supplied_on_time", "overdue", "terminated"), row))
+
+
+def rating_figures(start: date, end: date, completed: int, rated: int) -> dict:
+    r = Rating
+    bad = r.level <= 2
+    on_time = and_(WorkOrder.id.is_not(None),
+                   func.coalesce(WorkOrder.replied_on, WorkOrder.closed_on) <= WorkOrder.due_on)
+    row = db.session.execute(select(
+        _count_if(r.defaulted.is_(False)),
+        _count_if(and_(r.defaulted.is_(False), r.level == 5)),
+        _count_if(and_(r.defaulted.is_(False), r.channel == "window")),
+        _count_if(and_(r.defaulted.is_(False), r.channel == "window", r.level == 5)),
+        _count_if(and_(r.defaulted.is_(False), r.level >= 3)),
+        _count_if(and_(r.defaulted.is_(False), bad)),
+        _count_if(and_(r.defaulted.is_(False), bad, on_time)),
+        _count_if(r.defaulted.is_(True)),
+    ).join(Application, r.application_id == Application.id)
+        .outerjoin(WorkOrder, WorkOrder.rating_id == r.id).where(_completed(start, end))).one()
+    count, very, window, window_very, good, bad_n, bad_on_time, defaulted = row
+    return {"count": count, "coverage": _rate(rated, completed), "very_satisfied_rate": _rate(very, count),
+            "window_very_satisfied_rate": _rate(window_very, window), "good_rate": _rate(good, count),
+            "bad": bad_n, "bad_rectified_on_time_rate": _rate(bad_on_time, bad_n), "defaulted": defaulted}
+
+
+def compute(start: date, end: date, today: date | None = None) -> dict:
+    """Every key of domain.md §5 over [start, end], nested as the dotted names suggest."""
+    as_of = min(end + timedelta(days=1), today or end + timedelta(days=1))
+    counts = case_counts(start, end)
+    done = completed_figures(start, end)
+    return {
+        "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "cases": {k: v for k, v in counts.items() if not k.startswith("_")},
+        **licence_counts(start, end),
+        "single_window_rate": _rate(counts["_single_window"], counts["accepted"]),
+        "zero_trip_case_rate": _rate(done["zero_visit"], done["completed"]),
+        "actual_time_reduction_rate": None if not done["statutory"] else 1 - done["used"] / done["statutory"],
+        **catalogue_figures(),
+        "turnaround_workdays": turnaround(turnaround_histogram(start, end)),
+        "on_time_rate": {"promised": _rate(done["on_time_promised"], done["timed"]),
+                         "statutory": _rate(done["on_time_statutory"], done["timed"])},
+        "deferrals": deferral_figures(start, end, as_of),
+        "ratings": rating_figures(start, end, done["completed"], done["rated"]),
+        "first_time_right_rate": _rate(counts["_first_time_right"], counts["accepted"]),
+    }
+
+
+# ---- breakdowns -------------------------------------------------------------------------------
+
+def _dimension(name: str, date_column):
+    """(key expression, joins) of a breakdown dimension.
+
+    Months group by the measure's own date and are folded into months afterwards: grouping on the
+    bare date walks the date index, where a per-row strftime() would not (at most 366 groups a year).
+    """
+    if name == "item":
+        return ServiceItem.code, [(ServiceItem, ServiceItem.id == Application.service_item_id)]
+    if name == "channel":
+        return Application.channel, []
+    if name == "reviewer":
+        reviewer = aliased(User)
+        return func.coalesce(reviewer.display_name, ""), [(reviewer, reviewer.id == Application.reviewer_id)]
+    if name == "month":
+        return date_column, []
+    raise ValueError(name)
+
+
+def _grouped(name: str, date_column, where, *measures):
+    key, joins = _dimension(name, date_column)
+    query = select(key, *measures).select_from(Application)
+    for target, on in joins:
+        query = query.outerjoin(target, on)
+    return db.session.execute(query.where(where).group_by(key)).all()
+
+
+def _month_key(day: date | str) -> str:
+    return str(day)[:7]
+
+
+def breakdown(name: str, start: date, end: date) -> list[dict]:
+    """Per item, channel, reviewer or month: counts, turnaround, on-time rates, outcomes."""
+    rows: dict = {}
+    summed = ("received", "accepted", "completed", *TERMINAL_STATES, "timed", "_used", "_promised", "_statutory")
+
+    def row(key):
+        key = _month_key(key) if name == "month" else (key or "")
+        return rows.setdefault(key, {"key": key, **{k: 0 for k in summed}})
+
+    for key, n in _grouped(name, Application.received_on, _between(Application.received_on, start, end),
+                           func.count()):
+        row(key)["received"] += n
+    for key, n in _grouped(name, Application.accepted_on, _between(Application.accepted_on, start, end),
+                           func.count()):
+        row(key)["accepted"] += n
+    timed = _timed()
+    for key, *values in _grouped(
+            name, Application.completed_on, _completed(start, end), func.count(), _count_if(timed),
+            func.coalesce(func.sum(Application.workdays_used), 0),
+            _count_if(and_(timed, Application.completed_on <= Application.due_promised)),
+            _count_if(and_(timed, Application.completed_on <= Application.due_statutory)),
+            *(_count_if(Application.state == s) for s in TERMINAL_STATES)):
+        r = row(key)
+        for field, value in zip(("completed", "timed", "_used", "_promised", "_statutory", *TERMINAL_STATES), values):
+            r[field] += value
+    for r in rows.values():
+        used, promised, statutory = r.pop("_used"), r.pop("_promised"), r.pop("_statutory")
+        r.update(turnaround_mean=_rate(used, r["timed"]) if r["timed"] else None,
+                 on_time_promised=_rate(promised, r["timed"]), on_time_statutory=_rate(statutory, r["timed"]))
+    return sorted(rows.values(), key=lambda r: r["key"])
+
+
+def licences_by_month(start: date, end: date) -> list[dict]:
+    rows = db.session.execute(select(Licence.issued_on, Licence.kind, Licence.format, func.count())
+                              .where(_between(Licence.issued_on, start, end))
+                              .group_by(Licence.issued_on, Licence.kind, Licence.format)).all()
+    months: dict = {}
+    for day, kind, fmt, n in rows:
+        entry = months.setdefault(_month_key(day), {"key": _month_key(day), "frequency_permit": 0,
+                                                     "paper": 0, "electronic": 0})
+        entry["frequency_permit" if kind == "frequency_permit" else fmt] += n
+    return sorted(months.values(), key=lambda r: r["key"])
+
+
+def ratings_matrix(start: date, end: date) -> list[dict]:
+    rows = db.session.execute(
+        select(Rating.channel, Rating.level, func.count()).join(Application, Rating.application_id == Application.id)
+        .where(_completed(start, end), Rating.defaulted.is_(False))
+        .group_by(Rating.channel, Rating.level).order_by(Rating.channel, Rating.level)).all()
+    return [{"channel": c, "level": level, "count": n} for c, level, n in rows]
+
+
+def reasons(start: date, end: date, top: int = 10) -> dict:
+    """What corrections asked for, and why cases were refused (不予受理) or rejected (不予许可)."""
+    # One JSON list per notice (not per case): counted here because SQLite and PostgreSQL unnest JSON differently.
+    materials = Counter()
+    for items in db.session.scalars(select(CorrectionNotice.items)
+                                    .where(_between(CorrectionNotice.issued_on, start, end))):
+        materials.update(i.get("name") or i.get("material") for i in items or ())
+    refused = db.session.execute(
+        select(Application.outcome_reason, func.count()).where(Application.state == "not_accepted",
+                                                               _between(Application.completed_on, start, end))
+        .group_by(Application.outcome_reason).order_by(func.count().desc()).limit(top)).all()
+    rejected = db.session.execute(
+        select(Decision.reason, func.count()).where(Decision.outcome == "reject",
+                                                    _between(Decision.decided_on, start, end))
+        .group_by(Decision.reason).order_by(func.count().desc()).limit(top)).all()
+    return {"corrections": materials.most_common(top), "refusals": [tuple(r) for r in refused],
+            "rejections": [tuple(r) for r in rejected]}
+
+
+def work_orders(today: date) -> dict:
+    """差评 work orders still open, and those past their reply deadline."""
+    is_open = WorkOrder.status.in_(("open", "appealed"))
+    open_n, overdue = db.session.execute(select(_count_if(is_open),
+                                                _count_if(and_(is_open, WorkOrder.due_on < today)))).one()
+    return {"open": open_n, "overdue": overdue}
+
+
+# ---- open cases, as of today ------------------------------------------------------------------
+
+OPEN_BUCKETS = ("overdue", "0-2", "3-5", "6-10", "11+", "paused")
+
+
+def _paused():
+    return exists().where(ClockStop.application_id == Application.id, ClockStop.resumed_on.is_(None))
+
+
+def _due_now():
+    """The deadline that runs now: issue (Art. 44) once approved, else the statutory decision limit."""
+    return case((Application.state == "approved", Application.due_issue), else_=Application.due_statutory)
+
+
+def open_by_days_left(today: date) -> dict:
+    """Open cases on the clock, bucketed by statutory working days left (paused cases apart)."""
+    cal = clock.load_calendar()
+    two, five, ten = (cal.add(today, n) for n in (2, 5, 10))
+    due = _due_now()
+    bucket = case((_paused(), "paused"), (due < today, "overdue"), (due <= two, "0-2"), (due <= five, "3-5"),
+                  (due <= ten, "6-10"), else_="11+")
+    rows = db.session.execute(select(bucket, func.count()).where(Application.state.in_(OPEN_ON_CLOCK))
+                              .group_by(bucket)).all()
+    found = dict(rows)
+    return {b: found.get(b, 0) for b in OPEN_BUCKETS}
+
+
+def week_end(today: date) -> date:
+    return today + timedelta(days=6 - today.weekday())
+
+
+def at_risk(today: date, limit: int = 100) -> list[Application]:
+    """Open cases with a deadline (promised, statutory, issue, deferred material) by the end of this week."""
+    until = week_end(today)
+    material_due = exists().where(ApplicationMaterial.application_id == Application.id,
+                                  ApplicationMaterial.status == "deferred", ApplicationMaterial.due_on <= until)
+    return db.session.scalars(
+        select(Application).where(Application.state.in_(OPEN_ON_CLOCK), or_(
+            and_(~_paused(), or_(_due_now() <= until, Application.due_promised <= until)), material_due))
+        .order_by(_due_now(), Application.id).limit(limit)).all()
+
+
+def dashboard(start: date, end: date, today: date) -> dict:
+    """Everything the supervisor dashboard and the annual report draw: figures, breakdowns, charts."""
+    histogram = turnaround_histogram(start, end)
+    return {
+        "indicators": compute(start, end, today),
+        "by_month": breakdown("month", start, end),
+        "by_item": breakdown("item", start, end),
+        "by_channel": breakdown("channel", start, end),
+        "by_reviewer": breakdown("reviewer", start, end),
+        "licences_by_month": licences_by_month(start, end),
+        "turnaround_histogram": [{"days": d, "cases": n} for d, n in histogram],
+        "ratings_matrix": ratings_matrix(start, end),
+        "reasons": reasons(start, end),
+        "work_orders": work_orders(today),
+        "open_by_days_left": open_by_days_left(today),
+    }

@@ -1,0 +1,112 @@
+"""The supervisor dashboard, its period picker, the exports and the statistics report."""
+import csv
+import io
+import json
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from radiolic.extensions import db
+from radiolic.models import Applicant
+from radiolic.supervisor.exports import escape_cell
+from tests.unit.test_indicators import march  # noqa: F401  (the hand-built March 2024)
+
+
+def _supervisor(client, make_user, login):
+    login(client, make_user("supervisor"))
+    return client
+
+
+def test_dashboard_shows_the_figures_of_the_period(client, make_user, login, march):  # noqa: F811
+    _supervisor(client, make_user, login)
+    page = client.get("/supervisor?period=month&year=2024&month=3").get_data(as_text=True)
+    assert "2024年3月" in page
+    assert "共受理办结无线电行政许可审批业务7件" in page
+    assert "核发无线电频率使用许可证1张、无线电台执照6张（其中纸质执照1张、电子执照5张）" in page
+    assert re.search(r'data-key="single_window_rate">.*?85\.7%', page, re.S)
+    assert re.search(r'data-key="ratings.coverage">.*?57\.1%', page, re.S)
+    data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page, re.S)[1])
+    assert data["turnaround"] == {"keys": ["1", "3", "5"], "data": [4, 1, 1], "name": "办结件数", "axis": "工作日"}
+    assert set(data) == {"months", "turnaround", "on_time", "ratings", "deferrals", "open"}
+    assert "vendor/echarts.min.js" in page and "dashboard.js" in page
+
+
+def test_period_picker_kinds(client, make_user, login, march):  # noqa: F811
+    _supervisor(client, make_user, login)
+    assert "2024年第1季度" in client.get("/supervisor?period=quarter&year=2024&quarter=1").get_data(as_text=True)
+    custom = client.get("/supervisor?period=custom&from=2024-03-01&to=2024-03-05").get_data(as_text=True)
+    assert "2024-03-01至2024-03-05" in custom and "共受理办结无线电行政许可审批业务2件" in custom   # F on 03-01, A on 03-05
+    year = client.get("/supervisor?period=year&year=2024").get_data(as_text=True)
+    assert "2024年，共受理办结" in year
+
+
+def test_bad_period_is_explained_not_a_500(client, make_user, login):
+    _supervisor(client, make_user, login)
+    for query in ("period=week", "period=custom&from=2024-02-30&to=2024-03-01", "period=month&month=13",
+                  "period=custom&from=2024-05-01&to=2024-04-01", "period=year&year=abc"):
+        response = client.get(f"/supervisor?{query}")
+        assert response.status_code == 400 and 'id="period-error"' in response.get_data(as_text=True), query
+        assert client.get(f"/supervisor/export.csv?{query}").status_code == 400
+
+
+def test_at_risk_and_open_cases(make_app, make_user, login, make_case):
+    app = make_app()
+    client = app.test_client()
+    number = make_case("ST-NEW", "under_review")        # accepted 2024-09-23, promised due 09-24
+    login(client, make_user("supervisor"))
+    page = client.get("/supervisor").get_data(as_text=True)
+    at_risk = page.split('id="at-risk"')[1].split('id="open-cases"')[0]
+    assert number in at_risk
+    assert re.search(r'data-bucket="11\+"><td>[^<]*</td><td class="text-end">1<', page)
+
+
+def test_only_supervisors_see_it(client, make_user, login):
+    for role in ("clerk", "reviewer", "admin"):
+        c = client.application.test_client()
+        login(c, make_user(role))
+        assert c.get("/supervisor").status_code == 403
+        assert c.get("/supervisor/report.pdf").status_code == 403
+
+
+def test_csv_export_opens_and_escapes_formulas(client, make_user, login, march):  # noqa: F811
+    with client.application.app_context():
+        applicant = db.session.scalar(select(Applicant).order_by(Applicant.id))
+        applicant.name = "=HYPERLINK(\"http://evil\")"
+        db.session.commit()
+    _supervisor(client, make_user, login)
+    response = client.get("/supervisor/export.csv?period=month&year=2024&month=3")
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=cases-2024-03-01")
+    body = response.data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][:4] == ["申请编号", "事项编码", "事项", "申请人"]
+    assert len(rows) == 1 + 9           # every case received, accepted or completed in March (A–I)
+    assert "'=HYPERLINK(\"http://evil\")" in [row[3] for row in rows]
+    first = {row[0]: row for row in rows[1:]}
+    assert any(r[7] == "已发证" and r[13] == "1" for r in first.values())
+
+
+def test_xlsx_export_opens_and_escapes_formulas(client, make_user, login, march):  # noqa: F811
+    with client.application.app_context():
+        applicant = db.session.scalar(select(Applicant).order_by(Applicant.id))
+        applicant.name = "@SUM(A1:A9)"
+        db.session.commit()
+    _supervisor(client, make_user, login)
+    response = client.get("/supervisor/export.xlsx?period=month&year=2024&month=3")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "申请编号" and len(rows) == 10
+    assert "'@SUM(A1:A9)" in [row[3] for row in rows]
+    assert all(not (isinstance(v, str) and v[:1] in "=+-@") for row in rows for v in row)
+
+
+def test_escape_cell():
+    assert [escape_cell(v) for v in ("=1+1", "+86 138", "-5", "@x", "\tx", "ok", 5, None)] == \
+        ["'=1+1", "'+86 138", "'-5", "'@x", "'\tx", "ok", 5, None]
+
+
+def test_report_pdf(client, make_user, login, march):  # noqa: F811
+    _supervisor(client, make_user, login)
+    response = client.get("/supervisor/report.pdf?period=year&year=2024")
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert len(response.data) > 5000
