@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: db8ada69d1aa
+Revision ID: 8f1af254c60b
 Revises: 
-Create Date: 2026-11-28 01:18:57.457853
+Create Date: 2026-11-28 02:22:42.682135
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'db8ada69d1aa'
+revision = '8f1af254c60b'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -106,7 +106,7 @@ def upgrade():
     op.create_table('application',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=24), nullable=False),
-    sa.Column('query_hash', sa.String(length=128), nullable=False),
+    sa.Column('query_hash', sa.String(length=255), nullable=False),
     sa.Column('service_item_id', sa.Integer(), nullable=False),
     sa.Column('applicant_id', sa.Integer(), nullable=False),
     sa.Column('agent_name', sa.String(length=100), nullable=False),
@@ -128,6 +128,8 @@ def upgrade():
     sa.Column('reviewer_id', sa.Integer(), nullable=True),
     sa.Column('correction_count', sa.Integer(), nullable=False),
     sa.Column('outcome_reason', sa.Text(), nullable=False),
+    sa.Column('acceptance_doc_number', sa.String(length=40), nullable=False),
+    sa.Column('outcome_doc_number', sa.String(length=40), nullable=False),
     sa.Column('due_promised', sa.Date(), nullable=True),
     sa.Column('due_statutory', sa.Date(), nullable=True),
     sa.Column('due_issue', sa.Date(), nullable=True),
@@ -170,6 +172,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_material_requirement')),
     sa.UniqueConstraint('item_id', 'code', name=op.f('uq_material_requirement_item_id'))
     )
+    op.create_table('rating_device',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('window_no', sa.String(length=16), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=False),
+    sa.Column('pair_hash', sa.String(length=64), nullable=True),
+    sa.Column('pair_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=True),
+    sa.Column('issued_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('paired_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_rating_device_issued_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rating_device')),
+    sa.UniqueConstraint('pair_hash', name=op.f('uq_rating_device_pair_hash')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_rating_device_token_hash'))
+    )
     op.create_table('application_material',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=False),
@@ -185,6 +203,7 @@ def upgrade():
     sa.Column('overdue', sa.Boolean(), nullable=False),
     sa.Column('supplied_on', sa.Date(), nullable=True),
     sa.Column('supplied_by_id', sa.Integer(), nullable=True),
+    sa.Column('supplied_from', sa.String(length=100), nullable=False),
     sa.CheckConstraint("status <> 'deferred' OR NOT core", name=op.f('ck_application_material_core_never_deferred')),
     sa.CheckConstraint("status <> 'deferred' OR due_on IS NOT NULL", name=op.f('ck_application_material_deferred_has_due_date')),
     sa.CheckConstraint("status IN ('received', 'missing', 'defective', 'deferred', 'supplied', 'waived')", name=op.f('ck_application_material_status_valid')),
@@ -380,6 +399,7 @@ def upgrade():
     sa.Column('call_sign', sa.String(length=20), nullable=False),
     sa.Column('refused_reason', sa.Text(), nullable=True),
     sa.Column('format_override', sa.String(length=12), nullable=True),
+    sa.Column('replaces_licence_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("format_override IN ('paper', 'electronic')", name=op.f('ck_station_format_override_valid')),
     sa.CheckConstraint("station_type IN ('public_mobile_base', 'repeater', 'walkie_talkie', 'trunked', 'microwave', 'satellite_earth', 'amateur', 'other')", name=op.f('ck_station_station_type_valid')),
     sa.CheckConstraint('longitude BETWEEN 73 AND 136 AND latitude BETWEEN 3 AND 54', name=op.f('ck_station_in_china')),
@@ -407,6 +427,30 @@ def upgrade():
     with op.batch_alter_table('upload', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_upload_application_id'), ['application_id'], unique=False)
 
+    op.create_table('extension_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('application_id', sa.Integer(), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_on', sa.Date(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=False),
+    sa.Column('clock_stop_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("status = 'requested' OR (decided_by_id IS NOT NULL AND decided_on IS NOT NULL)", name=op.f('ck_extension_request_decided_has_who_and_when')),
+    sa.CheckConstraint("status IN ('requested', 'approved', 'declined')", name=op.f('ck_extension_request_status_valid')),
+    sa.CheckConstraint('days > 0', name=op.f('ck_extension_request_extension_days_positive')),
+    sa.ForeignKeyConstraint(['application_id'], ['application.id'], name=op.f('fk_extension_request_application_id_application')),
+    sa.ForeignKeyConstraint(['clock_stop_id'], ['clock_stop.id'], name=op.f('fk_extension_request_clock_stop_id_clock_stop')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user.id'], name=op.f('fk_extension_request_decided_by_id_user')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_extension_request_requested_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_extension_request'))
+    )
+    with op.batch_alter_table('extension_request', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_extension_request_application_id'), ['application_id'], unique=False)
+
     op.create_table('licence',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=32), nullable=False),
@@ -432,6 +476,11 @@ def upgrade():
     sa.Column('area', sa.Text(), nullable=False),
     sa.Column('usage_rate', sa.Text(), nullable=False),
     sa.Column('conditions', sa.Text(), nullable=False),
+    sa.Column('holder_name', sa.String(length=200), nullable=False),
+    sa.Column('holder_code', sa.String(length=18), nullable=False),
+    sa.Column('office', sa.String(length=100), nullable=False),
+    sa.Column('freq_low_mhz', sa.Double(), nullable=True),
+    sa.Column('freq_high_mhz', sa.Double(), nullable=True),
     sa.CheckConstraint("format IN ('paper', 'electronic')", name=op.f('ck_licence_format_valid')),
     sa.CheckConstraint("kind = 'frequency_permit' OR station_id IS NOT NULL", name=op.f('ck_licence_station_licence_has_station')),
     sa.CheckConstraint("kind IN ('frequency_permit', 'station_licence')", name=op.f('ck_licence_kind_valid')),
@@ -467,7 +516,17 @@ def upgrade():
     sa.Column('appeal_reason', sa.Text(), nullable=False),
     sa.Column('appeal_decision', sa.Text(), nullable=False),
     sa.Column('handled_by_id', sa.Integer(), nullable=True),
+    sa.Column('verified_on', sa.Date(), nullable=True),
+    sa.Column('rectify_kind', sa.String(length=8), nullable=False),
+    sa.Column('rectified_on', sa.Date(), nullable=True),
+    sa.Column('callback_on', sa.Date(), nullable=True),
+    sa.Column('callback_satisfied', sa.Boolean(), nullable=True),
+    sa.Column('appealed_on', sa.Date(), nullable=True),
+    sa.Column('appeal_status_before', sa.String(length=16), nullable=False),
+    sa.Column('appeal_decided_on', sa.Date(), nullable=True),
+    sa.Column('appeal_decided_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("status IN ('open', 'replied', 'closed', 'appealed', 'appeal_upheld')", name=op.f('ck_work_order_status_valid')),
+    sa.ForeignKeyConstraint(['appeal_decided_by_id'], ['user.id'], name=op.f('fk_work_order_appeal_decided_by_id_user')),
     sa.ForeignKeyConstraint(['handled_by_id'], ['user.id'], name=op.f('fk_work_order_handled_by_id_user')),
     sa.ForeignKeyConstraint(['rating_id'], ['rating.id'], name=op.f('fk_work_order_rating_id_rating')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_work_order')),
@@ -486,11 +545,17 @@ def upgrade():
     with op.batch_alter_table('print_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_print_log_licence_id'), ['licence_id'], unique=False)
 
+    # station <-> licence reference each other: the station's link to the licence it replaces is added last.
+    with op.batch_alter_table('station', schema=None) as batch_op:
+        batch_op.create_foreign_key(op.f('fk_station_replaces_licence_id_licence'), 'licence',
+                                    ['replaces_licence_id'], ['id'])
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('station', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('fk_station_replaces_licence_id_licence'), type_='foreignkey')
     with op.batch_alter_table('print_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_print_log_licence_id'))
 
@@ -503,6 +568,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_licence_applicant_id'))
 
     op.drop_table('licence')
+    with op.batch_alter_table('extension_request', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_extension_request_application_id'))
+
+    op.drop_table('extension_request')
     with op.batch_alter_table('upload', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_upload_application_id'))
 
@@ -539,6 +608,7 @@ def downgrade():
         batch_op.drop_index('ix_material_status_due')
 
     op.drop_table('application_material')
+    op.drop_table('rating_device')
     op.drop_table('material_requirement')
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.drop_index('ix_application_state_item')
