@@ -128,7 +128,13 @@ def register_hooks(app: Flask) -> None:
     def template_globals():
         return {"STATE_NAMES": STATE_NAMES, "ACTION_NAMES": ACTION_NAMES, "ROLE_NAMES": ROLE_NAMES,
                 "LEVEL_NAMES": LEVEL_NAMES, "can": can, "today": today(), "lang": select_locale(),
-                "office_name": current_app.config["OFFICE_NAME"], "nav_items": nav_items}
+                "office_name": office_name(), "nav_items": nav_items}
+
+    def office_name() -> str:
+        # the English pages name the office in English; documents keep the Chinese name from the config
+        if select_locale() == "en" and current_app.config.get("OFFICE_NAME_EN"):
+            return current_app.config["OFFICE_NAME_EN"]
+        return current_app.config["OFFICE_NAME"]
 
     @app.teardown_appcontext
     def _drop_calendar(_exc):

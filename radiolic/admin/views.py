@@ -1,4 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ def users():
     form = UserForm()
     if form.validate_on_submit():
         if db.session.scalar(select(User).where(User.username == form.username.data)):
-            form.username.errors.append("该用户名已存在")
+            form.username.errors.append(_("该用户名已存在"))
         else:
             user = User(username=form.username.data, display_name=form.display_name.data, role=form.role.data,
                         window_no=form.window_no.data or None)
@@ -34,7 +35,7 @@ def users():
             record(None, "user_create", by=current_user, on=today(), obj=user,
                    note=f"{user.username}（{user.role_name}）")
             db.session.commit()
-            flash(f"已添加账号 {user.username}。", "success")
+            flash(_("已添加账号 %(name)s。", name=user.username), "success")
             return redirect(url_for("admin.users"))
     staff = db.session.scalars(select(User).order_by(User.role, User.username)).all()
     return render_template("admin/users.html", form=form, staff=staff, reset=ResetForm())
@@ -45,7 +46,7 @@ def users():
 def toggle_user(user_id: int):
     user = _user(user_id)
     if user.id == current_user.id:
-        flash("不能停用自己的账号。", "danger")
+        flash(_("不能停用自己的账号。"), "danger")
         return redirect(url_for("admin.users"))
     user.active = not user.active
     user.session_version += 1
@@ -54,7 +55,8 @@ def toggle_user(user_id: int):
     record(None, "user_enable" if user.active else "user_disable", by=current_user, on=today(), obj=user,
            note=user.username)
     db.session.commit()
-    flash(f"账号 {user.username} 已{'启用' if user.active else '停用'}。", "success")
+    flash(_("账号 %(name)s 已启用。", name=user.username) if user.active
+          else _("账号 %(name)s 已停用。", name=user.username), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -63,12 +65,12 @@ def toggle_user(user_id: int):
 def reset_password(user_id: int):
     user, form = _user(user_id), ResetForm()
     if not form.validate_on_submit():
-        flash("；".join(form.password.errors) or "请输入新密码。", "danger")
+        flash("；".join(map(str, form.password.errors)) or _("请输入新密码。"), "danger")
         return redirect(url_for("admin.users"))
     passwords.set_password(user, form.password.data)
     record(None, "user_password_reset", by=current_user, on=today(), obj=user, note=user.username)
     db.session.commit()
-    flash(f"已重置 {user.username} 的密码，其已登录的会话均已失效。", "success")
+    flash(_("已重置 %(name)s 的密码，其已登录的会话均已失效。", name=user.username), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -86,12 +88,12 @@ def item(item_id: int):
     form, material_form = ItemForm(obj=item, prefix="item"), MaterialForm(prefix="m")
     if form.submit.data and form.validate_on_submit():
         if form.promised_days.data > form.statutory_days.data:
-            form.promised_days.errors.append("承诺时限不能长于法定时限")
+            form.promised_days.errors.append(_("承诺时限不能长于法定时限"))
         else:
             form.populate_obj(item)
             record(None, "catalogue_edit", by=current_user, on=today(), obj=item, note=item.code)
             db.session.commit()
-            flash("事项已保存。", "success")
+            flash(_("事项已保存。"), "success")
             return redirect(url_for("admin.item", item_id=item.id))
     return render_template("admin/item.html", item=item, form=form, material_form=material_form)
 
@@ -102,18 +104,18 @@ def add_material(item_id: int):
     item = db.session.get(ServiceItem, item_id) or abort(404)
     form = MaterialForm(prefix="m")
     if not form.validate_on_submit():
-        flash("材料未添加：" + "；".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash(_("材料未添加：") + "；".join(str(e) for errs in form.errors.values() for e in errs), "danger")
     elif any(m.code == form.code.data for m in item.materials):
-        flash(f"材料编码 {form.code.data} 已存在。", "danger")
+        flash(_("材料编码 %(code)s 已存在。", code=form.code.data), "danger")
     elif not form.core.data and not form.defer_days.data:
-        flash("可容缺材料须填写补齐期限。", "danger")
+        flash(_("可容缺材料须填写补齐期限。"), "danger")
     else:
         item.materials.append(MaterialRequirement(
             code=form.code.data, name=form.name.data, core=form.core.data,
             defer_days=None if form.core.data else form.defer_days.data, position=len(item.materials)))
         record(None, "catalogue_edit", by=current_user, on=today(), obj=item, note=f"{item.code} + {form.code.data}")
         db.session.commit()
-        flash("材料已添加。", "success")
+        flash(_("材料已添加。"), "success")
     return redirect(url_for("admin.item", item_id=item.id))
 
 
@@ -126,7 +128,7 @@ def remove_material(item_id: int, material_id: int):
     db.session.delete(req)
     record(None, "catalogue_edit", by=current_user, on=today(), note=f"删除材料 {req.code}")
     db.session.commit()
-    flash("材料已从清单移除（已受理案件不受影响）。", "success")
+    flash(_("材料已从清单移除（已受理案件不受影响）。"), "success")
     return redirect(url_for("admin.item", item_id=item_id))
 
 
@@ -140,14 +142,14 @@ def calendar():
         row.workday, row.note = form.kind.data == "workday", form.note.data or ""
         db.session.add(row)
         _restate(f"{form.day.data.isoformat()} 设为{'工作日' if row.workday else '休息日'}")
-        flash("已保存，所有案件的期限已按新日历重算。", "success")
+        flash(_("已保存，所有案件的期限已按新日历重算。"), "success")
         return redirect(url_for("admin.calendar"))
     if year_form.submit.data and year_form.validate_on_submit():
         row = db.session.get(CalendarYear, year_form.year.data) or CalendarYear(year=year_form.year.data)
         row.source = year_form.source.data
         db.session.add(row)
         _restate(f"{row.year} 年节假日录入完整：{row.source}")
-        flash(f"{row.year} 年已标记为录入完整。", "success")
+        flash(_("%(year)s 年已标记为录入完整。", year=row.year), "success")
         return redirect(url_for("admin.calendar"))
     overrides = db.session.scalars(select(HolidayOverride).order_by(HolidayOverride.day.desc())).all()
     years = db.session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
@@ -165,7 +167,7 @@ def delete_override(day: str):
     row = db.session.scalar(select(HolidayOverride).where(HolidayOverride.day == _parse_day(day))) or abort(404)
     db.session.delete(row)
     _restate(f"删除日历调整 {day}")
-    flash("已删除，期限已重算。", "success")
+    flash(_("已删除，期限已重算。"), "success")
     return redirect(url_for("admin.calendar"))
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -34,7 +35,7 @@ def login():
         limit = current_app.config["LOGIN_FAILS_PER_15_MIN"]
         if (throttle.failures("login", name, window) >= limit
                 or throttle.failures("login_ip", request.remote_addr or "-", window) >= limit * 3):
-            flash("登录失败次数过多，请 15 分钟后再试。", "danger")
+            flash(_("登录失败次数过多，请 15 分钟后再试。"), "danger")
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(User.username == name))
         ok = passwords.check(user, form.password.data)
@@ -42,11 +43,14 @@ def login():
         throttle.note("login_ip", request.remote_addr or "-", ok)
         db.session.commit()
         if ok:
+            lang = session.get("lang")   # the language chosen on the login page survives the new session
             session.clear()
+            if lang:
+                session["lang"] = lang
             login_user(user)
             session["login_at"] = session["seen_at"] = utcnow().isoformat()
             return redirect(_safe_next(request.args.get("next")))
-        flash(LOGIN_FAILED, "danger")
+        flash(_(LOGIN_FAILED), "danger")
     return render_template("auth/login.html", form=form)
 
 
@@ -62,7 +66,7 @@ def logout():
     session.clear()
     if lang:
         session["lang"] = lang
-    flash("已退出登录。", "info")
+    flash(_("已退出登录。"), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -73,12 +77,12 @@ def password():
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
         if not passwords.check(user, form.current.data):
-            form.current.errors.append("当前密码不正确")
+            form.current.errors.append(_("当前密码不正确"))
         else:
             passwords.set_password(user, form.new.data)
             db.session.commit()
             login_user(user)   # keep this session, with the new version; others are refused
             session["login_at"] = session["seen_at"] = utcnow().isoformat()
-            flash("密码已修改，其他已登录的会话均已失效。", "success")
+            flash(_("密码已修改，其他已登录的会话均已失效。"), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)

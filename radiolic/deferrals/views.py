@@ -45,7 +45,7 @@ def board():
 def supply(number: str, code: str):
     case, form = _case(number), SupplyForm()
     if not form.validate_on_submit():
-        flash("补齐登记未保存：" + "；".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash("补齐登记未保存：" + "；".join(str(e) for errs in form.errors.values() for e in errs), "danger")
         return _board(422)
     try:
         m = verbs.supply(case, code, by=current_user, on=today(), received_on=form.received_on.data,

@@ -103,7 +103,7 @@ def applicant_contact(applicant_id: int):
     a = db.session.get(Applicant, applicant_id) or abort(404)
     form = ContactForm()
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash("；".join(str(e) for errs in form.errors.values() for e in errs), "danger")
         return redirect(url_for("intake.applicant", applicant_id=a.id))
     try:
         verbs.update_contact(a, by=current_user, on=today(), contact=form.contact.data, phone=form.phone.data,
@@ -303,7 +303,7 @@ def accept(number: str):
     case, form = _case(number), AcceptForm()
     code = _valid_code(case, form.query_code.data)
     if not form.validate_on_submit():
-        flash("；".join(e for errs in form.errors.values() for e in errs), "danger")
+        flash("；".join(str(e) for errs in form.errors.values() for e in errs), "danger")
         return _render_decide(case, query_code=code, accept=form), 422
     deferred = [c for c in (form.deferred.data or []) if isinstance(c, str)]
     commitment = {"signed_by": form.signed_by.data or "", "due_on": form.due_on.data,

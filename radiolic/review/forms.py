@@ -17,7 +17,7 @@ class StartReviewForm(FlaskForm):
 
 
 class PauseForm(FlaskForm):
-    kind = SelectField(_l("暂停类型"), choices=[(k, STOP_NAMES[k]) for k in SPECIAL_PROCEDURES])
+    kind = SelectField(_l("暂停类型"), choices=[(k, _l(STOP_NAMES[k])) for k in SPECIAL_PROCEDURES])
     reason = TextAreaField(_l("理由（写入告知书）"), validators=[DataRequired(_l("请写明理由。")), Length(max=1000)])
     expected_days = IntegerField(_l("预计时长（工作日）"), validators=[
         InputRequired(_l("请填写预计时长。")), NumberRange(1, MAX_EXPECTED_DAYS, _l("预计时长须为 1–%(n)s 个工作日。", n=MAX_EXPECTED_DAYS))])
