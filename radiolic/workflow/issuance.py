@@ -153,20 +153,8 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
     transition(case, "issue", by=by, on=on, note=note, changes={"issued_on": on, "completed_on": on, "format": format})
     crash_point("issue:event")
     clock.refresh(case, on)
-    _invite_rating(case)
+    # The rating invitation is queued by workflow.ratings when any verb completes a case.
     return IssueResult(len(rows), numbers[0], numbers[-1])
-
-
-def _invite_rating(case: Application) -> None:
-    """Queue the rating invitation once per case (the ratings stage may already have queued it on completion)."""
-    db.session.flush()
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.application_id == case.id,
-                                                        OutboxMessage.kind == "rating_invite").limit(1)):
-        return
-    outbox.queue(kind="rating_invite", recipient=case.applicant.phone, application=case,
-                 dedupe_key=f"rate:{case.number}",
-                 body=f"【{current_app.config['OFFICE_NAME']}】您的申请 {case.number} 已办结发证。"
-                      "欢迎凭申请编号和查询码在办件查询页面对本次服务作出评价（好差评）。")
 
 
 def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict]:
@@ -372,7 +360,6 @@ def cancel_licences(case: Application, *, numbers: list[str], returned: bool, by
                     + ("原证已交回" if returned else "原证未交回"),
                changes={"issued_on": on, "completed_on": on})
     clock.refresh(case, on)
-    _invite_rating(case)
     return len(found)
 
 
