@@ -168,6 +168,27 @@ def item(code: str) -> ServiceItem:
     return db.session.scalar(select(ServiceItem).where(ServiceItem.code == code))
 
 
+DEMO_TODAY = date(2025, 3, 14)     # the demo's open cases sit in the weeks before this Friday
+
+
+@pytest.fixture(scope="module")
+def demo_year_app(database_template, tmp_path_factory):
+    """An app on the 2024 demo year, built through the verbs (SQLite only: it takes a while)."""
+    if not database_template.startswith("sqlite"):
+        pytest.skip("the demo year is checked on SQLite; the verbs it drives are tested on both databases")
+    from radiolic import demo
+    folder = tmp_path_factory.mktemp("demo")
+    shutil.copy(database_template.removeprefix("sqlite:///"), folder / "demo.sqlite")
+    app = create_app({**base_config(f"sqlite:///{folder / 'demo.sqlite'}", folder), "FIXED_TODAY": DEMO_TODAY})
+    with app.app_context():
+        app.config["DEMO_SUMMARY"] = demo.build(2024, DEMO_TODAY)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 STATE_PATH = ["submitted", "accepted", "under_review", "approved"]
 
 

@@ -1,10 +1,10 @@
 """`flask --app radiolic deferrals check`: the daily cron job of deferred-document acceptance."""
-from datetime import date
 
 import click
 from flask.cli import AppGroup
 
 from .. import outbox
+from ..cli_options import office_date_option
 from ..extensions import db
 from ..web import today
 from .reminders import check
@@ -13,14 +13,11 @@ deferrals_cli = AppGroup("deferrals", help="Deferred-document acceptance (容缺
 
 
 @deferrals_cli.command("check")
-@click.option("--date", "on", default=None, help="office date YYYY-MM-DD (default: today in China)")
+@office_date_option
 @click.option("--send", is_flag=True, help="also hand queued messages to the sender after the commit")
 def check_command(on, send):
     """Mark overdue deferred materials and queue reminders (run daily from cron)."""
-    try:
-        day = date.fromisoformat(on) if on else today()
-    except ValueError as err:
-        raise click.BadParameter("须为 YYYY-MM-DD", param_hint="--date") from err
+    day = on or today()
     flagged, queued = check(day)
     db.session.commit()
     click.echo(f"{day.isoformat()}：新标记逾期 {flagged} 项，排队提醒 {queued} 条。")

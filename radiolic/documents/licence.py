@@ -11,6 +11,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from .chinese_text import chinese_date, wrap_lines
+from .flate_canvas import FlateCanvas
 from .fonts import cjk_font
 from .qr import draw_qr
 
@@ -40,6 +41,11 @@ CELL_PAD_Y = 5.0
 # Shrink the field table through these sizes before spilling onto extra pages.
 TABLE_FONT_SIZES = (10.5, 9.5, 8.5, 7.5)
 QR_SIZE = 92.0
+QR_X = MARGIN - 4
+CAPTION_SIZE = 8.5
+# A caption wider than the QR starts under its first column of modules and may run this
+# far right (the issuer block on the right starts ~150 pt further on); wider, it shrinks.
+CAPTION_MAX_WIDTH = 2 * QR_SIZE
 SEAL_RADIUS = 56.0
 RED = (0.78, 0.08, 0.08)
 
@@ -176,13 +182,27 @@ def _draw_header(canvas: Canvas, face: LicenceFace, font: str, page: int, pages:
     canvas.drawRightString(MARGIN + CONTENT_WIDTH, TABLE_TOP + 8, number)
 
 
+def _draw_code_caption(canvas: Canvas, text: str, font: str, left: float, y: float) -> None:
+    """One caption line under the QR that never reaches the frame on the left."""
+    width = stringWidth(text, font, CAPTION_SIZE)
+    if width <= QR_SIZE:
+        canvas.drawCentredString(QR_X + QR_SIZE / 2, y, text)
+        return
+    # Centred, a 26-character verification code ran ~20 pt past the left frame: a long
+    # caption starts where the printed modules start instead, and shrinks if still too wide.
+    size = CAPTION_SIZE * min(1.0, CAPTION_MAX_WIDTH / width)
+    canvas.setFont(font, size)
+    canvas.drawString(left, y, text)
+    canvas.setFont(font, CAPTION_SIZE)
+
+
 def _draw_issuer(canvas: Canvas, face: LicenceFace, font: str, top: float) -> None:
     """QR with caption on the left; issuing office, date and seal area on the right."""
     qr_y = top - QR_SIZE
-    draw_qr(canvas, face.verify_url, MARGIN - 4, qr_y, QR_SIZE)
-    canvas.setFont(font, 8.5)
-    canvas.drawCentredString(MARGIN - 4 + QR_SIZE / 2, qr_y - 6, "扫码核验")
-    canvas.drawCentredString(MARGIN - 4 + QR_SIZE / 2, qr_y - 17, f"核验码：{face.verify_code}")
+    inset = draw_qr(canvas, face.verify_url, QR_X, qr_y, QR_SIZE)
+    canvas.setFont(font, CAPTION_SIZE)
+    canvas.drawCentredString(QR_X + QR_SIZE / 2, qr_y - 6, "扫码核验")
+    _draw_code_caption(canvas, f"核验码：{face.verify_code}", font, QR_X + inset, qr_y - 17)
 
     right = MARGIN + CONTENT_WIDTH - 10
     centre_x = right - 80
@@ -265,7 +285,7 @@ def _render(face: LicenceFace, font: str) -> bytes:
     """Draw one face with an already registered font."""
     buffer = io.BytesIO()
     # invariant=1 fixes the creation date and document ID: identical input, identical bytes.
-    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
+    canvas = FlateCanvas(buffer, pagesize=A4, invariant=1, pageCompression=1)
     canvas.setTitle(f"{TITLES.get(face.kind, face.kind)} {face.number}")
     canvas.setAuthor(face.office)
     canvas.setSubject(face.holder)

@@ -1,6 +1,7 @@
 """Render official written instruments (notices, decisions, commitment letters) on A4."""
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +14,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     HRFlowable,
@@ -24,8 +24,10 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus import paragraph as rl_paragraph
 
-from .chinese_text import chinese_date
+from .chinese_text import chinese_date, kinsoku_breaks
+from .flate_canvas import FlateCanvas
 from .fonts import cjk_font
 from .qr import draw_qr
 
@@ -167,7 +169,7 @@ class _ClosingBlock(Flowable):
 def _page_numbering_canvas(font: str):
     """Canvas class that prints 第n页 共N页 once the total page count is known."""
 
-    class PageNumberingCanvas(Canvas):
+    class PageNumberingCanvas(FlateCanvas):
         """Defers page output until save() so each page can show the total."""
 
         def __init__(self, *args, **kwargs):
@@ -194,6 +196,92 @@ def _page_numbering_canvas(font: str):
     return PageNumberingCanvas
 
 
+def _frag_text(frag) -> str:
+    return frag.text if hasattr(frag, "text") else "".join(getattr(frag, "words", []))
+
+
+class _KinsokuParagraph(Paragraph):
+    """Paragraph whose CJK line breaking keeps closing punctuation off line starts.
+
+    ReportLab's CJK splitting lets a line start with ，；：？！” and end with “（; this one
+    takes ReportLab's own measurements and line objects and only chooses the break points
+    (chinese_text.kinsoku_breaks). Anything unusual (bullets, images, end dots, a page
+    split in progress) and any ReportLab whose internals differ get the stock code.
+    """
+
+    def breakLinesCJK(self, maxWidths):
+        frags = self.frags
+        style = self.style
+        if (not _kinsoku_ready(style.fontName, style.fontSize) or not frags or self.bulletText
+                or style.endDots or any(hasattr(frag, "cbDefn") for frag in frags)
+                or (hasattr(self, "blPara") and getattr(self, "_splitpara", 0))):
+            return super().breakLinesCJK(maxWidths)
+        return _kinsoku_lines(self, maxWidths)
+
+
+def _kinsoku_lines(paragraph: Paragraph, max_widths):
+    """Line objects as Paragraph.breakLinesCJK builds them, with kinsoku break points."""
+    if not isinstance(max_widths, (list, tuple)):
+        max_widths = [max_widths]
+    paragraph.height = 0
+    frags = paragraph.frags
+    lines = []
+    start = 0
+    if len(frags) == 1:
+        frag = frags[0]
+        text = _frag_text(frag)
+        widths = [stringWidth(char, frag.fontName, frag.fontSize) for char in text]
+        for index, end in enumerate(kinsoku_breaks(text, widths, max_widths)):
+            limit = max_widths[min(index, len(max_widths) - 1)]
+            lines.append((limit - sum(widths[start:end]), [text[start:end].strip()]))
+            start = end
+        return frag.clone(kind=0, lines=lines, ascent=frag.fontSize, descent=-0.2 * frag.fontSize)
+    units = []
+    for frag in frags:
+        text = _frag_text(frag)
+        units += ([rl_paragraph.cjkU(char, frag, "utf8") for char in text] if text
+                  else [rl_paragraph.cjkU(text, frag, "utf8")])
+    widths = [unit.width for unit in units]
+    forced = [hasattr(unit.frag, "lineBreak") for unit in units]
+    auto_leading = getattr(paragraph, "autoLeading", getattr(paragraph.style, "autoLeading", ""))
+    calc_bounds = auto_leading not in ("", "off")
+    for index, end in enumerate(kinsoku_breaks([str(unit) for unit in units], widths,
+                                               max_widths, forced)):
+        limit = max_widths[min(index, len(max_widths) - 1)]
+        used = sum(widths[start:end])
+        lines.append(rl_paragraph.makeCJKParaLine(units[start:end], limit, used, limit - used,
+                                                  forced[end - 1], calc_bounds))
+        start = end
+    return rl_paragraph.ParaLines(kind=1, lines=lines)
+
+
+def _line_texts(para_lines) -> list[str]:
+    """The text of each line of a breakLinesCJK result, whichever kind it is."""
+    if para_lines.kind == 0:
+        return ["".join(words) for _space, words in para_lines.lines]
+    return ["".join(word.text for word in line.words) for line in para_lines.lines]
+
+
+@functools.lru_cache(maxsize=None)
+def _kinsoku_ready(font: str, size: float) -> bool:
+    """Whether our break points reproduce ReportLab's where no kinsoku rule applies."""
+    # Plain CJK text (no punctuation, no Latin) must break exactly where ReportLab breaks it,
+    # in both of its code paths (one text fragment; several, here split by <br/>).
+    text = "无线电管理机构依法对无线电台站实施监督检查" * 3
+    style = ParagraphStyle("probe", fontName=font, fontSize=size, leading=size * 1.5,
+                           wordWrap="CJK")
+    try:
+        for markup in (text, text + "<br/>" + text[:17]):
+            stock = Paragraph(markup, style)
+            ours = Paragraph(markup, style)
+            if _line_texts(stock.breakLinesCJK([size * 9.5])) != _line_texts(
+                    _kinsoku_lines(ours, [size * 9.5])):
+                return False
+    except Exception:  # noqa: BLE001 - any incompatibility means: keep the stock path
+        return False
+    return True
+
+
 def _styles(font: str) -> dict[str, ParagraphStyle]:
     """Paragraph styles; all use CJK line breaking so lines break between characters."""
     body = ParagraphStyle("body", fontName=font, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.75,
@@ -212,7 +300,7 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 def _para(text: str, style: ParagraphStyle) -> Paragraph:
     """Paragraph from plain text: escape markup characters and keep line breaks."""
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+    return _KinsokuParagraph(escape(str(text)).replace("\n", "<br/>"), style)
 
 
 def _column_widths(rows: list[list[str]], font: str, available: float) -> list[float]:

@@ -23,8 +23,11 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
-    """Draw the QR for data with its quiet zone inside the size×size square at (x, y)."""
+def draw_qr(canvas, data: str, x: float, y: float, size: float) -> float:
+    """Draw the QR for data with its quiet zone inside the size×size square at (x, y).
+
+    Returns the width of the quiet zone, so captions can line up with the printed modules.
+    """
     matrix = qr_matrix(data)
     modules = len(matrix) + 2 * QUIET_ZONE
     unit = size / modules
@@ -50,4 +53,5 @@ def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
             ops.append(f"{start} {row_index} {column - start} 1 re")
     ops.append("f Q")
     canvas.addLiteral("\n".join(ops))
+    return QUIET_ZONE * unit
 

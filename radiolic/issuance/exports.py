@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
-from ..documents import render_licence
+from ..documents import cjk_font, render_licence
 from ..extensions import db
-from ..identifiers import mask_id, mask_name
+from ..identifiers import mask_name
 from ..licence_records import FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, face_of
 from ..models import Applicant, Licence, Station
 from ..station_import import STATION_TYPES
@@ -64,12 +65,14 @@ def pdf_name(licence: dict) -> str:
 def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1) -> Iterator[bytes]:
     """Yield a ZIP (stored, not deflated: PDFs are compressed already) as each licence is rendered."""
     pipe = _Pipe()
+    if has_app_context():
+        cjk_font(current_app.config.get("PDF_FONT_PATH"))   # register once, before forking: workers inherit it
     executor = ProcessPoolExecutor(processes, mp_context=get_context("fork")) if processes > 1 else None
     try:
         archive = zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED)
         for batch in batches:
             faces = [face_of(licence, station) for licence, station in batch]
-            pdfs = executor.map(render_licence, faces, chunksize=4) if executor else map(render_licence, faces)
+            pdfs = executor.map(render_licence, faces, chunksize=16) if executor else map(render_licence, faces)
             for (licence, _station), pdf in zip(batch, pdfs):
                 day = licence["issued_on"]
                 info = zipfile.ZipInfo(pdf_name(licence), date_time=(day.year, day.month, day.day, 0, 0, 0))

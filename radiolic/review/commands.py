@@ -5,10 +5,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..cli_options import office_date_option
 from ..extensions import db
+from ..web import today
 from ..models import Application
 from ..models.cases import TERMINAL_STATES
-from ..web import today
 from ..workflow import clock
 
 review_cli = AppGroup("review", help="Review and the statutory clocks.")
@@ -32,13 +33,10 @@ def restate_open_clocks(on: date) -> tuple[int, int]:
 
 
 @review_cli.command("clocks")
-@click.option("--date", "on", default=None, help="office date YYYY-MM-DD (default: today in China)")
+@office_date_option
 def clocks_command(on):
     """Recompute the deadlines of open cases from their events (after a calendar fix, or daily)."""
-    try:
-        day = date.fromisoformat(on) if on else today()
-    except ValueError as err:
-        raise click.BadParameter("须为 YYYY-MM-DD", param_hint="--date") from err
+    day = on or today()
     seen, changed = restate_open_clocks(day)
     db.session.commit()
     click.echo(f"{day.isoformat()}：重算 {seen} 件在办案件的期限，{changed} 件的届满日有变化。")

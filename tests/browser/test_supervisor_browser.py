@@ -1,31 +1,9 @@
 """A supervisor opens the dashboard for 2024, sees the report's figures and charts, and downloads the annual PDF."""
-import shutil
-from datetime import date
 
 import pytest
 
-from radiolic import create_app, demo
-from radiolic.extensions import db
-from tests.conftest import base_config
 
 pytestmark = pytest.mark.browser
-TODAY = date(2025, 3, 14)
-
-
-@pytest.fixture(scope="module")
-def demo_year_app(database_template, tmp_path_factory):
-    if not database_template.startswith("sqlite"):
-        pytest.skip("builds its own SQLite copy of the demo year")
-    folder = tmp_path_factory.mktemp("browser-demo")
-    shutil.copy(database_template.removeprefix("sqlite:///"), folder / "demo.sqlite")
-    app = create_app({**base_config(f"sqlite:///{folder / 'demo.sqlite'}", folder), "FIXED_TODAY": TODAY})
-    with app.app_context():
-        demo.build(2024, TODAY)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,36 +1,22 @@
 """The 2024 demo year: built through the verbs, it reproduces the office's report figure for figure (domain.md §6)."""
-import shutil
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from radiolic import create_app, demo, indicators
+from radiolic import demo, indicators
 from radiolic.extensions import db
 from radiolic.models import Application, ClockStop, Decision, Event, Licence
 from radiolic.workflow import clock, verify_chain
-from tests.conftest import base_config
+from tests.conftest import DEMO_TODAY
 
-TODAY = date(2025, 3, 14)          # the open cases sit in the weeks before this (a Friday)
+TODAY = DEMO_TODAY
 YEAR = (date(2024, 1, 1), date(2024, 12, 31))
 
 
 @pytest.fixture
-def demo_app(database_template, tmp_path_factory):
-    """The demo database (building it takes a while: one test checks everything on it)."""
-    if not database_template.startswith("sqlite"):
-        pytest.skip("the demo test builds its own SQLite copy")
-    folder = tmp_path_factory.mktemp("demo")
-    shutil.copy(database_template.removeprefix("sqlite:///"), folder / "demo.sqlite")
-    app = create_app({**base_config(f"sqlite:///{folder / 'demo.sqlite'}", folder), "FIXED_TODAY": TODAY})
-    with app.app_context():
-        summary = demo.build(2024, TODAY)
-        db.session.commit()
-    app.config["DEMO_SUMMARY"] = summary
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def demo_app(demo_year_app):
+    return demo_year_app
 
 
 def check_the_year_reproduces_the_report(demo_ctx):

@@ -25,10 +25,20 @@ from radiolic.documents import (
     sign,
     verify,
 )
-from radiolic.documents.chinese_text import chinese_date, wrap_lines
+from radiolic.documents.chinese_text import (
+    NO_LINE_END,
+    NO_LINE_START,
+    chinese_date,
+    kinsoku_breaks,
+    wrap_lines,
+)
 
 HOLDER = "清远市北江通信工程有限公司"
 VERIFY_URL = "https://radio.example.gov.cn/verify/QY7K2M9P"
+# As licence_records.new_verify_codes issues them: 26 base32 characters.
+LONG_CODE = "ZUCKI5KETDQG3NNBHRPTOHY7AT"
+# The licence face's inner frame line (x = 34 pt, 0.6 pt wide).
+INNER_FRAME_X = 34.3
 
 
 def _page_count(pdf: bytes) -> int:
@@ -132,6 +142,61 @@ def test_notice_text_is_real_unicode(tmp_path):
         assert expected in text
 
 
+def _bad_line_edges(text: str) -> list[str]:
+    """Lines that start with closing or end with opening punctuation."""
+    return [line for line in text.splitlines()
+            if line and (line[0] in NO_LINE_START or line[-1] in NO_LINE_END)]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext not installed")
+def test_notice_lines_follow_kinsoku_rules(tmp_path):
+    # The comma (and the brackets and quotes) land at every position around the line end:
+    # ReportLab's own CJK breaking started one of these lines with "，".
+    paragraphs = ["甲" * k + "，乙" + "丙" * 20 + "（丁）" + "戊" * 24 + "“己”。"
+                  for k in range(24, 36)]
+    table = [("申请事项", "无线电台执照核发（新设台站，含基站、直放站、微波站等，共计二十个台站）。" * 2)]
+    text = _pdftotext(render_notice(_notice(paragraphs=paragraphs, table=table)), tmp_path)
+    assert _bad_line_edges(text) == []
+    # Every character is still there, in order.
+    flat = "".join(text.split())
+    for paragraph in paragraphs:
+        assert paragraph in flat
+
+
+def test_kinsoku_breaks_move_punctuation_and_keep_words():
+    def lines(text, per_line, forced=()):
+        ends = kinsoku_breaks(text, [1.0] * len(text), [float(per_line)], forced)
+        return [text[start:end] for start, end in zip([0] + ends, ends)]
+
+    # Greedy would start the second line with "，": one character moves down with it.
+    assert lines("甲乙丙丁，戊己", 4) == ["甲乙丙", "丁，戊己"]
+    # Greedy would end the first line with "（": it moves down.
+    assert lines("甲乙丙（丁）戊", 4) == ["甲乙丙", "（丁）戊"]
+    # Two closing marks in a row both stay off the line start.
+    assert lines("甲乙丙丁”。戊", 4) == ["甲乙丙", "丁”。戊"]
+    # A number is not cut when it fits on the next line.
+    assert lines("甲乙2024年", 4) == ["甲乙", "2024", "年"]
+    # Nothing to satisfy the rules within the line: the greedy break stands (progress).
+    assert lines("，，，，，，", 4) == ["，，，，", "，，"]
+    # A forced break (<br/>) ends the line where it is.
+    assert lines("甲乙丙丁戊", 4, [False, True, False, False, False]) == ["甲乙", "丙丁戊"]
+
+
+def test_notice_keeps_stock_breaks_without_punctuation():
+    from reportlab.platypus import Paragraph
+
+    from radiolic.documents import notice
+
+    font = cjk_font().name
+    style = notice._styles(font)["body"]
+    text = "无线电管理机构依法对无线电台站实施监督检查" * 4
+    ours = notice._para(text, style)
+    ours.wrap(300, 1000)
+    stock = Paragraph(text, style)
+    stock.wrap(300, 1000)
+    assert notice._line_texts(ours.blPara) == notice._line_texts(stock.blPara)
+
+
 # --- licence ---------------------------------------------------------------------
 
 def test_licence_is_deterministic():
@@ -173,6 +238,100 @@ def test_paper_permit_has_no_signature_block(tmp_path):
     assert "纸质证照" in text
     assert "SHA-256" not in text
     assert "Ed25519" not in text
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext not installed")
+def test_long_verify_code_caption_stays_inside_the_frame(tmp_path):
+    path = tmp_path / "face.pdf"
+    path.write_bytes(render_licence(_face(verify_code=LONG_CODE,
+                                          verify_url=f"https://radio.example.gov.cn/verify/{LONG_CODE}")))
+    result = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True)
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)</word>',
+                       result.stdout.decode("utf-8"))
+    caption = [(float(x0), float(x1)) for x0, x1, text in words if text.startswith("核验码：")]
+    assert caption, "caption under the QR not found"
+    x0, x1 = caption[0]
+    assert x0 > INNER_FRAME_X + 10
+    # ...and well clear of the issuing office block on the right half of the page.
+    assert x1 < 300
+
+
+def test_licence_pdf_structure_after_speedups():
+    import zlib
+
+    pdf = render_licence(_face(verify_code=LONG_CODE))
+    # Page streams are deflated only (no ASCII85 layer), and every stream inflates.
+    assert b"/ASCII85Decode" not in pdf
+    streams = re.findall(rb"<<(.*?)>>\s*stream\n(.*?)endstream", pdf, re.S)
+    assert streams
+    for header, body in streams:
+        if b"/FlateDecode" in header:
+            raw = zlib.decompressobj().decompress(body)
+            length1 = re.search(rb"/Length1 (\d+)", header)
+            if length1:
+                # An embedded TrueType program: as long as declared, with the TrueType tag.
+                assert len(raw) == int(length1.group(1))
+                assert raw[:4] == b"\x00\x01\x00\x00"
+
+
+def test_licence_bytes_do_not_depend_on_caches():
+    from radiolic.documents import chinese_text, fonts
+
+    face = _face(verify_code=LONG_CODE)
+    warm = render_licence(face)
+    fonts._font_program.cache_clear()
+    fonts._subset_font_parts.cache_clear()
+    chinese_text._wrap.cache_clear()
+    chinese_text._measured.cache_clear()
+    assert render_licence(face) == warm
+
+
+def test_font_speedups_active_and_fall_back_when_they_differ(monkeypatch):
+    import zlib
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    from radiolic.documents import fonts
+
+    info = cjk_font()
+    if not info.embedded:
+        pytest.skip("no CJK TrueType font installed")
+    font = pdfmetrics.getFont(info.name)
+    assert isinstance(font, fonts._FastFont) and font.cache_objects
+    assert isinstance(font.face, fonts._FastFace) and font.face.cache_subsets
+    assert font.face.zlib_level == fonts.FONT_ZLIB_LEVEL
+
+    # A ReportLab on which the cached objects come out different keeps the stock code.
+    def broken(self, doc):
+        if self.cache_objects:
+            raise AttributeError("internals changed")
+        return TTFont.addObjects(self, doc)
+
+    monkeypatch.setattr(fonts._FastFont, "addObjects", broken)
+    index = fonts._pick_face(info.path)[0]
+
+    def fresh_font(name: str) -> TTFont:
+        font = TTFont(name, info.path, subfontIndex=index)
+        # ReportLab aliases a second registration of the same face to the first font.
+        font.face.name = name.encode("ascii")
+        pdfmetrics.registerFont(font)
+        return font
+
+    other = fresh_font("radiolic-test-fallback")
+    fonts._speed_up_subsetting(other)
+    assert type(other) is TTFont
+    assert isinstance(other.face, fonts._FastFace) and other.face.cache_subsets
+    def other_level(face, subset, level):
+        raw = face.makeSubset(list(subset))
+        return zlib.compress(raw, 9), len(raw)
+
+    monkeypatch.setattr(fonts, "_font_program", other_level)
+    third = fresh_font("radiolic-test-fallback-2")
+    fonts._speed_up_subsetting(third)
+    # Cached subsets would now write different bytes than stock: switched off, level untouched.
+    assert not getattr(third.face, "cache_subsets", False)
+    assert getattr(third.face, "zlib_level", -1) == -1
 
 
 # --- text helpers ----------------------------------------------------------------

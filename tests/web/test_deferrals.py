@@ -145,4 +145,4 @@ def test_deferrals_check_command(app, make_case):
         assert all(m.sent_at is not None and m.recipient == "13800138000" for m in sms)
         assert db.session.scalar(select(Event.action).order_by(Event.id.desc()).limit(1)) == "overdue"
     result = runner.invoke(args=["deferrals", "check", "--date", "2024-13-01"])
-    assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+    assert result.exit_code != 0 and "%Y-%m-%d" in result.output and "--date" in result.output
