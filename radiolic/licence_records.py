@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import base64
 import functools
+import os
 import re
 import secrets
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from multiprocessing import get_context
 
 from flask import current_app
 
@@ -126,6 +129,39 @@ def seal(row: dict, station=None, key=None) -> None:
     digest = content_hash(record_of(row, station))
     row["content_hash"] = digest
     row["signature"] = sign(key or signing_key(), digest) if row["format"] == "electronic" else ""
+
+
+# Sealing is CPU-bound (JSON, SHA-256, Ed25519): a large batch is sealed by forked worker processes.
+PARALLEL_SEAL_MIN = 4000
+_fork_key = None     # the signing key the forked workers inherit
+
+
+def _seal_chunk(chunk: list[tuple[dict, dict | None]]) -> list[tuple[str, str]]:
+    sealed = []
+    for row, station in chunk:
+        seal(row, station, _fork_key)
+        sealed.append((row["content_hash"], row["signature"]))
+    return sealed
+
+
+def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = None) -> None:
+    """Seal every row of a batch in place; batches of PARALLEL_SEAL_MIN rows or more use all cores."""
+    global _fork_key
+    pairs = [(row, dict(stations[row["station_id"]]) if row.get("station_id") in stations else None)
+             for row in rows]
+    processes = processes or os.cpu_count() or 1
+    if processes < 2 or len(pairs) < PARALLEL_SEAL_MIN:
+        for row, station in pairs:
+            seal(row, station, key)
+        return
+    _fork_key = key
+    size = -(-len(pairs) // (processes * 4))
+    chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+    # Workers only compute; they never touch the database connection the parent holds open.
+    with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
+        for chunk, sealed in zip(chunks, pool.map(_seal_chunk, chunks)):
+            for (row, _station), (digest, signature) in zip(chunk, sealed):
+                row["content_hash"], row["signature"] = digest, signature
 
 
 @dataclass

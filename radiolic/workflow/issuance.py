@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from .. import numbering, outbox
 from ..extensions import db
 from ..licence_records import (KIND_NAMES, PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
-                               new_verify_codes, parse_frequencies, seal, signing_key)
+                               new_verify_codes, parse_frequencies, seal_all, signing_key)
 from ..models import Application, Delivery, Licence, OutboxMessage, PrintLog, Station, User
 from ..models.cases import FORMATS
 from ..station_import import COLUMNS as STATION_COLUMNS
@@ -141,7 +141,7 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
         row["number"], row["verify_code"] = number, code
         if row["format"] == "electronic":
             row["e_identifier"] = e_identifier(row["kind"], number, issuer)
-        seal(row, stations.get(row["station_id"]), key)
+    seal_all(rows, stations, key)
     # Core executemany on the table: the ORM's bulk path spends more per row than SQLite does.
     db.session.execute(insert(_LICENCE_TABLE), rows)
     crash_point("issue:rows")

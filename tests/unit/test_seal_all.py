@@ -1,0 +1,35 @@
+"""A large batch sealed by worker processes carries the same hashes and signatures as one sealed in turn."""
+from datetime import date
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from radiolic import licence_records
+from radiolic.documents import public_key_pem, verify
+from radiolic.licence_records import COMMON_COLUMNS, STATION_COLUMNS, seal_all
+
+
+def _batch(n: int) -> tuple[list[dict], dict]:
+    rows, stations = [], {}
+    for i in range(n):
+        row = {c: None for c in COMMON_COLUMNS}
+        row.update(kind="station_licence", number=f"441800-2024-S-{i + 1:06d}", format="electronic" if i % 3 else "paper",
+                   holder_name="清远测试通信有限公司", issued_on=date(2024, 9, 23), verify_code=f"CODE{i:06d}",
+                   station_id=i)
+        stations[i] = {c: None for c in STATION_COLUMNS} | {"station_name": f"基站{i}", "longitude": 113.05}
+        rows.append(row)
+    return rows, stations
+
+
+def test_parallel_sealing_matches_sequential(monkeypatch):
+    key = Ed25519PrivateKey.generate()
+    sequential, stations = _batch(40)
+    seal_all(sequential, stations, key, processes=1)
+    monkeypatch.setattr(licence_records, "PARALLEL_SEAL_MIN", 10)
+    parallel, _ = _batch(40)
+    seal_all(parallel, stations, key, processes=2)
+    assert [r["content_hash"] for r in parallel] == [r["content_hash"] for r in sequential]
+    # Ed25519 signatures are deterministic: the same digest and key give the same signature.
+    assert [r["signature"] for r in parallel] == [r["signature"] for r in sequential]
+    pem = public_key_pem(key)
+    assert all(verify(pem, r["content_hash"], r["signature"]) for r in parallel if r["format"] == "electronic")
+    assert all(r["signature"] == "" for r in parallel if r["format"] == "paper")
