@@ -1,10 +1,12 @@
 """Supervisor pages: the indicators dashboard, the at-risk list, exports and the statistics report."""
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import gettext
+from sqlalchemy import func, select
 
 from .. import indicators
 from ..access import roles
-from ..models import LEVEL_NAMES
+from ..extensions import db
+from ..models import LEVEL_NAMES, Application
 from ..web import today
 from ..workflow import STATE_NAMES, clock
 from ..workflow.ratings import CHANNEL_NAMES
@@ -19,8 +21,14 @@ BUCKET_NAMES = {"overdue": "已逾期", "0-2": "剩 0–2 个工作日", "3-5": 
 
 
 def _period():
-    """The period of the query string, or this year with the message saying what was wrong."""
+    """The period of the query string, or this year with the message saying what was wrong.
+
+    With no query at all: the latest year in which cases were completed (a fresh demo opens on 2024).
+    """
     on = today()
+    if not request.args:
+        latest = db.session.scalar(select(func.max(Application.completed_on)).where(Application.completed_on <= on))
+        return parse({"period": "year", "year": str((latest or on).year)}, on), None
     try:
         return parse(request.args, on), None
     except PeriodError as err:

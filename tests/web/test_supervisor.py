@@ -61,6 +61,24 @@ def test_at_risk_and_open_cases(make_app, make_user, login, make_case):
     assert re.search(r'data-bucket="11\+"><td>[^<]*</td><td class="text-end">1<', page)
 
 
+def test_default_period_is_the_latest_year_with_completed_cases(make_app, make_user, login, make_case):
+    from datetime import date
+
+    from radiolic.models import Application, User
+    from radiolic.workflow import intake
+    app = make_app(FIXED_TODAY=date(2026, 3, 2))
+    number = make_case("ST-NEW", "submitted")             # received 2024-09-23
+    with app.app_context():
+        case = db.session.scalar(select(Application).where(Application.number == number))
+        intake.refuse(case, reason="不属于本局受理范围", by=db.session.scalars(select(User)).first(), on=date(2024, 9, 24))
+        db.session.commit()
+    client = app.test_client()
+    login(client, make_user("supervisor"))
+    page = client.get("/supervisor").get_data(as_text=True)
+    assert '<span id="period-label">2024年</span>' in page
+    assert "2026年" in client.get("/supervisor?period=year&year=2026").get_data(as_text=True)
+
+
 def test_only_supervisors_see_it(client, make_user, login):
     for role in ("clerk", "reviewer", "admin"):
         c = client.application.test_client()
