@@ -52,6 +52,10 @@ class Defaults:
     BOOTSTRAP_SERVE_LOCAL = True
     PDF_FONT_PATH = None                 # a TrueType CJK font; found automatically when None
 
+    # Reverse proxies in front of the app (0: none). Set it to the number of trusted proxies so the
+    # per-address limits see the client's address (X-Forwarded-For) and not the proxy's.
+    PROXY_COUNT = 0
+
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
 

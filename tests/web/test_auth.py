@@ -128,3 +128,14 @@ def test_production_password_hash_is_strong(app):
 def test_language_switch(client, lang, text):
     client.get(f"/lang/{lang}")
     assert text in client.get("/auth/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("proxies,expected", [(0, "127.0.0.1"), (1, "203.0.113.7")])
+def test_limits_count_the_client_address_behind_a_configured_proxy(make_app, make_user, proxies, expected):
+    from radiolic.models import Attempt
+    app = make_app(PROXY_COUNT=proxies)
+    user = make_user("clerk")
+    app.test_client().post("/auth/login", data={"username": user.username, "password": "wrong-password"},
+                           headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    with app.app_context():
+        assert db.session.scalar(select(Attempt.key).where(Attempt.scope == "login_ip")) == expected
