@@ -1,5 +1,6 @@
 """The deferred materials board, supplying a material, and terminating an overdue case."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -45,7 +46,8 @@ def board():
 def supply(number: str, code: str):
     case, form = _case(number), SupplyForm()
     if not form.validate_on_submit():
-        flash("补齐登记未保存：" + "；".join(str(e) for errs in form.errors.values() for e in errs), "danger")
+        flash(_("补齐登记未保存：%(errors)s", errors="；".join(str(e) for errs in form.errors.values() for e in errs)),
+              "danger")
         return _board(422)
     try:
         m = verbs.supply(case, code, by=current_user, on=today(), received_on=form.received_on.data,
@@ -56,8 +58,11 @@ def supply(number: str, code: str):
         flash(f"{number}：{err.message}", "danger")
         return _board(422)
     left = len(case.outstanding_deferred)
-    flash(f"已登记 {number} 的“{m.name}”补齐。" + (f"尚有 {left} 项容缺材料未补齐。" if left else "容缺材料已全部补齐。"),
-          "success")
+    if left:
+        flash(_("已登记 %(number)s 的“%(name)s”补齐。尚有 %(left)s 项容缺材料未补齐。", number=number, name=m.name,
+                left=left), "success")
+    else:
+        flash(_("已登记 %(number)s 的“%(name)s”补齐。容缺材料已全部补齐。", number=number, name=m.name), "success")
     return redirect(_back(number))
 
 
@@ -66,7 +71,7 @@ def supply(number: str, code: str):
 def terminate(number: str):
     case, form = _case(number), TerminateForm()
     if not form.validate_on_submit():
-        flash("请写明终止办理的理由。", "danger")
+        flash(_("请写明终止办理的理由。"), "danger")
         return _case_page(number)
     try:
         verbs.terminate(case, reason=form.reason.data, by=current_user, on=today())
@@ -75,8 +80,8 @@ def terminate(number: str):
         db.session.rollback()
         flash(err.message, "danger")
         return _case_page(number)
-    flash(f"已终止办理 {number}（{case.outcome_doc_number}），申请人的信用记录已登记承诺未履行。请送达《终止办理通知书》。",
-          "success")
+    flash(_("已终止办理 %(number)s（%(doc_number)s），申请人的信用记录已登记承诺未履行。请送达《终止办理通知书》。",
+            number=number, doc_number=case.outcome_doc_number), "success")
     return redirect(url_for("main.case", number=number))
 
 

@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -86,7 +87,7 @@ def new_applicant():
             db.session.rollback()
             _field_error(form, err)
             return render_template("intake/applicant_new.html", form=form), 422
-        flash(f"已登记申请人“{applicant.name}”。", "success")
+        flash(_("已登记申请人“%(name)s”。", name=applicant.name), "success")
         return redirect(url_for("intake.applicant", applicant_id=applicant.id))
     return render_template("intake/applicant_new.html", form=form), 422 if form.errors else 200
 
@@ -113,7 +114,7 @@ def applicant_contact(applicant_id: int):
         db.session.rollback()
         flash(err.message, "danger")
         return _applicant_page(db.session.get(Applicant, applicant_id)), 422
-    flash("联系方式已更新。", "success")
+    flash(_("联系方式已更新。"), "success")
     return redirect(url_for("intake.applicant", applicant_id=a.id))
 
 
@@ -139,7 +140,7 @@ def repair(applicant_id: int):
         db.session.rollback()
         flash(err.message, "danger")
         return _applicant_page(db.session.get(Applicant, applicant_id), form), 422
-    flash(f"已为“{a.name}”登记信用修复，容缺受理恢复适用。", "success")
+    flash(_("已为“%(name)s”登记信用修复，容缺受理恢复适用。", name=a.name), "success")
     return redirect(url_for("intake.applicant", applicant_id=a.id))
 
 
@@ -221,7 +222,7 @@ def new():
             db.session.rollback()
             _field_error(form, err)
             return _render_new(form), 422
-        flash(f"已收件：申请编号 {case.number}。查询码只显示这一次，请打印收件凭证交申请人。", "success")
+        flash(_("已收件：申请编号 %(number)s。查询码只显示这一次，请打印收件凭证交申请人。", number=case.number), "success")
         return _render_decide(case, query_code=code, fresh=True)
     return _render_new(form), 422 if form.errors else 200
 
@@ -316,9 +317,9 @@ def accept(number: str):
         _field_error(form, err)
         return _render_decide(_case(number), query_code=code, accept=form), 422
     if deferred:
-        return _done(case, code, f"已容缺受理 {case.number}：请申请人签署《申请容缺受理承诺书》，"
-                                 "并交付《受理通知书》和《容缺受理通知书》。")
-    return _done(case, code, f"已受理 {case.number}，请交付《受理通知书》。")
+        return _done(case, code, _("已容缺受理 %(number)s：请申请人签署《申请容缺受理承诺书》，"
+                                   "并交付《受理通知书》和《容缺受理通知书》。", number=case.number))
+    return _done(case, code, _("已受理 %(number)s，请交付《受理通知书》。", number=case.number))
 
 
 def _posted_items(case: Application) -> tuple[list[dict], dict]:
@@ -347,7 +348,8 @@ def correction(number: str):
         db.session.rollback()
         _field_error(form, err)
         return _render_decide(_case(number), query_code=code, correction=form, posted_items=echo), 422
-    return _done(case, code, f"已一次性告知补正（{notice.doc_number}），请交付《补正材料通知书》。")
+    return _done(case, code, _("已一次性告知补正（%(doc_number)s），请交付《补正材料通知书》。",
+                                 doc_number=notice.doc_number))
 
 
 @bp.post("/intake/cases/<number>/refuse")
@@ -356,7 +358,7 @@ def refuse(number: str):
     case, form = _case(number), RefuseForm()
     code = _valid_code(case, form.query_code.data)
     if not form.validate_on_submit():
-        flash("请写明不予受理的理由。", "danger")
+        flash(_("请写明不予受理的理由。"), "danger")
         return _render_decide(case, query_code=code, refuse=form), 422
     try:
         verbs.refuse(case, reason=form.reason.data, by=current_user, on=today())
@@ -365,7 +367,7 @@ def refuse(number: str):
         db.session.rollback()
         _field_error(form, err)
         return _render_decide(_case(number), query_code=code, refuse=form), 422
-    return _done(case, code, f"已决定不予受理 {case.number}，请交付《不予受理决定书》。")
+    return _done(case, code, _("已决定不予受理 %(number)s，请交付《不予受理决定书》。", number=case.number))
 
 
 def _case_page(number: str):
@@ -378,7 +380,7 @@ def _case_page(number: str):
 def resubmit(number: str):
     case, form = _case(number), ResubmitForm()
     if not form.validate_on_submit():
-        flash("请勾选本次收到的补正材料。", "danger")
+        flash(_("请勾选本次收到的补正材料。"), "danger")
         return _case_page(number)
     try:
         verbs.resubmit(case, received=[c for c in form.received.data or [] if isinstance(c, str)],
@@ -388,7 +390,7 @@ def resubmit(number: str):
         db.session.rollback()
         flash(err.message, "danger")
         return _case_page(number)
-    flash("已登记补正材料，请重新作出受理决定。", "success")
+    flash(_("已登记补正材料，请重新作出受理决定。"), "success")
     return redirect(url_for("intake.decide", number=number))
 
 
@@ -397,7 +399,7 @@ def resubmit(number: str):
 def withdraw(number: str):
     case, form = _case(number), WithdrawForm()
     if not form.validate_on_submit():
-        flash("请写明撤回原因。", "danger")
+        flash(_("请写明撤回原因。"), "danger")
         return _case_page(number)
     try:
         verbs.withdraw(case, reason=form.reason.data, by=current_user, on=today())
@@ -406,7 +408,7 @@ def withdraw(number: str):
         db.session.rollback()
         flash(err.message, "danger")
         return _case_page(number)
-    flash(f"申请 {number} 已撤回。", "success")
+    flash(_("申请 %(number)s 已撤回。", number=number), "success")
     return redirect(url_for("main.case", number=number))
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    stream_with_context, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
@@ -168,7 +169,7 @@ def add_station(number: str):
     except WorkflowError as err:
         return _refused(case, err, station_form=form)
     db.session.commit()
-    flash(f"已添加台站“{row['station_name']}”。", "success")
+    flash(_("已添加台站“%(name)s”。", name=row["station_name"]), "success")
     return _back(case)
 
 
@@ -189,20 +190,24 @@ def import_stations(number: str):
     upload = form.file.data
     data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
-        form.file.errors.append("文件过大。")
+        form.file.errors.append(_("文件过大。"))
         return _case_page(case, 422, import_form=form)
     try:
         rows = parse_stations(data, upload.filename or "stations")
         count = verbs.add_stations(case, rows, mode=form.mode.data, by=current_user, on=today())
     except ImportRejected as rejected:
         report = base64.b64encode(errors_csv(rejected)).decode("ascii")
-        flash(f"导入被拒绝：共 {rejected.total} 处错误，没有导入任何台站。请按错误报告修改后重新导入。", "danger")
+        flash(_("导入被拒绝：共 %(total)s 处错误，没有导入任何台站。请按错误报告修改后重新导入。", total=rejected.total),
+              "danger")
         return _case_page(case, 422, import_form=form, import_errors=rejected.errors[:200],
                           import_error_total=rejected.total, import_report=report)
     except WorkflowError as err:
         return _refused(case, err, import_form=form)
     db.session.commit()
-    flash(f"已导入 {count} 个台站（{'替换' if form.mode.data == 'replace' else '追加'}）。", "success")
+    if form.mode.data == "replace":
+        flash(_("已导入 %(count)s 个台站（替换）。", count=count), "success")
+    else:
+        flash(_("已导入 %(count)s 个台站（追加）。", count=count), "success")
     return _back(case)
 
 
@@ -217,7 +222,7 @@ def set_format(number: str, seq: int):
     except WorkflowError as err:
         return _refused(case, err)
     db.session.commit()
-    flash("已调整该台站的执照形式。", "success")
+    flash(_("已调整该台站的执照形式。"), "success")
     return _back(case)
 
 
@@ -236,8 +241,11 @@ def issue(number: str):
     except WorkflowError as err:
         return _refused(case, err, issue_form=form)
     db.session.commit()
-    span = result.first_number + (f" 至 {result.last_number}" if result.count > 1 else "")
-    flash(f"已发证 {result.count} 份：{span}。", "success")
+    if result.count > 1:
+        flash(_("已发证 %(count)s 份：%(first)s 至 %(last)s。", count=result.count, first=result.first_number,
+                last=result.last_number), "success")
+    else:
+        flash(_("已发证 %(count)s 份：%(first)s。", count=result.count, first=result.first_number), "success")
     return _back(case)
 
 
@@ -253,7 +261,7 @@ def cancel(number: str):
     except WorkflowError as err:
         return _refused(case, err, cancel_form=form)
     db.session.commit()
-    flash(f"已注销 {n} 份证照，案件办结。", "success")
+    flash(_("已注销 %(count)s 份证照，案件办结。", count=n), "success")
     return _back(case)
 
 
@@ -301,7 +309,7 @@ def licence_pdf(number: str):
 def print_licence(number: str):
     lic, form = _licence(number), PrintForm()
     if not form.validate_on_submit():
-        flash("打印份数须为 1–10。", "danger")
+        flash(_("打印份数须为 1–10。"), "danger")
         return redirect(url_for("issuance.licence", number=number))
     try:
         verbs.record_print(lic.application, [lic], copies=form.copies.data, by=current_user, on=today())
@@ -320,7 +328,7 @@ def print_licence(number: str):
 def revoke(number: str):
     lic, form = _licence(number), RevokeForm()
     if not form.validate_on_submit():
-        flash("请写明撤销的理由和依据。", "danger")
+        flash(_("请写明撤销的理由和依据。"), "danger")
         return redirect(url_for("issuance.licence", number=number))
     try:
         verbs.revoke_licence(lic, reason=form.reason.data, by=current_user, on=today())
@@ -329,7 +337,7 @@ def revoke(number: str):
         flash(err.message, "danger")
         return redirect(url_for("issuance.licence", number=number))
     db.session.commit()
-    flash(f"证照 {number} 已撤销。", "success")
+    flash(_("证照 %(number)s 已撤销。", number=number), "success")
     return redirect(url_for("issuance.licence", number=number))
 
 
@@ -339,7 +347,7 @@ def print_case(number: str):
     """Log the print of every paper licence of the case and hand them over as one ZIP."""
     case, form = _case(number), PrintForm()
     if not form.validate_on_submit():
-        flash("打印份数须为 1–10。", "danger")
+        flash(_("打印份数须为 1–10。"), "danger")
         return _back(case)
     paper = db.session.scalars(select(Licence).where(Licence.application_id == case.id, Licence.format == "paper")
                                .order_by(Licence.number)).all()
@@ -364,7 +372,7 @@ def delivery(number: str):
     except WorkflowError as err:
         return _refused(case, err, delivery_form=form)
     db.session.commit()
-    flash("已登记送达。", "success")
+    flash(_("已登记送达。"), "success")
     return _back(case)
 
 
@@ -388,7 +396,7 @@ def licences_zip(number: str):
     conditions = (Licence.application_id == case.id, Licence.format == "electronic")
     expected = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
     if not expected:
-        flash("本案没有电子证照可下载。", "warning")
+        flash(_("本案没有电子证照可下载。"), "warning")
         return _back(case)
     db.session.rollback()
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
