@@ -15,6 +15,8 @@ __all__ = [
     "mask_phone",
     "mask_name",
     "iso7064_mod37_36_check",
+    "mod37_36_state",
+    "mod37_36_check_char",
     "e_licence_identifier",
 ]
 
@@ -169,15 +171,23 @@ def iso7064_mod37_36_check(s: str) -> str:
     Raises ValueError for any other character: emitting an identifier with a meaningless
     check character would be worse than failing.
     """
-    p = 36
     for c in s:
         # Upper-case ASCII only: str.upper() maps e.g. "ß" to "SS" and "ı" to "I".
-        v = _MOD36_VALUE.get(c.upper() if c.isascii() else c)
-        if v is None:
+        if (c.upper() if c.isascii() else c) not in _MOD36_VALUE:
             raise ValueError(f"character {c!r} is outside 0-9A-Z")
-        p = (((p + v) % 36) or 36) * 2 % 37
-    # The check character a makes (p + a) mod 36 == 1.
-    return _MOD36_ALPHABET[(37 - p) % 36]
+    return mod37_36_check_char(mod37_36_state(s.upper()))
+
+
+def mod37_36_state(s: str, state: int = 36) -> int:
+    """Run MOD 37,36 over s (0-9A-Z, already checked) from `state`; a fixed prefix's state can be kept and resumed."""
+    for c in s:
+        state = (((state + _MOD36_VALUE[c]) % 36) or 36) * 2 % 37
+    return state
+
+
+def mod37_36_check_char(state: int) -> str:
+    """The check character a that makes (state + a) mod 36 == 1."""
+    return _MOD36_ALPHABET[(37 - state) % 36]
 
 
 def e_licence_identifier(type_code: str, issuer_uscc: str, serial: str, version: str = "1") -> str:

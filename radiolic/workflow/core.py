@@ -9,7 +9,7 @@ from ..database import AUDIT_LOCK_KEY, serialise
 from ..extensions import db
 from ..models import Application, Event, User
 from ..models.base import utcnow
-from .states import ACTION_NAMES, IN_PLACE, STATE_NAMES, TRANSITIONS
+from .states import ACTION_NAMES, STATE_NAMES, TRANSITIONS, can
 
 GENESIS = "0" * 64
 
@@ -37,6 +37,13 @@ def event_digest(prev_hash: str, e: Event) -> str:
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+def ensure_can(case: Application, verb: str) -> None:
+    """Refuse (before anything changes) when the state graph does not allow `verb` from the case's state."""
+    if not can(case.state, verb):
+        raise WorkflowError(
+            f"当前状态为“{STATE_NAMES[case.state]}”，不能执行“{ACTION_NAMES.get(verb, verb)}”。", code="conflict")
+
+
 def record(case: Application | None, action: str, *, by: User | None, on: date, note: str = "",
            from_state: str | None = None, to_state: str | None = None, actor_name: str | None = None,
            obj=None) -> Event:
@@ -62,10 +69,8 @@ def transition(case: Application, verb: str, *, by: User | None, on: date, note:
     `changes` are attributes set together with the state (after the check, before the event's flush),
     so the database constraints that tie dates to states hold at every flush.
     """
-    sources, target = TRANSITIONS[verb]
-    if case.state not in sources:
-        raise WorkflowError(
-            f"当前状态为“{STATE_NAMES[case.state]}”，不能执行“{ACTION_NAMES.get(verb, verb)}”。", code="conflict")
+    ensure_can(case, verb)
+    target = TRANSITIONS[verb][1]
     before = case.state
     for name, value in (changes or {}).items():
         setattr(case, name, value)
@@ -77,9 +82,7 @@ def transition(case: Application, verb: str, *, by: User | None, on: date, note:
 def in_place(case: Application, verb: str, *, by: User | None, on: date, note: str = "",
              actor_name: str | None = None, obj=None) -> Event:
     """Record a step that keeps the state, if the state allows it."""
-    if case.state not in IN_PLACE[verb]:
-        raise WorkflowError(
-            f"当前状态为“{STATE_NAMES[case.state]}”，不能执行“{ACTION_NAMES.get(verb, verb)}”。", code="conflict")
+    ensure_can(case, verb)
     return record(case, verb, by=by, on=on, note=note, from_state=case.state, to_state=case.state,
                   actor_name=actor_name, obj=obj)
 

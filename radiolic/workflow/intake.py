@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import numbering
@@ -14,8 +15,7 @@ from ..models import (APPLICANT_KINDS, CHANNELS, FORMATS, Applicant, Application
                       CorrectionNotice, CreditMark, ServiceItem, User)
 from ..workdays import CalendarGap
 from . import clock
-from .core import WorkflowError, in_place, record, transition
-from .states import ACTION_NAMES, STATE_NAMES, can
+from .core import WorkflowError, ensure_can, in_place, record, transition
 
 # 31 symbols: digits and capitals without 0 1 I L O (misread at the counter and on the phone).
 QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -211,7 +211,7 @@ def default_due(case: Application, m: ApplicationMaterial, on: date) -> date:
 def accept(case: Application, *, deferred: list[str] = (), commitment: dict | None = None,
            by: User, on: date) -> Application:
     """Accept the case; with `deferred` codes, on the applicant's signed commitment (容缺受理)."""
-    _ensure_can(case, "accept")
+    ensure_can(case, "accept")
     deferred_materials = [material(case, code) for code in dict.fromkeys(deferred)]
     core = [m.name for m in deferred_materials if m.core]
     if core:
@@ -275,7 +275,7 @@ def request_correction(case: Application, *, items: list[dict], by: User, on: da
     if case.correction_count >= 1 and not reason:
         raise WorkflowError(f"本案已一次性告知补正 {case.correction_count} 次；再次要求补正须写明理由"
                             "（将记入补正统计，主管可见）。", field="reason")
-    _ensure_can(case, "request_correction")
+    ensure_can(case, "request_correction")
     listed, seen = [], set()
     for it in items:
         m = material(case, str(it.get("material") or ""))
@@ -305,16 +305,9 @@ def request_correction(case: Application, *, items: list[dict], by: User, on: da
     return notice
 
 
-def _ensure_can(case: Application, verb: str) -> None:
-    """Refuse early (before any object changes) when the state does not allow `verb`."""
-    if not can(case.state, verb):
-        raise WorkflowError(
-            f"当前状态为“{STATE_NAMES[case.state]}”，不能执行“{ACTION_NAMES.get(verb, verb)}”。", code="conflict")
-
-
 def resubmit(case: Application, *, received: list[str], by: User | None, on: date, visit: bool = False) -> Application:
     """The corrected materials arrive; the case is back for an acceptance decision."""
-    _ensure_can(case, "resubmit")
+    ensure_can(case, "resubmit")
     materials = [material(case, code) for code in dict.fromkeys(received)]
     if not materials:
         raise WorkflowError("请勾选本次收到的补正材料。", field="received")
@@ -333,8 +326,8 @@ def refuse(case: Application, *, reason: str, by: User, on: date) -> Application
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("不予受理须写明理由（将写入《不予受理决定书》）。", field="reason")
-    doc = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "不受", on.year) \
-        if case.state in ("submitted", "awaiting_correction") else ""
+    ensure_can(case, "refuse")
+    doc = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "不受", on.year)
     transition(case, "refuse", by=by, on=on, note=reason,
                changes={"outcome_reason": reason, "completed_on": on, "outcome_doc_number": doc})
     return case
@@ -385,8 +378,8 @@ def terminate(case: Application, *, reason: str, by: User, on: date) -> Applicat
     overdue = overdue_materials(case, on)
     if not overdue:
         raise WorkflowError("只有容缺材料逾期未补齐的案件才能终止办理。", code="conflict")
-    doc = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "终", on.year) \
-        if case.state in ("accepted", "under_review", "approved") else ""
+    ensure_can(case, "terminate")
+    doc = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "终", on.year)
     transition(case, "terminate", by=by, on=on, note=reason.strip(),
                changes={"outcome_reason": reason.strip(), "completed_on": on, "outcome_doc_number": doc})
     for c in case.commitments:
@@ -419,7 +412,8 @@ def mark_overdue(today: date, by: User | None = None) -> list[ApplicationMateria
     """Flag deferred materials past their due date (run daily); each flag is one event."""
     rows = db.session.scalars(select(ApplicationMaterial).where(
         ApplicationMaterial.status == "deferred", ApplicationMaterial.due_on < today,
-        ApplicationMaterial.overdue.is_(False)).order_by(ApplicationMaterial.id)).all()
+        ApplicationMaterial.overdue.is_(False)).order_by(ApplicationMaterial.id)
+        .options(selectinload(ApplicationMaterial.application))).all()
     for m in rows:
         m.overdue = True
         record(m.application, "overdue", by=by, on=today, note=f"{m.name}（应于 {m.due_on.isoformat()} 前补齐）",

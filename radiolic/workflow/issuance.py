@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from .. import numbering, outbox
 from ..extensions import db
@@ -386,8 +386,9 @@ def expire_licences(today: date, by: User | None = None) -> int:
     db.session.execute(update(Licence).where(Licence.status == "valid", Licence.valid_until < today).values(
         status="expired", status_changed_on=today, status_reason="有效期届满"),
         execution_options={"synchronize_session": False})
+    cases = _cases([application_id for application_id, _n in counts])
     for application_id, n in counts:
-        case = db.session.get(Application, application_id)
+        case = cases[application_id]
         record(case, "expire_licences", by=by, on=today, from_state=case.state, to_state=case.state,
                note=f"{n} 份证照有效期届满，已标记为过期")
     return sum(n for _, n in counts)
@@ -400,9 +401,9 @@ def queue_renewal_reminders(today: date) -> int:
                                        func.min(Licence.number)).where(
         Licence.status == "valid", Licence.valid_until >= today, Licence.valid_until <= horizon)
         .group_by(Licence.application_id, Licence.valid_until, Licence.kind)).all()
-    queued = 0
+    queued, cases = 0, _cases([group[0] for group in groups])
     for application_id, until, kind, n, first in groups:
-        case = db.session.get(Application, application_id)
+        case = cases[application_id]
         key = f"renew:{case.number}:{kind}:{until.isoformat()}"
         more = f"等 {n} 份" if n > 1 else ""
         message = outbox.queue(
@@ -413,6 +414,12 @@ def queue_renewal_reminders(today: date) -> int:
             db.session.flush()
             queued += 1
     return queued
+
+
+def _cases(ids) -> dict[int, Application]:
+    """The cases with these ids (and their applicants), in one query rather than one per case."""
+    return {case.id: case for case in db.session.scalars(
+        select(Application).where(Application.id.in_(set(ids))).options(selectinload(Application.applicant)))}
 
 
 def reminders_pending(case: Application) -> int:
