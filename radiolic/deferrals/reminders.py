@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from .. import outbox
 from ..extensions import db
@@ -15,7 +16,9 @@ from ..workflow.intake import mark_overdue
 
 def outstanding(open_only: bool = True) -> list[ApplicationMaterial]:
     """Every outstanding deferred material of an open case, overdue first, then by due date."""
+    case = contains_eager(ApplicationMaterial.application)
     stmt = (select(ApplicationMaterial).join(Application)
+            .options(case.selectinload(Application.applicant), case.selectinload(Application.commitments))
             .where(ApplicationMaterial.status == "deferred")
             .order_by(ApplicationMaterial.due_on, Application.number, ApplicationMaterial.position))
     if open_only:

@@ -1,24 +1,16 @@
 """The deferred materials board, supplying a material, and terminating an overdue case."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import roles
-from ..extensions import db
 from ..intake.forms import SupplyForm, TerminateForm
-from ..models import Application
+from ..views_common import case_or_404 as _case, case_page_again, commit_verb
 from ..web import today
-from ..workflow import WorkflowError
 from ..workflow import intake as verbs
 from .reminders import days_left, outstanding
 
 bp = Blueprint("deferrals", __name__)
-
-
-def _case(number: str) -> Application:
-    case = db.session.scalar(select(Application).where(Application.number == number))
-    return case if case is not None else abort(404)
 
 
 def _board(status: int = 200):
@@ -49,13 +41,10 @@ def supply(number: str, code: str):
         flash(_("补齐登记未保存：%(errors)s", errors="；".join(str(e) for errs in form.errors.values() for e in errs)),
               "danger")
         return _board(422)
-    try:
-        m = verbs.supply(case, code, by=current_user, on=today(), received_on=form.received_on.data,
-                         supplied_from=form.supplied_from.data or "", note=form.note.data or "")
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(f"{number}：{err.message}", "danger")
+    m, refused = commit_verb(lambda: verbs.supply(
+        case, code, by=current_user, on=today(), received_on=form.received_on.data,
+        supplied_from=form.supplied_from.data or "", note=form.note.data or ""), prefix=f"{number}：")
+    if refused:
         return _board(422)
     left = len(case.outstanding_deferred)
     if left:
@@ -72,22 +61,13 @@ def terminate(number: str):
     case, form = _case(number), TerminateForm()
     if not form.validate_on_submit():
         flash(_("请写明终止办理的理由。"), "danger")
-        return _case_page(number)
-    try:
-        verbs.terminate(case, reason=form.reason.data, by=current_user, on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return _case_page(number)
+        return case_page_again(number)
+    _result, refused = commit_verb(lambda: verbs.terminate(case, reason=form.reason.data, by=current_user, on=today()))
+    if refused:
+        return case_page_again(number)
     flash(_("已终止办理 %(number)s（%(doc_number)s），申请人的信用记录已登记承诺未履行。请送达《终止办理通知书》。",
             number=number, doc_number=case.outcome_doc_number), "success")
     return redirect(url_for("main.case", number=number))
-
-
-def _case_page(number: str):
-    from ..main.views import case as case_page
-    return case_page(number), 422
 
 
 @bp.app_context_processor

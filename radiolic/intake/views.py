@@ -1,16 +1,17 @@
 """Window intake pages: applicants, the intake form, the pre-check queue, the four outcomes, the notices."""
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..access import roles
 from ..extensions import db
 from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
+from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
 from ..web import today
 from ..workflow import WorkflowError, clock
 from ..workflow import intake as verbs
@@ -23,22 +24,8 @@ bp = Blueprint("intake", __name__)
 OPEN_INTAKE = ("submitted", "awaiting_correction")
 
 
-def _case(number: str) -> Application:
-    case = db.session.scalar(select(Application).where(Application.number == number))
-    return case if case is not None else abort(404)
-
-
 def _items() -> list[ServiceItem]:
     return db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.id)).all()
-
-
-def _field_error(form, err: WorkflowError) -> None:
-    """Show a verb's refusal on its form field when the form has one, else as a flash."""
-    name = (err.field or "").split(".")[-1]
-    field = getattr(form, name, None) if name else None
-    if field is not None and hasattr(field, "errors") and not callable(getattr(field, "errors", None)):
-        field.errors = list(field.errors) + [err.message]
-    flash(err.message, "danger")
 
 
 def _staff_upload_link(upload: Upload) -> str | None:
@@ -77,15 +64,11 @@ def applicant_search():
 def new_applicant():
     form = ApplicantForm()
     if form.validate_on_submit():
-        try:
-            applicant = verbs.register_applicant(
-                kind=form.kind.data, name=form.name.data, id_code=form.id_code.data, by=current_user, on=today(),
-                contact=form.contact.data, phone=form.phone.data, email=form.email.data, address=form.address.data,
-                override_reason=form.code_override_reason.data)
-            db.session.commit()
-        except WorkflowError as err:
-            db.session.rollback()
-            _field_error(form, err)
+        applicant, refused = commit_verb(lambda: verbs.register_applicant(
+            kind=form.kind.data, name=form.name.data, id_code=form.id_code.data, by=current_user, on=today(),
+            contact=form.contact.data, phone=form.phone.data, email=form.email.data, address=form.address.data,
+            override_reason=form.code_override_reason.data), form)
+        if refused:
             return render_template("intake/applicant_new.html", form=form), 422
         flash(_("已登记申请人“%(name)s”。", name=applicant.name), "success")
         return redirect(url_for("intake.applicant", applicant_id=applicant.id))
@@ -106,13 +89,10 @@ def applicant_contact(applicant_id: int):
     if not form.validate_on_submit():
         flash("；".join(str(e) for errs in form.errors.values() for e in errs), "danger")
         return redirect(url_for("intake.applicant", applicant_id=a.id))
-    try:
-        verbs.update_contact(a, by=current_user, on=today(), contact=form.contact.data, phone=form.phone.data,
-                             email=form.email.data, address=form.address.data)
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+    _result, refused = commit_verb(lambda: verbs.update_contact(
+        a, by=current_user, on=today(), contact=form.contact.data, phone=form.phone.data, email=form.email.data,
+        address=form.address.data))
+    if refused:
         return _applicant_page(db.session.get(Applicant, applicant_id)), 422
     flash(_("联系方式已更新。"), "success")
     return redirect(url_for("intake.applicant", applicant_id=a.id))
@@ -120,7 +100,7 @@ def applicant_contact(applicant_id: int):
 
 def _applicant_page(a: Applicant, repair: RepairForm | None = None) -> str:
     cases = db.session.scalars(select(Application).where(Application.applicant_id == a.id)
-                               .order_by(Application.id.desc()).limit(200)).all()
+                               .options(selectinload(Application.service_item)).order_by(Application.id.desc()).limit(200)).all()
     return render_template("intake/applicant.html", a=a, cases=cases, contact=ContactForm(obj=a),
                            repair=repair or RepairForm(), ban=verbs.broken_commitment_on(a, today()),
                            unrepaired=verbs.unrepaired_breaks(a))
@@ -133,12 +113,8 @@ def repair(applicant_id: int):
     form = RepairForm()
     if not form.validate_on_submit():
         return _applicant_page(a, form), 422
-    try:
-        verbs.repair_credit(a, reason=form.reason.data, by=current_user, on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+    _result, refused = commit_verb(lambda: verbs.repair_credit(a, reason=form.reason.data, by=current_user, on=today()))
+    if refused:
         return _applicant_page(db.session.get(Applicant, applicant_id), form), 422
     flash(_("已为“%(name)s”登记信用修复，容缺受理恢复适用。", name=a.name), "success")
     return redirect(url_for("intake.applicant", applicant_id=a.id))
@@ -147,7 +123,9 @@ def repair(applicant_id: int):
 @bp.route("/intake/credit")
 @roles("supervisor", "admin")
 def credit():
-    marks = db.session.scalars(select(CreditMark).order_by(CreditMark.on.desc(), CreditMark.id.desc()).limit(300)).all()
+    marks = db.session.scalars(select(CreditMark).options(
+        selectinload(CreditMark.applicant).selectinload(Applicant.credit_marks))
+        .order_by(CreditMark.on.desc(), CreditMark.id.desc()).limit(300)).all()
     return render_template("intake/credit.html", marks=marks, on=today(), broken_on=verbs.broken_commitment_on)
 
 
@@ -155,6 +133,7 @@ def credit():
 @roles("clerk", "supervisor")
 def corrections():
     cases = db.session.scalars(select(Application).where(Application.correction_count >= 2)
+                               .options(selectinload(Application.applicant), selectinload(Application.corrections))
                                .order_by(Application.received_on.desc()).limit(300)).all()
     return render_template("intake/corrections.html", cases=cases)
 
@@ -210,18 +189,14 @@ def new():
     elif form.validate_on_submit():
         on = today()
         item = next(i for i in _items() if i.code == form.service_item.data)
-        try:
-            applicant = _applicant_for(form, on)
-            case, code = verbs.submit(
-                item, applicant, channel=form.channel.data, single_window=form.single_window.data,
-                visits=form.visits.data or 0, materials=_checklist(item), by=current_user, on=on,
-                agent_name=(form.agent_name.data or "").strip(), agent_phone=(form.agent_phone.data or "").strip(),
-                summary=(form.summary.data or "").strip(), format=form.format.data)
-            db.session.commit()
-        except WorkflowError as err:
-            db.session.rollback()
-            _field_error(form, err)
+        submitted, refused = commit_verb(lambda: verbs.submit(
+            item, _applicant_for(form, on), channel=form.channel.data, single_window=form.single_window.data,
+            visits=form.visits.data or 0, materials=_checklist(item), by=current_user, on=on,
+            agent_name=(form.agent_name.data or "").strip(), agent_phone=(form.agent_phone.data or "").strip(),
+            summary=(form.summary.data or "").strip(), format=form.format.data), form)
+        if refused:
             return _render_new(form), 422
+        case, code = submitted
         flash(_("已收件：申请编号 %(number)s。查询码只显示这一次，请打印收件凭证交申请人。", number=case.number), "success")
         return _render_decide(case, query_code=code, fresh=True)
     return _render_new(form), 422 if form.errors else 200
@@ -238,6 +213,7 @@ def queue():
     on = today()
     cal = clock.load_calendar()
     cases = db.session.scalars(select(Application).where(Application.state.in_(OPEN_INTAKE))
+                               .options(*LIST_LOADS, selectinload(Application.materials))
                                .order_by(Application.received_on, Application.id).limit(500)).all()
     uploads = dict(db.session.execute(
         select(Upload.application_id, func.count(Upload.id))
@@ -309,12 +285,9 @@ def accept(number: str):
     deferred = [c for c in (form.deferred.data or []) if isinstance(c, str)]
     commitment = {"signed_by": form.signed_by.data or "", "due_on": form.due_on.data,
                   "method": form.method.data or ""} if deferred else None
-    try:
-        verbs.accept(case, deferred=deferred, commitment=commitment, by=current_user, on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        _field_error(form, err)
+    _result, refused = commit_verb(
+        lambda: verbs.accept(case, deferred=deferred, commitment=commitment, by=current_user, on=today()), form)
+    if refused:
         return _render_decide(_case(number), query_code=code, accept=form), 422
     if deferred:
         return _done(case, code, _("已容缺受理 %(number)s：请申请人签署《申请容缺受理承诺书》，"
@@ -341,12 +314,9 @@ def correction(number: str):
     items, echo = _posted_items(case)
     if not form.validate_on_submit():
         return _render_decide(case, query_code=code, correction=form, posted_items=echo), 422
-    try:
-        notice = verbs.request_correction(case, items=items, by=current_user, on=today(), reason=form.reason.data or "")
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        _field_error(form, err)
+    notice, refused = commit_verb(lambda: verbs.request_correction(
+        case, items=items, by=current_user, on=today(), reason=form.reason.data or ""), form)
+    if refused:
         return _render_decide(_case(number), query_code=code, correction=form, posted_items=echo), 422
     return _done(case, code, _("已一次性告知补正（%(doc_number)s），请交付《补正材料通知书》。",
                                  doc_number=notice.doc_number))
@@ -360,19 +330,10 @@ def refuse(number: str):
     if not form.validate_on_submit():
         flash(_("请写明不予受理的理由。"), "danger")
         return _render_decide(case, query_code=code, refuse=form), 422
-    try:
-        verbs.refuse(case, reason=form.reason.data, by=current_user, on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        _field_error(form, err)
+    _result, refused = commit_verb(lambda: verbs.refuse(case, reason=form.reason.data, by=current_user, on=today()), form)
+    if refused:
         return _render_decide(_case(number), query_code=code, refuse=form), 422
     return _done(case, code, _("已决定不予受理 %(number)s，请交付《不予受理决定书》。", number=case.number))
-
-
-def _case_page(number: str):
-    from ..main.views import case as case_page
-    return case_page(number), 422
 
 
 @bp.post("/intake/cases/<number>/resubmit")
@@ -381,15 +342,12 @@ def resubmit(number: str):
     case, form = _case(number), ResubmitForm()
     if not form.validate_on_submit():
         flash(_("请勾选本次收到的补正材料。"), "danger")
-        return _case_page(number)
-    try:
-        verbs.resubmit(case, received=[c for c in form.received.data or [] if isinstance(c, str)],
-                       by=current_user, on=today(), visit=form.visit.data)
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return _case_page(number)
+        return case_page_again(number)
+    _result, refused = commit_verb(lambda: verbs.resubmit(
+        case, received=[c for c in form.received.data or [] if isinstance(c, str)], by=current_user, on=today(),
+        visit=form.visit.data))
+    if refused:
+        return case_page_again(number)
     flash(_("已登记补正材料，请重新作出受理决定。"), "success")
     return redirect(url_for("intake.decide", number=number))
 
@@ -400,14 +358,10 @@ def withdraw(number: str):
     case, form = _case(number), WithdrawForm()
     if not form.validate_on_submit():
         flash(_("请写明撤回原因。"), "danger")
-        return _case_page(number)
-    try:
-        verbs.withdraw(case, reason=form.reason.data, by=current_user, on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return _case_page(number)
+        return case_page_again(number)
+    _result, refused = commit_verb(lambda: verbs.withdraw(case, reason=form.reason.data, by=current_user, on=today()))
+    if refused:
+        return case_page_again(number)
     flash(_("申请 %(number)s 已撤回。", number=number), "success")
     return redirect(url_for("main.case", number=number))
 
@@ -428,7 +382,7 @@ def notice(number: str, kind: str):
                             draft_codes=draft, on=today())
     except WorkflowError as err:
         flash(err.message, "danger")
-        return _case_page(number)
+        return case_page_again(number)
     if doc is None:
         abort(404)
     body = notices.pdf(doc)

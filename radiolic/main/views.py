@@ -1,10 +1,12 @@
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..access import STAFF, public, roles
 from ..extensions import db
 from ..models import Application, ApplicationMaterial, Event
+from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404
 from ..web import today
 from ..workflow import clock
 
@@ -32,11 +34,13 @@ def home():
     queues = []
     for title, states in HOME_QUEUES[current_user.role]:
         cases = db.session.scalars(select(Application).where(Application.state.in_(states))
+                                   .options(*LIST_LOADS, *CLOCK_LOADS)
                                    .order_by(Application.due_statutory.is_(None), Application.due_statutory,
                                              Application.id).limit(50)).all()
         queues.append((title, [(c, clock.compute(c, on, cal)) for c in cases]))
     overdue = db.session.scalars(select(ApplicationMaterial).where(
         ApplicationMaterial.status == "deferred", ApplicationMaterial.due_on < on)
+        .options(selectinload(ApplicationMaterial.application))
         .order_by(ApplicationMaterial.due_on).limit(50)).all() if current_user.role != "admin" else []
     return render_template("main/home.html", queues=queues, overdue=overdue)
 
@@ -44,9 +48,7 @@ def home():
 @bp.route("/cases/<number>")
 @roles(*STAFF)
 def case(number: str):
-    case = db.session.scalar(select(Application).where(Application.number == number))
-    if case is None:
-        abort(404)
+    case = case_or_404(number)
     events = db.session.scalars(select(Event).where(Event.application_id == case.id).order_by(Event.id)).all()
     return render_template("cases/detail.html", case=case, clock=clock.compute(case, today()), events=events,
                            case_sections=CASE_SECTIONS, case_actions=CASE_ACTIONS)

@@ -5,14 +5,16 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..access import roles
 from ..documents import render_notice
 from ..extensions import db
-from ..models import Application, ClockStop, Event, ExtensionRequest, ServiceItem, Station, User
+from ..models import Application, ClockStop, ExtensionRequest, ServiceItem, Station, User
+from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
 from ..web import CHINA, today
 from ..workdays import CalendarGap
-from ..workflow import WorkflowError, clock
+from ..workflow import clock
 from ..workflow import review as verbs
 from . import notices
 from .forms import DecideForm, ExtensionDecisionForm, ExtensionRequestForm, PauseForm, ResumeForm, StartReviewForm
@@ -22,16 +24,9 @@ bp = Blueprint("review", __name__)
 QUEUE_STATES = ("accepted", "under_review")
 STAFF_READ = ("clerk", "reviewer", "supervisor")
 # A rule names the verb's argument; the form may call it differently.
-FIELD_ALIASES = {("extension", "expected_days"): "days"}
+FIELD_ALIASES = {"extension": {"expected_days": "days"}}
 FORMS = {"start": StartReviewForm, "pause": PauseForm, "resume": ResumeForm, "extension": ExtensionRequestForm,
          "extension_decision": ExtensionDecisionForm, "decide": DecideForm}
-
-
-def _case(number: str) -> Application:
-    case = db.session.scalar(select(Application).where(Application.number == number))
-    if case is None:
-        abort(404)
-    return case
 
 
 def _forms() -> dict:
@@ -73,29 +68,19 @@ def event_time(at) -> str:
     return at.replace(tzinfo=timezone.utc).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-def _case_page(case: Application, failed: dict, status: int = 422):
+def _case_page(case: Application, failed: dict):
     """Show the case page again with the failed form and its errors; nothing was changed."""
-    from ..main.views import CASE_ACTIONS, CASE_SECTIONS
     g.review_failed = failed
-    events = db.session.scalars(select(Event).where(Event.application_id == case.id).order_by(Event.id)).all()
-    return render_template("cases/detail.html", case=case, clock=clock.compute(case, today()), events=events,
-                           case_sections=CASE_SECTIONS, case_actions=CASE_ACTIONS), status
+    return case_page_again(case.number)
 
 
 def _run(case: Application, name: str, form, step, done: str):
     """Validate `form`, run one verb, commit and go back to the case; on a refusal roll back and say why."""
     if not form.validate_on_submit():
         return _case_page(case, {name: form})
-    try:
-        step()
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        field = getattr(form, FIELD_ALIASES.get((name, err.field), err.field or ""), None)
-        if field is not None:
-            field.errors = [*field.errors, err.message]
-        return _case_page(_case(case.number), {name: form})
-    db.session.commit()
+    _result, refused = commit_verb(step, form, aliases=FIELD_ALIASES.get(name))
+    if refused:
+        return _case_page(case, {name: form})
     flash(done, "success")
     return redirect(url_for("main.case", number=case.number))
 
@@ -198,7 +183,8 @@ def _urgency(c: clock.Clock) -> tuple[int | None, str]:
 def queue():
     on, cal = today(), clock.load_calendar()
     args = request.args
-    query = select(Application).where(Application.state.in_(QUEUE_STATES))
+    query = select(Application).where(Application.state.in_(QUEUE_STATES)).options(
+        *LIST_LOADS, *CLOCK_LOADS, selectinload(Application.reviewer))
     state = args.get("state", "")
     if state in QUEUE_STATES:
         query = query.where(Application.state == state)
@@ -217,11 +203,13 @@ def queue():
         nearest, urgency = _urgency(c)
         rows.append((case, c, nearest, urgency))
     rows.sort(key=lambda r: (r[2] is None, r[2] if r[2] is not None else 0, r[1].due_statutory or on, r[0].id))
-    pending = db.session.scalars(select(ExtensionRequest).join(Application).where(
+    pending = db.session.scalars(select(ExtensionRequest).join(Application).options(
+        selectinload(ExtensionRequest.application).selectinload(Application.applicant),
+        selectinload(ExtensionRequest.requested_by)).where(
         ExtensionRequest.status == "requested", Application.state == "under_review")
         .order_by(ExtensionRequest.id)).all()
     awaiting = [(case, clock.compute(case, on, cal)) for case in db.session.scalars(
-        select(Application).where(Application.state == "approved").order_by(Application.decided_on, Application.id))]
+        select(Application).where(Application.state == "approved").options(*LIST_LOADS, *CLOCK_LOADS).order_by(Application.decided_on, Application.id))]
     awaiting.sort(key=lambda r: (r[1].left_issue is None, r[1].left_issue or 0))
     return render_template(
         "review/queue.html", rows=rows, pending=pending, awaiting=awaiting, mine=mine, state=state,
