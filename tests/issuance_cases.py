@@ -67,3 +67,15 @@ def approved_with_stations(app, make_case, make_user, n: int = 3, *, item_code: 
 
 PERMIT = {"frequencies": "351.0125;351.0375", "use": "出租车调度通信", "area": "清远市清城区、清新区",
           "usage_rate": "忙时信道占用率不低于 30%", "term_years": 5}
+
+
+def issued_with_stations(app, make_case, make_user, n: int = 1, *, format: str = "electronic", reviewer=None,
+                         **options) -> str:
+    """A station-licence case with `n` stations, approved and issued by a reviewer (options as approved_with_stations)."""
+    from radiolic.workflow import issuance
+    reviewer = reviewer or make_user("reviewer")
+    number = approved_with_stations(app, make_case, make_user, n, reviewer=reviewer, **options)
+    with app.app_context():
+        issuance.issue(get_case(number), format=format, by=db.session.get(User, reviewer.id), on=TODAY)
+        db.session.commit()
+    return number

@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..access import public, user_for_token
 from ..extensions import db
+from ..models import User
 from ..ratings import kiosk
 from ..web import today
-from ..workflow import WorkflowError
 from ..workflow import ratings as rating_verbs
 from . import bp
 from .errors import ApiError
@@ -38,17 +38,13 @@ def window_rating():
     tags = string_list(data, "tags")
     comment = text(data, "comment", required=False, max_len=rating_verbs.COMMENT_MAX)
     case = case_or_404(text(data, "application", max_len=40))
-    on = today()
-    clerk = kiosk.clerk_who_served(case, device.window_no, on)
-    if clerk is None:
-        raise WorkflowError("该案件今天未在本窗口办理，不能在此评价。", field="application", code="conflict")
     try:
-        rating = rating_verbs.rate(case, channel="window", level=level, tags=tags, comment=comment, on=on,
-                                   window_user=clerk)
+        rating = kiosk.rate(device, case, level=level, tags=tags, comment=comment, on=today())
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         raise ApiError(409, "conflict", "本案已在窗口评价过。") from None
+    clerk = db.session.get(User, rating.window_user_id)
     return jsonify({**rating_json(rating), "window_no": device.window_no, "clerk": clerk.display_name}), 201
 
 

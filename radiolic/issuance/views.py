@@ -9,6 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..access import public, roles
 from ..documents import render_licence
@@ -119,14 +120,17 @@ def _back(case: Application):
 @bp.route("/issuance")
 @roles(*CASE_STAFF)
 def queue():
+    # Each row shows the applicant, the item, the clock (stops) and outstanding materials: load them per page.
     waiting = db.session.scalars(select(Application).where(Application.state == "approved")
+                                 .options(selectinload(Application.applicant), selectinload(Application.service_item),
+                                          selectinload(Application.clock_stops), selectinload(Application.materials))
                                  .order_by(Application.due_issue.is_(None), Application.due_issue,
                                            Application.id).limit(200)).all()
     undelivered = db.session.scalars(
         select(Application).where(Application.state == "issued", Application.id.in_(
             select(Licence.application_id).where(Licence.format == "paper")),
             Application.id.not_in(select(Delivery.application_id)))
-        .order_by(Application.issued_on.desc()).limit(200)).all()
+        .options(selectinload(Application.applicant)).order_by(Application.issued_on.desc()).limit(200)).all()
     on = today()
     cal = clock.load_calendar()
     return render_template("issuance/queue.html", waiting=[(c, clock.compute(c, on, cal)) for c in waiting],
@@ -274,7 +278,8 @@ def case_licences(number: str):
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     query = select(Licence).where(Licence.application_id == case.id).order_by(Licence.number)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    licences = db.session.scalars(query.offset((page - 1) * PAGE).limit(PAGE)).all()
+    licences = db.session.scalars(query.options(selectinload(Licence.station))
+                                  .offset((page - 1) * PAGE).limit(PAGE)).all()
     return render_template("issuance/case_licences.html", case=case, licences=licences, page=page, total=total,
                            pages=max((total + PAGE - 1) // PAGE, 1))
 
@@ -290,18 +295,18 @@ def licence(number: str):
                            revoke_form=RevokeForm(), status=live_status(lic, today()))
 
 
-def _pdf_response(pdf: bytes, filename: str) -> Response:
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+def pdf_download(lic: Licence) -> Response:
+    """The licence's PDF as a download, rendered once from its stored record outside any transaction."""
+    face = face_of(lic, lic.station)
+    db.session.rollback()
+    return Response(render_licence(face), mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={face.number}.pdf"})
 
 
 @bp.get("/licences/<number>/pdf")
 @roles(*CASE_STAFF)
 def licence_pdf(number: str):
-    lic = _licence(number)
-    face = face_of(lic, lic.station)
-    db.session.rollback()    # render outside any transaction
-    return _pdf_response(render_licence(face), f"{lic.number}.pdf")
+    return pdf_download(_licence(number))
 
 
 @bp.post("/licences/<number>/print")
@@ -318,9 +323,7 @@ def print_licence(number: str):
         flash(err.message, "danger")
         return redirect(url_for("issuance.licence", number=number))
     db.session.commit()
-    face = face_of(lic, lic.station)
-    db.session.rollback()
-    return _pdf_response(render_licence(face), f"{lic.number}.pdf")
+    return pdf_download(lic)
 
 
 @bp.post("/licences/<number>/revoke")
@@ -445,10 +448,10 @@ def public_view(lic: Licence, on: date) -> dict:
         fields = [(label, value[:6] + "…" if label == "台址" else value) for label, value in fields
                   if label not in ("台址坐标", "呼号")]
     successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
-    result = check(lic)
+    result, status = check(lic), live_status(lic, on)
     return {
         "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": KIND_NAMES[lic.kind],
-        "format": lic.format, "status": live_status(lic, on), "status_name": STATUS_NAMES[live_status(lic, on)],
+        "format": lic.format, "status": status, "status_name": STATUS_NAMES[status],
         "status_changed_on": lic.status_changed_on, "holder": mask_name(lic.holder_name) if person else lic.holder_name,
         "holder_code": mask_id(lic.holder_code), "issued_on": lic.issued_on, "valid_from": lic.valid_from,
         "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,

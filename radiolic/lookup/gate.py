@@ -2,7 +2,8 @@
 import unicodedata
 from datetime import datetime, timedelta
 
-from flask import current_app, request, session
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,6 +13,7 @@ from ..extensions import db
 from ..models import Application, Attempt
 from ..models.base import utcnow
 from ..workflow.intake import QUERY_HASH_METHOD
+from .forms import LookupForm
 
 LOOKUP_LOCK_KEY = 7260010       # pg advisory lock serialising the count-then-charge of attempts
 NUMBER_MAX = 24
@@ -61,6 +63,24 @@ def check(number_raw, code_raw, addr: str) -> Application | None:
     else:
         db.session.rollback()
     return case if ok else None
+
+
+def sign_in_page(template: str, endpoint: str):
+    """The number + query code form of a public page (status lookup, QR rating): on a match go to `endpoint`.
+
+    A refusal shows a fresh form: nothing typed is echoed, so an unknown number and a wrong code give the same page.
+    """
+    form = LookupForm()
+    if not form.validate_on_submit():
+        return render_template(template, form=form, error=None)
+    try:
+        case = check(form.number.data, form.query_code.data, address())
+    except TooManyAttempts:
+        return render_template(template, form=LookupForm(formdata=None), error=_(LIMITED)), 429
+    if case is None:
+        return render_template(template, form=LookupForm(formdata=None), error=_(FAILED))
+    remember(case.number)
+    return redirect(url_for(endpoint, number=case.number))
 
 
 # --- the applicant's session: the code is checked once, then only the number travels ----------------------

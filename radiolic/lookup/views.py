@@ -1,13 +1,12 @@
 """Applicants' pages: status lookup, online application, supplying materials; staff download of uploads."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import uploads
 from ..access import public, roles
-from ..documents import render_licence
 from ..extensions import db
-from ..licence_records import face_of
+from ..issuance.views import pdf_download
 from ..models import Application, Licence, ServiceItem, Upload
 from ..ratings.forms import RatingForm
 from ..ratings.views import submit_rating
@@ -16,7 +15,7 @@ from ..web import today
 from ..workflow import WorkflowError, intake, issuance
 from ..workflow.ratings import TAGS
 from . import gate
-from .forms import ApplyForm, CorrectionForm, LookupForm, SupplyForm
+from .forms import ApplyForm, CorrectionForm, SupplyForm
 from .progress import progress
 
 bp = Blueprint("lookup", __name__)
@@ -39,18 +38,7 @@ def case_uploads(case: Application) -> list[Upload]:
 @bp.route("/status", methods=["GET", "POST"])
 @public
 def status():
-    form = LookupForm()
-    if not form.validate_on_submit():
-        return render_template("lookup/status.html", form=form, error=None)
-    try:
-        case = gate.check(form.number.data, form.query_code.data, gate.address())
-    except gate.TooManyAttempts:
-        return render_template("lookup/status.html", form=LookupForm(formdata=None), error=_(gate.LIMITED)), 429
-    if case is None:
-        # A fresh form: nothing typed is echoed, so an unknown number and a wrong code give the same page.
-        return render_template("lookup/status.html", form=LookupForm(formdata=None), error=_(gate.FAILED))
-    gate.remember(case.number)
-    return redirect(url_for("lookup.case", number=case.number))
+    return gate.sign_in_page("lookup/status.html", "lookup.case")
 
 
 def _authorised_or_redirect(number: str):
@@ -176,10 +164,7 @@ def licence_pdf(number: str, licence: str):
     lic = db.session.scalar(select(Licence).where(Licence.number == licence[:32])) if case is not None else None
     if lic is None or lic.application_id != case.id or lic.format != "electronic" or lic.status != "valid":
         abort(404)
-    face = face_of(lic, lic.station)
-    db.session.rollback()       # render outside any transaction
-    return Response(render_licence(face), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={lic.number}.pdf"})
+    return pdf_download(lic)
 
 
 @bp.route("/uploads/<int:upload_id>")

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Application, Event, RatingDevice, User
+from ..models import Application, Event, Rating, RatingDevice, User
 from ..models.base import utcnow
 from ..workflow import WorkflowError, record
+from ..workflow import ratings as rating_verbs
 from ..workflow.intake import QUERY_ALPHABET
 
 COOKIE = "radiolic_window"
@@ -93,3 +94,13 @@ def clerk_who_served(case: Application, window_no: str, on: date) -> User | None
     """The window's clerk who served `case` today (latest), or None if it was not served here today."""
     row = db.session.execute(_served_events(window_no, on).where(Event.application_id == case.id).limit(1)).first()
     return row[1] if row else None
+
+
+def rate(device: RatingDevice, case: Application | None, *, level: int, tags=(), comment: str = "",
+         on: date) -> Rating:
+    """Rate on this window's tablet: only a case its clerk served today, and the rating names that clerk."""
+    clerk = clerk_who_served(case, device.window_no, on) if case is not None else None
+    if clerk is None:
+        raise WorkflowError("该案件今天未在本窗口办理，不能在此评价。", field="application", code="conflict")
+    return rating_verbs.rate(case, channel="window", level=level, tags=tags, comment=comment, on=on,
+                             window_user=clerk)

@@ -12,7 +12,6 @@ from ..access import public, roles
 from ..extensions import db
 from ..identifiers import mask_name
 from ..lookup import gate
-from ..lookup.forms import LookupForm
 from ..models import Application, Rating, RatingDevice, User, WorkOrder
 from ..models.base import utcnow
 from ..web import today
@@ -80,17 +79,7 @@ def _public_name(case: Application) -> str:
 @bp.route("/rate", methods=["GET", "POST"])
 @public
 def qr():
-    form = LookupForm()
-    if not form.validate_on_submit():
-        return render_template("ratings/qr.html", form=form, error=None)
-    try:
-        case = gate.check(form.number.data, form.query_code.data, gate.address())
-    except gate.TooManyAttempts:
-        return render_template("ratings/qr.html", form=LookupForm(formdata=None), error=_(gate.LIMITED)), 429
-    if case is None:
-        return render_template("ratings/qr.html", form=LookupForm(formdata=None), error=_(gate.FAILED))
-    gate.remember(case.number)
-    return redirect(url_for("ratings.qr_case", number=case.number))
+    return gate.sign_in_page("ratings/qr.html", "ratings.qr_case")
 
 
 @bp.route("/rate/case/<number>", methods=["GET", "POST"])
@@ -190,13 +179,9 @@ def window_rate():
     form = KioskRatingForm()
     if not form.validate_on_submit():
         return redirect(url_for("ratings.window"))
-    on = today()
     case = db.session.scalar(select(Application).where(Application.number == form.number.data))
-    clerk = kiosk.clerk_who_served(case, device.window_no, on) if case is not None else None
     try:
-        if clerk is None:
-            raise WorkflowError("该案件今天未在本窗口办理，不能在此评价。", code="conflict")
-        verbs.rate(case, channel="window", level=form.level.data, on=on, window_user=clerk)
+        kiosk.rate(device, case, level=form.level.data, on=today())
         db.session.commit()
     except (WorkflowError, IntegrityError):
         db.session.rollback()

@@ -9,9 +9,9 @@ from radiolic.documents import content_hash, public_key_pem, render_licence, ver
 from radiolic.extensions import db
 from radiolic.identifiers import e_licence_identifier
 from radiolic.models import Event, Licence, OutboxMessage, Station, User
-from radiolic.workflow import WorkflowError, issuance, review
+from radiolic.workflow import WorkflowError, issuance
 from tests.conftest import TODAY
-from tests.issuance_cases import PERMIT, approved_with_stations, get_case, station_rows
+from tests.issuance_cases import PERMIT, approved_with_stations, get_case, issued_with_stations, station_rows
 
 
 def _count(model, *where) -> int:
@@ -46,11 +46,8 @@ def test_issue_station_batch(app, make_case, make_user):
 
 
 def test_electronic_licence_signature_checks_offline(app, make_case, make_user):
-    number = approved_with_stations(app, make_case, make_user, 1)
-    reviewer = make_user("reviewer")
+    issued_with_stations(app, make_case, make_user, 1)
     with app.app_context():
-        issuance.issue(get_case(number), format="electronic", by=db.session.get(User, reviewer.id), on=TODAY)
-        db.session.commit()
         lic = db.session.scalar(select(Licence))
         record = licence_records.record_of(lic, lic.station)
         assert content_hash(record) == lic.content_hash
@@ -64,11 +61,8 @@ def test_electronic_licence_signature_checks_offline(app, make_case, make_user):
 
 
 def test_pdf_is_byte_identical_and_carries_hash(app, make_case, make_user):
-    number = approved_with_stations(app, make_case, make_user, 1)
-    reviewer = make_user("reviewer")
+    issued_with_stations(app, make_case, make_user, 1)
     with app.app_context():
-        issuance.issue(get_case(number), format="electronic", by=db.session.get(User, reviewer.id), on=TODAY)
-        db.session.commit()
         lic = db.session.scalar(select(Licence))
         first = render_licence(licence_records.face_of(lic, lic.station))
         second = render_licence(licence_records.face_of(lic, lic.station))
@@ -215,18 +209,9 @@ def test_add_stations_refused_after_decision(app, make_case, make_user):
             issuance.add_stations(get_case(number), station_rows(1), by=db.session.get(User, clerk.id), on=TODAY)
 
 
-def _issue_station_licences(app, make_case, make_user, holder, n=2, reviewer=None):
-    reviewer = reviewer or make_user("reviewer")
-    number = approved_with_stations(app, make_case, make_user, n, applicant_id=holder, reviewer=reviewer)
-    with app.app_context():
-        issuance.issue(get_case(number), format="electronic", by=db.session.get(User, reviewer.id), on=TODAY)
-        db.session.commit()
-    return number
-
-
 def test_change_supersedes_old_licence_linked_both_ways(app, make_case, make_user, make_applicant):
     holder = make_applicant()
-    _issue_station_licences(app, make_case, make_user, holder, n=2)
+    issued_with_stations(app, make_case, make_user, 2, applicant_id=holder)
     change = approved_with_stations(app, make_case, make_user, 1, item_code="ST-CHANGE", applicant_id=holder)
     reviewer = make_user("reviewer")
     with app.app_context():
@@ -250,7 +235,7 @@ def test_renewal_without_matching_licence_is_refused(app, make_case, make_user):
 
 def test_cancellation_case_cancels_listed_licences(app, make_case, make_user, make_applicant):
     holder = make_applicant()
-    _issue_station_licences(app, make_case, make_user, holder, n=2)
+    issued_with_stations(app, make_case, make_user, 2, applicant_id=holder)
     clerk = make_user("clerk")
     number = make_case("ST-CANCEL", "approved", applicant_id=holder)
     with app.app_context():
@@ -266,7 +251,7 @@ def test_cancellation_case_cancels_listed_licences(app, make_case, make_user, ma
 
 
 def test_revoke_needs_reason_and_valid_licence(app, make_case, make_user, make_applicant):
-    _issue_station_licences(app, make_case, make_user, make_applicant(), n=1)
+    issued_with_stations(app, make_case, make_user, 1, applicant_id=make_applicant())
     supervisor = make_user("supervisor")
     with app.app_context():
         lic, by = db.session.scalar(select(Licence)), db.session.get(User, supervisor.id)
@@ -280,7 +265,7 @@ def test_revoke_needs_reason_and_valid_licence(app, make_case, make_user, make_a
 
 
 def test_daily_check_expires_and_queues_reminders(app, make_case, make_user, make_applicant):
-    _issue_station_licences(app, make_case, make_user, make_applicant(), n=3)
+    issued_with_stations(app, make_case, make_user, 3, applicant_id=make_applicant())
     with app.app_context():
         ids = db.session.scalars(select(Licence.id).order_by(Licence.id)).all()
         lic_a, lic_b = db.session.get(Licence, ids[0]), db.session.get(Licence, ids[1])
@@ -324,7 +309,7 @@ def test_e_identifier_fast_path_matches_reference(app):
 
 
 def test_daily_check_command(app, make_case, make_user, make_applicant):
-    _issue_station_licences(app, make_case, make_user, make_applicant(), n=1)
+    issued_with_stations(app, make_case, make_user, 1, applicant_id=make_applicant())
     with app.app_context():
         lic = db.session.scalar(select(Licence))
         lic.valid_from, lic.valid_until = TODAY - timedelta(days=800), TODAY - timedelta(days=2)

@@ -2,25 +2,17 @@
 import io
 import zipfile
 
-from sqlalchemy import select
-
-from radiolic.extensions import db
 from radiolic.issuance import exports
-from radiolic.models import Licence, User
-from radiolic.workflow import issuance
-from tests.conftest import TODAY
-from tests.issuance_cases import approved_with_stations, get_case
+from radiolic.models import Licence
+from tests.issuance_cases import get_case, issued_with_stations
 
 
 def test_zip_yields_each_licence_as_it_is_rendered(app, make_case, make_user, monkeypatch):
-    number = approved_with_stations(app, make_case, make_user, 12)
-    reviewer = make_user("reviewer")
+    number = issued_with_stations(app, make_case, make_user, 12)
     rendered = []
     real = exports.render_licence
     monkeypatch.setattr(exports, "render_licence", lambda face: rendered.append(face.number) or real(face))
     with app.app_context():
-        issuance.issue(get_case(number), format="electronic", by=db.session.get(User, reviewer.id), on=TODAY)
-        db.session.commit()
         case_id = get_case(number).id
         stream = exports.zip_stream(exports.licence_rows(Licence.application_id == case_id, first=2, batch=5))
         first = next(chunk for chunk in stream if chunk)
@@ -37,11 +29,8 @@ def test_cells_are_formula_escaped():
 
 
 def test_zip_with_two_render_processes_matches_in_process(app, make_case, make_user):
-    number = approved_with_stations(app, make_case, make_user, 3)
-    reviewer = make_user("reviewer")
+    issued_with_stations(app, make_case, make_user, 3)
     with app.app_context():
-        issuance.issue(get_case(number), format="electronic", by=db.session.get(User, reviewer.id), on=TODAY)
-        db.session.commit()
         one = b"".join(exports.zip_stream(exports.licence_rows(), processes=1))
         two = b"".join(exports.zip_stream(exports.licence_rows(), processes=2))
     assert one == two                    # rendering is deterministic wherever it runs

@@ -3,13 +3,12 @@ import csv
 import io
 import zipfile
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from radiolic.extensions import db
-from radiolic.models import Event, Licence, PrintLog, Station, User
-from radiolic.workflow import issuance
+from radiolic.models import Event, Licence, PrintLog, Station
 from tests.conftest import TODAY
-from tests.issuance_cases import approved_with_stations, get_case, station_csv, station_xlsx
+from tests.issuance_cases import approved_with_stations, get_case, issued_with_stations, station_csv, station_xlsx
 
 
 def _count(model, *where) -> int:
@@ -169,11 +168,7 @@ def test_queue_and_expiring_pages(app, client, make_case, make_user, login):
 
 
 def test_revoke_only_for_reviewer_or_supervisor(app, client, make_case, make_user, login):
-    number = approved_with_stations(app, make_case, make_user, 1)
-    reviewer = make_user("reviewer")
-    with app.app_context():
-        issuance.issue(get_case(number), format="electronic", by=db.session.get(User, reviewer.id), on=TODAY)
-        db.session.commit()
+    issued_with_stations(app, make_case, make_user, 1)
     clerk = make_user("clerk")
     login(client, clerk)
     assert client.post("/licences/441800-2024-S-000001/revoke", data={"reason": "x"}).status_code == 403
@@ -183,3 +178,35 @@ def test_revoke_only_for_reviewer_or_supervisor(app, client, make_case, make_use
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Licence.status)) == "revoked"
+
+
+def _queries(app, fetch) -> int:
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(1)     # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        fetch()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_queue_and_licence_list_query_per_page_not_per_row(app, client, make_case, make_user, login):
+    clerk = make_user("clerk")
+    login(client, clerk)
+    one = make_case("ST-NEW", "approved", deferred=["site_proof"])
+    issued = issued_with_stations(app, make_case, make_user, 2, format="paper")
+    page = lambda: client.get("/issuance").get_data(as_text=True)       # noqa: E731
+    licences = lambda: client.get(f"/cases/{issued}/licences").get_data(as_text=True)     # noqa: E731
+    few, few_licences = _queries(app, page), _queries(app, licences)
+    for _ in range(3):
+        make_case("ST-NEW", "approved", deferred=["site_proof"])
+        issued_with_stations(app, make_case, make_user, 1, format="paper")
+    more = issued_with_stations(app, make_case, make_user, 6, format="paper")
+    text = page()
+    assert one in text and issued in text and more in text
+    assert _queries(app, page) == few
+    assert "441800-2024-S-000011" in client.get(f"/cases/{more}/licences").get_data(as_text=True)
+    assert _queries(app, lambda: client.get(f"/cases/{more}/licences")) == few_licences
