@@ -11,11 +11,11 @@ from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from .auth import passwords
+from .auth import accounts, passwords
 from .catalogue import load_catalogue
 from .extensions import db
 from .models import ROLES, Event, User
-from .workflow import record, verify_chain
+from .workflow import verify_chain
 
 user_cli = AppGroup("user", help="Staff accounts.")
 audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
@@ -46,11 +46,8 @@ def create_user(name, role, display_name, window, password_stdin):
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     if len(password) < 10:
         raise click.ClickException("密码至少 10 位")
-    user = User(username=name, display_name=display_name or name, role=role, window_no=window)
-    passwords.set_password(user, password)
-    db.session.add(user)
-    db.session.flush()
-    record(None, "user_create", by=None, on=date.today(), obj=user, note=f"{name}（{role}），命令行创建")
+    accounts.create(name, role=role, display_name=display_name or name, password=password, window_no=window, by=None,
+                    on=date.today(), note=f"{name}（{role}），命令行创建")
     db.session.commit()
     click.echo(f"已创建 {name}（{role}）")
 
@@ -119,11 +116,8 @@ def demo_accounts_command():
         if username in known or db.session.scalar(select(User).where(User.username == username)):
             continue
         password = secrets.token_urlsafe(9)
-        user = User(username=username, display_name=name, role=role, window_no=window)
-        passwords.set_password(user, password)
-        db.session.add(user)
-        db.session.flush()
-        record(None, "user_create", by=None, on=date.today(), obj=user, note=f"{username}（{role}），演示账号")
+        accounts.create(username, role=role, display_name=name, password=password, window_no=window, by=None,
+                        on=date.today(), note=f"{username}（{role}），演示账号")
         lines.append(f"{username}\t{password}\t{role}\t{name}")
     db.session.commit()
     path.parent.mkdir(parents=True, exist_ok=True)

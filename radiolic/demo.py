@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import func, select, update
 
-from .auth import passwords
+from .auth import accounts
 from .cli import DEMO_ACCOUNTS
 from .extensions import db
 from .identifiers import _ID_CHECK, _ID_WEIGHTS, _credit_check_char
@@ -74,7 +74,7 @@ def id_number(rng: random.Random) -> str:
     return body + _ID_CHECK[sum(int(c) * w for c, w in zip(body, _ID_WEIGHTS)) % 11]
 
 
-def demo_users(created: list[tuple[str, str]] | None = None) -> dict[str, User]:
+def demo_users(on: date, created: list[tuple[str, str]] | None = None) -> dict[str, User]:
     """The demo-accounts users, created (with a random password reported in `created`) when missing."""
     import secrets
     users = {}
@@ -82,10 +82,8 @@ def demo_users(created: list[tuple[str, str]] | None = None) -> dict[str, User]:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
             password = secrets.token_urlsafe(9)
-            user = User(username=username, display_name=name, role=role, window_no=window)
-            passwords.set_password(user, password)
-            db.session.add(user)
-            db.session.flush()
+            user = accounts.create(username, role=role, display_name=name, password=password, window_no=window,
+                                   by=None, on=on, note=f"{username}（{role}），演示数据")
             if created is not None:
                 created.append((username, password))
         users[username] = user
@@ -326,7 +324,7 @@ def build(year: int, today: date, *, force: bool = False, seed: int = 2024) -> d
         raise DemoRefused("数据库中已有办件，演示数据不会覆盖它们（使用 --force 仍然加载）。")
     rng = random.Random(seed)
     created: list = []
-    users = demo_users(created)
+    users = demo_users(today, created)
     items = {i.code: i for i in db.session.scalars(select(ServiceItem))}
     cal = clock.load_calendar()
     days = working_days(cal, year)

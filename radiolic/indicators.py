@@ -3,7 +3,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from .extensions import db
 from .models import (TERMINAL_STATES, Application, ApplicationMaterial, ClockStop, CorrectionNotice, Decision,
@@ -171,8 +171,13 @@ def rating_figures(start: date, end: date, completed: int, rated: int) -> dict:
             "bad": bad_n, "bad_rectified_on_time_rate": _rate(bad_on_time, bad_n), "defaulted": defaulted}
 
 
-def compute(start: date, end: date, today: date | None = None) -> dict:
-    """Every key of domain.md §5 over [start, end], nested as the dotted names suggest."""
+def compute(start: date, end: date, today: date | None = None, histogram: list[tuple[int, int]] | None = None) -> dict:
+    """Every key of domain.md §5 over [start, end], nested as the dotted names suggest.
+
+    `histogram` is the period's turnaround_histogram() where the caller already has it.
+    """
+    if histogram is None:
+        histogram = turnaround_histogram(start, end)
     as_of = min(end + timedelta(days=1), today or end + timedelta(days=1))
     counts = case_counts(start, end)
     done = completed_figures(start, end)
@@ -184,7 +189,7 @@ def compute(start: date, end: date, today: date | None = None) -> dict:
         "zero_trip_case_rate": _rate(done["zero_visit"], done["completed"]),
         "actual_time_reduction_rate": None if not done["statutory"] else 1 - done["used"] / done["statutory"],
         **catalogue_figures(),
-        "turnaround_workdays": turnaround(turnaround_histogram(start, end)),
+        "turnaround_workdays": turnaround(histogram),
         "on_time_rate": {"promised": _rate(done["on_time_promised"], done["timed"]),
                          "statutory": _rate(done["on_time_statutory"], done["timed"])},
         "deferrals": deferral_figures(start, end, as_of),
@@ -343,14 +348,16 @@ def at_risk(today: date, limit: int = 100) -> list[Application]:
     return db.session.scalars(
         select(Application).where(Application.state.in_(OPEN_ON_CLOCK), or_(
             and_(~_paused(), or_(_due_now() <= until, Application.due_promised <= until)), material_due))
-        .order_by(_due_now(), Application.id).limit(limit)).all()
+        .order_by(_due_now(), Application.id).limit(limit)
+        # The list shows each case's clock and outstanding materials: load them in two queries, not two per row.
+        .options(selectinload(Application.clock_stops), selectinload(Application.materials))).all()
 
 
 def dashboard(start: date, end: date, today: date) -> dict:
     """Everything the supervisor dashboard and the annual report draw: figures, breakdowns, charts."""
     histogram = turnaround_histogram(start, end)
     return {
-        "indicators": compute(start, end, today),
+        "indicators": compute(start, end, today, histogram),
         "by_month": breakdown("month", start, end),
         "by_item": breakdown("item", start, end),
         "by_channel": breakdown("channel", start, end),

@@ -231,24 +231,22 @@ def _between(label, lo, hi, swapped_range=None):
     return parse
 
 
-def _positive(label):
-    """Parser for a number strictly greater than zero."""
+def _number(label, ok, rule):
+    """Parser for a number that `ok` accepts; `rule` is what the message says it must be."""
     def parse(v):
         x = _to_float(v, label)
-        if not x > 0:
-            raise _Invalid(f"{label}应大于 0，实际为 {_show(v)}")
+        if not ok(x):
+            raise _Invalid(f"{label}{rule}，实际为 {_show(v)}")
         return x
     return parse
+
+
+def _positive(label):
+    return _number(label, lambda x: x > 0, "应大于 0")
 
 
 def _non_negative(label):
-    """Parser for a number of zero or more."""
-    def parse(v):
-        x = _to_float(v, label)
-        if x < 0:
-            raise _Invalid(f"{label}不能小于 0，实际为 {_show(v)}")
-        return x
-    return parse
+    return _number(label, lambda x: x >= 0, "不能小于 0")
 
 
 def _text(label, max_len):

@@ -1,12 +1,13 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..access import roles
-from ..auth import passwords
+from ..auth import accounts, passwords
 from ..extensions import db
-from ..models import Application, CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
+from ..models import ROLE_NAMES, Application, CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
 from ..web import today
 from ..workdays import CalendarGap
 from ..workflow import clock, record, verify_chain
@@ -27,13 +28,9 @@ def users():
         if db.session.scalar(select(User).where(User.username == form.username.data)):
             form.username.errors.append(_("该用户名已存在"))
         else:
-            user = User(username=form.username.data, display_name=form.display_name.data, role=form.role.data,
-                        window_no=form.window_no.data or None)
-            passwords.set_password(user, form.password.data)
-            db.session.add(user)
-            db.session.flush()
-            record(None, "user_create", by=current_user, on=today(), obj=user,
-                   note=f"{user.username}（{user.role_name}）")
+            user = accounts.create(form.username.data, role=form.role.data, display_name=form.display_name.data,
+                                   password=form.password.data, window_no=form.window_no.data or None,
+                                   by=current_user, on=today(), note=f"{form.username.data}（{ROLE_NAMES[form.role.data]}）")
             db.session.commit()
             flash(_("已添加账号 %(name)s。", name=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -184,7 +181,9 @@ def _restate(note: str) -> None:
     db.session.flush()
     clock.forget_calendar()
     cal, on = clock.load_calendar(), today()
-    for case in db.session.scalars(select(Application).where(Application.accepted_on.is_not(None))):
+    # The clock reads each case's stops: load them with the cases, not one query per case.
+    for case in db.session.scalars(select(Application).where(Application.accepted_on.is_not(None))
+                                   .options(selectinload(Application.clock_stops))):
         clock.refresh(case, on, cal)
     record(None, "calendar_edit", by=current_user, on=on, note=note)
     db.session.commit()

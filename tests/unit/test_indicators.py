@@ -276,6 +276,20 @@ def test_open_cases_and_at_risk(march):
     assert late["overdue"] == 1 and late["3-5"] == 1
 
 
+def test_at_risk_loads_what_its_rows_show_up_front(march):
+    from sqlalchemy import event
+    db.session.expunge_all()
+    risky = indicators.at_risk(D("2024-04-10"))
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        shown = [(c.open_stop, c.outstanding_deferred) for c in risky]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(shown) == 2 and statements == []
+
+
 def test_work_orders_open_and_overdue(march):
     rating = db.session.scalar(select(Rating).where(Rating.channel == "window"))
     db.session.add(WorkOrder(rating_id=rating.id, opened_on=D("2024-03-06"), due_on=D("2024-03-27")))

@@ -87,13 +87,18 @@ def test_only_supervisors_see_it(client, make_user, login):
         assert c.get("/supervisor/report.pdf").status_code == 403
 
 
-def test_csv_export_opens_and_escapes_formulas(client, make_user, login, march):  # noqa: F811
+def _export_with_applicant_named(client, make_user, login, name: str, fmt: str):
+    """Rename the first applicant to `name`, then download March 2024 as `fmt` (csv or xlsx)."""
     with client.application.app_context():
         applicant = db.session.scalar(select(Applicant).order_by(Applicant.id))
-        applicant.name = "=HYPERLINK(\"http://evil\")"
+        applicant.name = name
         db.session.commit()
     _supervisor(client, make_user, login)
-    response = client.get("/supervisor/export.csv?period=month&year=2024&month=3")
+    return client.get(f"/supervisor/export.{fmt}?period=month&year=2024&month=3")
+
+
+def test_csv_export_opens_and_escapes_formulas(client, make_user, login, march):  # noqa: F811
+    response = _export_with_applicant_named(client, make_user, login, "=HYPERLINK(\"http://evil\")", "csv")
     assert response.headers["Content-Disposition"].startswith("attachment; filename=cases-2024-03-01")
     body = response.data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
@@ -105,12 +110,7 @@ def test_csv_export_opens_and_escapes_formulas(client, make_user, login, march):
 
 
 def test_xlsx_export_opens_and_escapes_formulas(client, make_user, login, march):  # noqa: F811
-    with client.application.app_context():
-        applicant = db.session.scalar(select(Applicant).order_by(Applicant.id))
-        applicant.name = "@SUM(A1:A9)"
-        db.session.commit()
-    _supervisor(client, make_user, login)
-    response = client.get("/supervisor/export.xlsx?period=month&year=2024&month=3")
+    response = _export_with_applicant_named(client, make_user, login, "@SUM(A1:A9)", "xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "申请编号" and len(rows) == 10

@@ -1,0 +1,18 @@
+"""Staff accounts: creating one, the same way from the admin page, the CLI and the demo loader."""
+from datetime import date
+
+from ..extensions import db
+from ..models import User
+from ..workflow import record
+from . import passwords
+
+
+def create(username: str, *, role: str, display_name: str, password: str, window_no: str | None = None,
+           by: User | None, on: date, note: str) -> User:
+    """Add the user with a hashed password and record `user_create`; the caller has checked the name is free."""
+    user = User(username=username, display_name=display_name, role=role, window_no=window_no)
+    passwords.set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    record(None, "user_create", by=by, on=on, obj=user, note=note)
+    return user
