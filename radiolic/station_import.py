@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .spreadsheets import formula_safe
+
 COLUMNS = (
     "station_name", "station_type", "address", "longitude", "latitude", "altitude_m",
     "tx_mhz", "rx_mhz", "bandwidth_khz", "emission", "power_w", "antenna_gain_dbi",
@@ -743,10 +745,7 @@ def template_xlsx() -> bytes:
 
 def _csv_safe(value):
     """Neutralise cells a spreadsheet would run as a formula."""
-    s = "" if value is None else str(value)
-    if s and s[0] in "=+-@\t\r":
-        return "'" + s
-    return s
+    return formula_safe("" if value is None else str(value))
 
 
 def errors_csv(errors) -> bytes:

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..identifiers import mask_name
 from ..licence_records import FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, face_of
 from ..models import Applicant, Licence, Station
+from ..spreadsheets import formula_safe
 from ..station_import import STATION_TYPES
 
 # The first batch is small so the first bytes leave within a second; later ones keep both cores busy.
@@ -88,7 +89,7 @@ def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1) -
 def cell(value) -> str:
     """Text for a spreadsheet cell; a leading = + - @ is neutralised (formula injection)."""
     text = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return formula_safe(text)
 
 
 EXTRACT_COLUMNS = [

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from ..extensions import db
 from ..models import Applicant, Application, ServiceItem
+from ..spreadsheets import formula_safe as escape_cell
 from ..workflow import STATE_NAMES
 
 HEADER = ["申请编号", "事项编码", "事项", "申请人", "渠道", "一窗受理", "跑动次数", "状态", "收件日期", "受理日期",
@@ -16,14 +17,6 @@ HEADER = ["申请编号", "事项编码", "事项", "申请人", "渠道", "一�
           "承诺期限届满日", "法定期限届满日"]
 CHANNEL_NAMES = {"window": "窗口", "online": "网上", "mail": "邮寄"}
 # A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def case_rows(start: date, end: date) -> Iterator[list]:
