@@ -4,6 +4,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..cli_options import office_date_option
 from ..extensions import db
@@ -23,7 +24,8 @@ def restate_open_clocks(on: date) -> tuple[int, int]:
     """
     cal, seen, changed = clock.load_calendar(), 0, 0
     query = select(Application).where(Application.accepted_on.is_not(None),
-                                      Application.state.not_in(TERMINAL_STATES))
+                                      Application.state.not_in(TERMINAL_STATES)).options(
+        selectinload(Application.clock_stops))
     for case in db.session.scalars(query):
         before = (case.due_promised, case.due_statutory, case.due_issue)
         clock.refresh(case, on, cal)
