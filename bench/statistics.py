@@ -52,7 +52,7 @@ def bench_demo(folder: Path, profile: bool) -> None:
     with app.app_context():
         # scripts/run creates the demo accounts first (flask demo-accounts); their password hashing is not the year's.
         started = time.perf_counter()
-        demo.demo_users()
+        demo.demo_users(date.today())
         db.session.commit()
         print(f"demo accounts: {time.perf_counter() - started:.1f} s (scrypt N=2^17, 6 accounts)")
         profiler = cProfile.Profile() if profile else None
