@@ -32,6 +32,11 @@ def _worker() -> str:
     return re.sub(r"\W", "", os.environ.get("PYTEST_XDIST_WORKER", "main"))
 
 
+def db_prefix() -> str:
+    """Name prefix of the PostgreSQL test databases (set RADIOLIC_TEST_DB_PREFIX to run two suites at once)."""
+    return re.sub(r"\W", "", os.environ.get("RADIOLIC_TEST_DB_PREFIX", "radiolic_test"))
+
+
 def create_pg_database(name: str) -> str:
     """(Re)create an empty PostgreSQL database next to PG_URL's; return its URL."""
     admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
@@ -46,7 +51,7 @@ def create_pg_database(name: str) -> str:
 def database_template(tmp_path_factory):
     """Build the schema and catalogue once; each test starts from a copy (SQLite) or a truncation (PostgreSQL)."""
     if PG_URL:
-        uri = create_pg_database(f"radiolic_test_{_worker()}")
+        uri = create_pg_database(f"{db_prefix()}_{_worker()}")
     else:
         uri = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite'}"
     app = create_app(base_config(uri, tmp_path_factory.mktemp("inst")))

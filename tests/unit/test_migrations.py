@@ -6,13 +6,13 @@ from flask_migrate import upgrade
 from radiolic import create_app
 from radiolic.extensions import db
 
-from ..conftest import PG_URL, _worker, base_config, create_pg_database
+from ..conftest import PG_URL, _worker, base_config, create_pg_database, db_prefix
 
 
 def _empty_database(tmp_path) -> str:
     if not PG_URL:
         return f"sqlite:///{tmp_path / 'migrated.sqlite'}"
-    return create_pg_database(f"radiolic_migrate_{_worker()}")
+    return create_pg_database(f"{db_prefix()}_migrate_{_worker()}")
 
 
 def test_migrations_match_the_models(tmp_path):
