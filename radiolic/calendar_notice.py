@@ -113,6 +113,8 @@ def _parse_lines(notice: Notice, text: str) -> None:
                 end = start
                 if rest and re.fullmatch(r"\d{4}-?\d{1,2}-?\d{1,2}", rest[0].strip()):
                     end, rest = _day(rest[0]), rest[1:]
+                elif rest and not rest[0].strip():
+                    rest = rest[1:]   # an empty end-date column
         except ValueError:
             if not seen_row and not re.match(r"\d", cells[0]):
                 seen_row = True
