@@ -258,7 +258,7 @@ def system():
     except CalendarGap as gap:
         calendar_gap = str(gap)
     return render_template("admin/system.html", font=font, checked=checked, broken=broken,
-                           calendar_gap=calendar_gap, db_url=db.engine.url.render_as_string(hide_password=True))
+                           calendar_gap=calendar_gap, calendar_status=calendar_verbs.status(today()), db_url=db.engine.url.render_as_string(hide_password=True))
 
 
 @bp.app_template_global()
