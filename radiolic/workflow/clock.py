@@ -127,8 +127,9 @@ def compute(case: Application, today: date, cal: WorkCalendar | None = None) -> 
             clock.left_statutory = (case.statutory_days or 0) - clock.used
         if case.state == "approved":
             clock.left_issue = _left(cal, today, clock.due_issue)
-        latest = max(d for d in (clock.due_promised, clock.due_statutory, clock.due_issue, end) if d is not None)
-        clock.provisional_from = cal.provisional_from(case.accepted_on, latest)
+        dues = [d for d in clock.dates if d is not None]
+        if dues:
+            clock.provisional_from = cal.provisional_from(case.accepted_on, max(dues))
     except CalendarGap as gap:
         clock.warning = str(gap)
     return clock
