@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..identifiers import mask_id, mask_name, mask_phone
-from ..models import Application, Licence, Rating
+from ..models import Application, Event, Licence, Rating
 from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock
 
@@ -65,7 +65,19 @@ def _clock(case: Application, today: date) -> dict:
     return {"promised_days": case.promised_days, "statutory_days": case.statutory_days, "used": c.used,
             "stopped": c.stopped, "paused": c.paused, "due_promised": _iso(c.due_promised),
             "due_statutory": _iso(c.due_statutory), "left_promised": c.left_promised,
-            "left_statutory": c.left_statutory, "warning": c.warning or None}
+            "left_statutory": c.left_statutory, "warning": c.warning or None,
+            "provisional": {"promised": c.is_provisional(c.due_promised), "statutory": c.is_provisional(c.due_statutory)},
+            "restated": _restated(case)}
+
+
+def _restated(case: Application) -> dict | None:
+    """The latest restatement of the case's dates by a calendar change (old → new), for the applicant."""
+    event = db.session.scalars(select(Event).where(Event.application_id == case.id,
+                                                   Event.action == "calendar_restated")
+                               .order_by(Event.id.desc()).limit(1)).first()
+    if event is None:
+        return None
+    return {"on": event.on.isoformat(), "note": event.note.split("：", 1)[-1]}
 
 
 def _stop(case: Application) -> dict | None:
@@ -82,7 +94,9 @@ def _stop(case: Application) -> dict | None:
 
 def outstanding(case: Application) -> list[dict]:
     """What the applicant still owes: deferred materials (with due dates) and items of a correction notice."""
+    cal = clock.load_calendar()
     items = [{"code": m.code, "name": m.name, "kind": "deferred", "due_on": _iso(m.due_on), "overdue": m.overdue,
+              "provisional": m.due_on is not None and cal.is_provisional(m.due_on.year),
               "problem": m.note} for m in case.outstanding_deferred]
     if case.state == "awaiting_correction":
         items += [{"code": m.code, "name": m.name, "kind": "correction", "due_on": None, "overdue": False,

@@ -65,6 +65,7 @@ class Application(db.Model):
     due_issue: Mapped[date | None]
     stopped_days: Mapped[int] = mapped_column(default=0)
     workdays_used: Mapped[int | None]
+    provisional_from: Mapped[int | None]   # first year of provisional (暂定) working days the due dates use
     statutory_days: Mapped[int | None]
     promised_days: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
