@@ -143,7 +143,7 @@ class WorkCalendar:
 
     def covers(self, year: int) -> bool:
         """Return whether every date of `year` can be classified (officially or provisionally)."""
-        return self.is_official(year) or year in PROVISIONAL_RANGE
+        return year in PROVISIONAL_RANGE or self.is_official(year)
 
     def is_official(self, year: int) -> bool:
         """Return whether `year` follows a published notice (the package's or one the admin entered)."""

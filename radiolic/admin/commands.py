@@ -12,9 +12,12 @@ calendar_cli = AppGroup("calendar", help="Working-day calendar: provisional year
 
 @calendar_cli.command("status")
 @office_date_option
-def status_command(on):
+@click.option("--quiet", is_flag=True, help="print only a warning (for cron mail)")
+def status_command(on, quiet):
     """Say whether this year and next are provisional and how many open deadlines depend on them."""
     state = calendar_verbs.status(on or today())
+    if quiet and not (state.warn or state.stale):
+        return
     click.echo(("【提醒】" if state.warn else "") + state.message())
     if state.stale:
         click.echo(f"{state.stale} 件在办案件的暂定期限所在年份已有正式安排，"

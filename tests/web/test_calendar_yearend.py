@@ -168,6 +168,8 @@ def test_warning_on_admin_home_supervisor_dashboard_and_cli(dec_app, dec_case, m
     # Before 1 October there is no warning (next year being provisional is normal then).
     september = dec_app.test_cli_runner().invoke(args=["calendar", "status", "--date", "2026-09-30"]).output
     assert not september.startswith("【提醒】")
+    assert dec_app.test_cli_runner().invoke(args=["calendar", "status", "--quiet", "--date", "2026-09-30"]).output == ""
+    assert "【提醒】" in dec_app.test_cli_runner().invoke(args=["calendar", "status", "--quiet"]).output
     dec_app.config["FIXED_TODAY"] = date(2026, 9, 30)
     assert 'id="calendar-status"' not in admin.get("/").get_data(as_text=True)
 
