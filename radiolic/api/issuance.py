@@ -10,6 +10,7 @@ from ..web import today
 from ..workflow import issuance
 from . import bp
 from .errors import ApiError, api_error
+from ..inputs import is_plain_int
 from .inputs import body, case_or_404, invalid, iso_date, one_of
 
 
@@ -78,7 +79,7 @@ def _positive_arg(name: str, default: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    if not is_plain_int(raw) or not 1 <= int(raw) <= high:
         raise invalid(name, f"参数 {name} 须为 1–{high} 的整数")
     return int(raw)
 

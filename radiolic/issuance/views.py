@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ..access import public, roles
 from ..documents import render_licence
 from ..extensions import db
+from ..inputs import arg_int
 from ..identifiers import mask_id, mask_name
 from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_of, live_status,
                                public_key)
@@ -33,6 +34,8 @@ bp = Blueprint("issuance", __name__)
 CASE_STAFF = ("clerk", "reviewer", "supervisor")
 HANDLERS = ("clerk", "reviewer")
 PAGE = 50
+
+MAX_PAGE = 10**6
 
 
 @bp.app_template_global()
@@ -275,7 +278,7 @@ def cancel(number: str):
 @roles(*CASE_STAFF)
 def case_licences(number: str):
     case = _case(number)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_int(request.args, "page", high=MAX_PAGE, default=1)
     query = select(Licence).where(Licence.application_id == case.id).order_by(Licence.number)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     licences = db.session.scalars(query.options(selectinload(Licence.station))
@@ -426,7 +429,7 @@ def extract(number: str, fmt: str):
 @roles(*CASE_STAFF)
 def expiring():
     on = today()
-    days = min(max(request.args.get("days", current_app.config["RENEWAL_REMINDER_WORKDAYS"], type=int) or 30, 1), 250)
+    days = arg_int(request.args, "days", low=1, high=250, default=min(current_app.config["RENEWAL_REMINDER_WORKDAYS"], 250))
     horizon = clock.load_calendar().add(on, days)
     groups = db.session.execute(
         select(Application.number, Applicant.name, Licence.kind, Licence.valid_until, func.count(),
@@ -496,6 +499,8 @@ def _register_filters(args, on: date) -> tuple[list, dict]:
     for key, column, compare in (("low", Licence.freq_high_mhz, "ge"), ("high", Licence.freq_low_mhz, "le")):
         try:
             value = float(q[key]) if q[key] else None
+            if value is not None and not 0 <= value <= 1e7:
+                raise ValueError(key)
         except ValueError:
             q[key] = ""
             continue
@@ -509,7 +514,7 @@ def _register_filters(args, on: date) -> tuple[list, dict]:
 def register():
     on = today()
     conditions, q = _register_filters(request.args, on)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_int(request.args, "page", high=MAX_PAGE, default=1)
     base = select(Licence, Station, Applicant.kind).outerjoin(Station, Licence.station_id == Station.id).join(
         Applicant, Licence.applicant_id == Applicant.id).where(*conditions)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
