@@ -15,7 +15,7 @@ from .auth import accounts, passwords
 from .catalogue import load_catalogue
 from .extensions import db
 from .models import ROLES, Event, User
-from .workflow import verify_chain
+from .workflow import WorkflowError, verify_chain
 
 user_cli = AppGroup("user", help="Staff accounts.")
 audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
@@ -46,9 +46,13 @@ def create_user(name, role, display_name, window, password_stdin):
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     if len(password) < 10:
         raise click.ClickException("密码至少 10 位")
-    accounts.create(name, role=role, display_name=display_name or name, password=password, window_no=window, by=None,
-                    on=date.today(), note=f"{name}（{role}），命令行创建")
-    db.session.commit()
+    try:
+        accounts.create(name, role=role, display_name=display_name or name, password=password, window_no=window,
+                        by=None, on=date.today(), note=f"{name}（{role}），命令行创建")
+        db.session.commit()
+    except WorkflowError as err:
+        db.session.rollback()
+        raise click.ClickException(err.message) from None
     click.echo(f"已创建 {name}（{role}）")
 
 

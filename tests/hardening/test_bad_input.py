@@ -95,3 +95,27 @@ def test_pages_answer_400_with_the_error_page(client, make_user, login, make_cas
     client.post("/auth/logout")
     response = client.post("/auth/login", data={"username": "a\x00", "password": "x"})
     assert response.status_code == 400 and 'data-field="username"' in response.get_data(as_text=True)
+
+
+def test_stored_text_is_checked_whoever_writes_it(app, make_user):
+    """The CLI, imports and the demo cannot store control characters either (the XLSX export broke on them)."""
+    from radiolic.extensions import db
+    from radiolic.models import Applicant
+    from radiolic.workflow import WorkflowError
+    with app.app_context():
+        db.session.add(Applicant(kind="person", name="李\x0b华", id_code="440101199001011234", contact="", phone=""))
+        with pytest.raises(WorkflowError) as err:
+            db.session.commit()
+        assert err.value.field == "name"
+        db.session.rollback()
+        assert db.session.query(Applicant).count() == 0
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["user", "create", "bad\x00name", "--role", "clerk", "--password-stdin"],
+                           input="a-long-enough passphrase 93\n")
+    assert result.exit_code != 0 and "控制字符" in result.output
+
+
+def test_station_import_refuses_lone_surrogates():
+    from radiolic.station_import import ImportRejected, validate_rows
+    with pytest.raises(ImportRejected):
+        validate_rows([{"station_name": "基站\ud800", "station_type": "public_mobile_base"}])
