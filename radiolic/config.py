@@ -38,9 +38,16 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
-    LOGIN_FAILS_PER_15_MIN = 10
-    LOOKUP_FAILS_PER_HOUR = 10           # per case
-    LOOKUP_FAILS_PER_ADDRESS_HOUR = 30
+    # One throttle for logins, status lookups and tablet pairing (radiolic/throttle.py): failures in the
+    # window are counted per (account or case, address), per account or case, and per address; past the
+    # free allowance each further failure doubles the wait, from the first delay up to the cap.
+    THROTTLE_WINDOW_MINUTES = 60
+    THROTTLE_PAIR_FREE_FAILURES = 10     # one address trying one account or case
+    THROTTLE_KEY_FREE_FAILURES = 5       # one account or case, all addresses (not its owner's own address)
+    THROTTLE_ADDRESS_FREE_FAILURES = 30  # one address, all accounts or cases of a kind
+    THROTTLE_FIRST_DELAY_SECONDS = 2
+    THROTTLE_MAX_DELAY_SECONDS = 300     # growing delays, never an hour-long wall
+    THROTTLE_TRUST_DAYS = 90             # an address an account or case succeeded from counts as its owner's
     PASSWORD_METHOD = "scrypt:131072:8:1"
     WTF_CSRF_TIME_LIMIT = None           # the session's own timeouts bound it
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024

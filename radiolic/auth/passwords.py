@@ -8,8 +8,15 @@ from ..access import token_hash
 from ..models import User
 from ..models.base import utcnow
 
-# Compared against when the user does not exist, so both failures take the same time.
-_DUMMY = generate_password_hash("radiolic-dummy", "scrypt:16384:8:1")
+_DUMMIES: dict[str, str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash made with the real PASSWORD_METHOD (computed once per method), checked for unknown accounts."""
+    method = current_app.config["PASSWORD_METHOD"]
+    if method not in _DUMMIES:
+        _DUMMIES[method] = generate_password_hash(secrets.token_urlsafe(16), method)
+    return _DUMMIES[method]
 
 
 def set_password(user: User, password: str) -> None:
@@ -17,11 +24,18 @@ def set_password(user: User, password: str) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
+def verify(stored_hash: str | None, active: bool, password: str) -> bool:
+    """Check a password with the same work whatever the account: unknown accounts are checked against the
+    dummy hash, disabled ones against their own hash (the answer is False either way). Call it outside
+    any transaction."""
+    matched = check_password_hash(stored_hash or dummy_hash(), password)
+    return matched and active and stored_hash is not None
+
+
 def check(user: User | None, password: str) -> bool:
     if user is None:
-        check_password_hash(_DUMMY, password)
-        return False
-    return user.active and check_password_hash(user.password_hash, password)
+        return verify(None, False, password)
+    return verify(user.password_hash, user.active, password)
 
 
 def new_token(user: User) -> str:

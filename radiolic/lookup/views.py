@@ -70,6 +70,7 @@ def _case_page(case: Application, error: str | None = None, status: int = 200):
 @public
 def forget():
     gate.forget_all()
+    db.session.commit()
     flash(_("已退出查询。"), "info")
     return redirect(url_for("lookup.status"))
 
