@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -66,6 +66,10 @@ def user_token(name):
     token = passwords.new_token(user)
     db.session.commit()
     click.echo(token)
+    # the expiry goes to standard error, so `TOKEN=$(flask user token NAME)` still captures only the token
+    click.echo(f"有效期至 {passwords.token_expires_at(user):%Y-%m-%d %H:%M} UTC"
+               f"（{current_app.config['API_TOKEN_DAYS']} 天；expires {passwords.token_expires_at(user):%Y-%m-%d})",
+               err=True)
 
 
 @user_cli.command("list")

@@ -78,6 +78,8 @@ def security_headers(response):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
+    if current_app.config.get("HTTPS"):
+        response.headers["Strict-Transport-Security"] = f"max-age={int(current_app.config['HSTS_SECONDS'])}"
     if not request.path.startswith("/static/") and not request.path.startswith("/bootstrap/"):
         response.headers["Cache-Control"] = "no-store"
     return response

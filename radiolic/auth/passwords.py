@@ -1,5 +1,6 @@
 """Password and token hashing as reliability.md sets out."""
 import secrets
+from datetime import timedelta
 
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,6 +23,18 @@ def dummy_hash() -> str:
 def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password, current_app.config["PASSWORD_METHOD"])
     user.session_version = (user.session_version or 0) + 1
+    revoke_token(user)      # a changed or reset password ends the API token too
+
+
+def revoke_token(user: User) -> None:
+    user.token_hash = user.token_created_at = None
+
+
+def token_expires_at(user: User):
+    """When `user`'s API token stops working (UTC), or None without a token."""
+    if user.token_hash is None or user.token_created_at is None:
+        return None
+    return user.token_created_at + timedelta(days=current_app.config["API_TOKEN_DAYS"])
 
 
 def verify(stored_hash: str | None, active: bool, password: str) -> bool:
