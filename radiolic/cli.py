@@ -44,8 +44,6 @@ def create_user(name, role, display_name, window, password_stdin):
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
-    if len(password) < 10:
-        raise click.ClickException("密码至少 10 位")
     try:
         accounts.create(name, role=role, display_name=display_name or name, password=password, window_no=window,
                         by=None, on=date.today(), note=f"{name}（{role}），命令行创建")

@@ -61,6 +61,7 @@ def toggle_user(user_id: int):
 @roles("admin")
 def reset_password(user_id: int):
     user, form = _user(user_id), ResetForm()
+    form.target_names = (user.username, user.display_name)
     if not form.validate_on_submit():
         flash("；".join(map(str, form.password.errors)) or _("请输入新密码。"), "danger")
         return redirect(url_for("admin.users"))
