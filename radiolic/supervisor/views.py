@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from .. import indicators, throttle
 from ..access import roles
 from ..extensions import db
+from ..inputs import InputError
 from ..models import LEVEL_NAMES, Application
 from ..web import today
 from ..workflow import STATE_NAMES, clock, record
@@ -84,7 +85,7 @@ def dashboard():
 def _period_or_400():
     period, error = _period()
     if error:
-        abort(400, error)
+        raise InputError("period", error)      # the normal 400 page, naming the field
     return period
 
 
