@@ -48,7 +48,11 @@ def user_for_token(header: str | None) -> User | None:
     if not token:
         return None
     user = db.session.scalar(select(User).where(User.token_hash == token_hash(token)))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.token_created_at is None:
+        return None
+    if utcnow() >= user.token_created_at + timedelta(days=current_app.config["API_TOKEN_DAYS"]):
+        return None     # expired: `flask user token NAME` gives a new one
+    return user
 
 
 def _expired() -> bool:

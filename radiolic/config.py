@@ -34,17 +34,32 @@ class Defaults:
     PERMIT_MAX_YEARS = 10
 
     # Security
+    HTTPS = False                        # true: the site is served over HTTPS — Secure cookies and HSTS
+    HSTS_SECONDS = 31536000
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_IDLE_MINUTES = 30
     SESSION_ABSOLUTE_HOURS = 12
-    LOGIN_FAILS_PER_15_MIN = 10
-    LOOKUP_FAILS_PER_HOUR = 10           # per case
-    LOOKUP_FAILS_PER_ADDRESS_HOUR = 30
+    # One throttle for logins, status lookups and tablet pairing (radiolic/throttle.py): failures in the
+    # window are counted per (account or case, address), per account or case, and per address; past the
+    # free allowance each further failure doubles the wait, from the first delay up to the cap.
+    THROTTLE_WINDOW_MINUTES = 60
+    THROTTLE_PAIR_FREE_FAILURES = 10     # one address trying one account or case
+    THROTTLE_KEY_FREE_FAILURES = 5       # one account or case, all addresses (not its owner's own address)
+    THROTTLE_ADDRESS_FREE_FAILURES = 30  # one address, all accounts or cases of a kind
+    THROTTLE_FIRST_DELAY_SECONDS = 2
+    THROTTLE_MAX_DELAY_SECONDS = 300     # growing delays, never an hour-long wall
+    THROTTLE_TRUST_DAYS = 90             # an address an account or case succeeded from counts as its owner's
     PASSWORD_METHOD = "scrypt:131072:8:1"
+    API_TOKEN_DAYS = 90                  # an API token stops working this long after `flask user token` made it
     WTF_CSRF_TIME_LIMIT = None           # the session's own timeouts bound it
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    # Anonymous online applications (the public side): per address and in total per day, and upload totals
+    PUBLIC_APPLICATIONS_PER_ADDRESS_DAY = 5
+    PUBLIC_APPLICATIONS_PER_DAY = 200
+    PUBLIC_UPLOAD_BYTES_PER_APPLICATION = 50 * 1024 * 1024
+    PUBLIC_UPLOAD_BYTES_PER_DAY = 2 * 1024 * 1024 * 1024
 
     # UI
     BABEL_DEFAULT_LOCALE = "zh"
@@ -79,6 +94,11 @@ def load(app, overrides: dict | None) -> None:
     if "DATABASE_URL" in app.config:
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.update(overrides or {})
+    if app.config.get("HTTPS"):
+        # One switch: the session cookie is only sent over HTTPS, links are built with https, and the
+        # security headers add Strict-Transport-Security (radiolic.web.security_headers).
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
     instance = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'radiolic.sqlite'}")
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))

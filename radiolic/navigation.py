@@ -25,6 +25,7 @@ NAV = [
     NavItem("issuance.register", "证照登记簿", ("clerk", "reviewer", "supervisor")),
     NavItem("ratings.work_orders", "差评整改", ("supervisor", "clerk")),
     NavItem("supervisor.dashboard", "统计分析", ("supervisor",)),
+    NavItem("supervisor.locks", "登录与查询限制", ("supervisor",)),
     NavItem("admin.users", "账号管理", ("admin",)),
     NavItem("admin.catalogue", "服务事项", ("admin",)),
     NavItem("admin.calendar", "节假日", ("admin",)),

@@ -74,7 +74,7 @@ _APPROVAL_RE = re.compile(APPROVAL_CODE_PATTERN, re.ASCII)
 # of H/K/M/G standing for the decimal point, then modulation type, signal nature and
 # information type, then up to two optional extra symbols.
 _EMISSION_RE = re.compile(r"([0-9]*[HKMG][0-9]*)([NAHRJBCFGDPKLMQVWX][0-9X][NABCDEFWX])([A-Z-]{0,2})")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LINEBREAK_RE = re.compile(r"\s*[\t\r\n]+\s*")
 _LIST_SPLIT_RE = re.compile(r"[;；]")
 _TYPE_LOOKUP = {**{c: c for c in STATION_TYPES}, **{n: c for c, n in STATION_TYPES.items()}}

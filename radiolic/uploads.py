@@ -7,10 +7,14 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from datetime import timedelta
+
 from flask import current_app
+from sqlalchemy import func, select
 
 from .extensions import db
 from .models import Application, Upload
+from .models.base import utcnow
 from .workflow import WorkflowError
 
 # Magic bytes -> (mime, extension). The client's file name and Content-Type are never trusted.
@@ -89,6 +93,8 @@ def folder() -> Path:
 def save(checked: Checked, case: Application, material_code: str, *, by_applicant: bool = True,
          note: str = "") -> Upload:
     """Write the file under a random name and add its row (the caller commits, or calls discard())."""
+    if by_applicant:
+        check_public_quota(case, len(checked.data))
     root = folder()
     root.mkdir(parents=True, exist_ok=True)
     stored = f"{secrets.token_hex(16)}.{checked.ext}"
@@ -100,6 +106,28 @@ def save(checked: Checked, case: Application, material_code: str, *, by_applican
                     by_applicant=by_applicant, note=note)
     db.session.add(upload)
     return upload
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{(n + 1023) // 1024} KB"
+
+
+def check_public_quota(case: Application, size: int) -> None:
+    """Applicants' uploads: a total per application and a total per day for the whole public side (settings)."""
+    config = current_app.config
+    if case.id is None:
+        db.session.flush()
+    per_case = config["PUBLIC_UPLOAD_BYTES_PER_APPLICATION"]
+    used = db.session.scalar(select(func.coalesce(func.sum(Upload.size), 0)).where(
+        Upload.application_id == case.id, Upload.by_applicant.is_(True))) or 0
+    if used + size > per_case:
+        raise UploadRefused(f"本申请上传的文件合计不能超过 {_mb(per_case)}（已上传 {_mb(used)}）。"
+                            "请压缩文件，或到窗口递交纸质材料。")
+    per_day = config["PUBLIC_UPLOAD_BYTES_PER_DAY"]
+    today_used = db.session.scalar(select(func.coalesce(func.sum(Upload.size), 0)).where(
+        Upload.by_applicant.is_(True), Upload.uploaded_at >= utcnow() - timedelta(days=1))) or 0
+    if today_used + size > per_day:
+        raise UploadRefused("今日网上上传的文件总量已达上限，请明天再试，或到窗口递交材料。")
 
 
 def discard(uploads) -> None:

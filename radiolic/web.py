@@ -78,6 +78,8 @@ def security_headers(response):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "DENY"
+    if current_app.config.get("HTTPS"):
+        response.headers["Strict-Transport-Security"] = f"max-age={int(current_app.config['HSTS_SECONDS'])}"
     if not request.path.startswith("/static/") and not request.path.startswith("/bootstrap/"):
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -96,6 +98,34 @@ def handle_http_error(error: HTTPException):
     return render_template("errors/error.html", error=error), error.code
 
 
+def handle_input_error(error):
+    """A value its type does not allow: 400 (query string, page form) or 422 (JSON body), naming the field."""
+    db.session.rollback()
+    if wants_json():
+        from .api.errors import api_error
+        return api_error(error.status, "invalid" if error.status == 422 else "bad_request", error.message,
+                         {error.field: error.message})
+    from werkzeug.exceptions import BadRequest
+    page = BadRequest(description=error.message)
+    page.field = error.field
+    return render_template("errors/error.html", error=page), 400
+
+
+def check_inputs():
+    """Query strings, form fields and JSON bodies pass the input layer before any view runs."""
+    from .inputs import check_form, check_query, check_text, check_tree
+    check_query(request.args)
+    for name, value in (request.view_args or {}).items():
+        check_text(name, value, multiline=False)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.is_json:
+            data = request.get_json(silent=True)
+            if data is not None:
+                check_tree(data)
+        elif request.form:
+            check_form(request.form)
+
+
 def handle_unexpected(error: Exception):
     current_app.logger.exception("unhandled error on %s", request.path)
     db.session.rollback()
@@ -110,9 +140,12 @@ def register_hooks(app: Flask) -> None:
     from .models import User
     from .navigation import nav_items
 
+    from .inputs import InputError
     app.before_request(guard)
+    app.before_request(check_inputs)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InputError, handle_input_error)
     if not app.testing or not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, handle_unexpected)
 

@@ -32,6 +32,8 @@ SOURCES = [
     ("radiolic.station_import", "COLUMN_LABELS"),
     ("radiolic.supervisor.views", "BUCKET_NAMES"),
     ("radiolic.supervisor.exports", "CHANNEL_NAMES"),
+    ("radiolic.throttle", "SCOPE_NAMES"),
+    ("radiolic.lookup.gate", "LIMITED"),
 ]
 
 

@@ -4,6 +4,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from ..auth.strength import Strong
 from ..models import ROLE_NAMES
 
 
@@ -13,13 +14,16 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("角色"), choices=[(key, _l(name)) for key, name in ROLE_NAMES.items()])
     window_no = StringField(_l("窗口号"), validators=[Optional(), Length(max=16)])
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=10, message=_l("密码至少 10 位"))])
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=10, message=_l("密码至少 10 位")),
+                                                      Strong()])
     submit = SubmitField(_l("添加账号"))
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=10, message=_l("密码至少 10 位"))])
+    password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=10, message=_l("密码至少 10 位")),
+                                                     Strong()])
     submit = SubmitField(_l("重置密码"))
+    target_names: tuple = ()      # the account being reset: its names may not carry the password
 
 
 class ItemForm(FlaskForm):

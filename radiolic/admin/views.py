@@ -49,7 +49,7 @@ def toggle_user(user_id: int):
     user.active = not user.active
     user.session_version += 1
     if not user.active:
-        user.token_hash = None
+        passwords.revoke_token(user)
     record(None, "user_enable" if user.active else "user_disable", by=current_user, on=today(), obj=user,
            note=user.username)
     db.session.commit()
@@ -62,6 +62,7 @@ def toggle_user(user_id: int):
 @roles("admin")
 def reset_password(user_id: int):
     user, form = _user(user_id), ResetForm()
+    form.target_names = (user.username, user.display_name)
     if not form.validate_on_submit():
         flash("；".join(map(str, form.password.errors)) or _("请输入新密码。"), "danger")
         return redirect(url_for("admin.users"))
@@ -258,7 +259,9 @@ def system():
     except CalendarGap as gap:
         calendar_gap = str(gap)
     return render_template("admin/system.html", font=font, checked=checked, broken=broken,
-                           calendar_gap=calendar_gap, calendar_status=calendar_verbs.status(today()), db_url=db.engine.url.render_as_string(hide_password=True))
+                           calendar_gap=calendar_gap, calendar_status=calendar_verbs.status(today()),
+                           db_url=db.engine.url.render_as_string(hide_password=True),
+                           transport_warnings=transport_warnings())
 
 
 @bp.app_template_global()
@@ -284,3 +287,26 @@ def tentative(due, clk=None):
     title = _("暂按法定节假日推算，以国务院公布的放假安排为准")
     return Markup('<span class="badge text-bg-warning provisional" title="{}">{}</span>').format(
         escape(title), escape(_("暂定")))
+
+
+def transport_warnings() -> list[str]:
+    """What the administrator must fix about HTTPS and the public address (shown on the system page)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+    from flask import current_app, request
+    config, out = current_app.config, []
+    https_on = bool(config.get("HTTPS"))
+    base = urlsplit(config.get("PUBLIC_BASE_URL") or "")
+    if (request.is_secure or base.scheme == "https") and not https_on:
+        out.append(_("网站通过 HTTPS 访问，但未设置 HTTPS=true：会话 Cookie 没有 Secure 标记，也未发送 HSTS。"))
+    if https_on and not config.get("SESSION_COOKIE_SECURE"):
+        out.append(_("已设置 HTTPS=true，但 SESSION_COOKIE_SECURE 被关闭。"))
+    host = (base.hostname or "").lower()
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host in ("localhost", "") or host.endswith(".localhost")
+    if loopback:
+        out.append(_("PUBLIC_BASE_URL（%(url)s）是本机地址：证照二维码和短信链接在其他设备上无法打开。",
+                     url=config.get("PUBLIC_BASE_URL") or "—"))
+    return out

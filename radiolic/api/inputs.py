@@ -4,6 +4,7 @@ from datetime import date
 from flask import request
 from sqlalchemy import select
 
+from .. import inputs as layer
 from ..extensions import db
 from ..models import Application
 from .errors import ApiError
@@ -20,7 +21,7 @@ def invalid(field: str, message: str) -> ApiError:
     return ApiError(422, "invalid", message, {field: message})
 
 
-def text(data: dict, name: str, *, required: bool = True, max_len: int = 2000) -> str:
+def text(data: dict, name: str, *, required: bool = True, max_len: int = 2000, multiline: bool = True) -> str:
     value = data.get(name)
     if value is None or value == "":
         if required:
@@ -30,6 +31,9 @@ def text(data: dict, name: str, *, required: bool = True, max_len: int = 2000) -
         raise invalid(name, f"字段 {name} 须为字符串")
     if len(value) > max_len:
         raise invalid(name, f"字段 {name} 超过 {max_len} 个字符")
+    problem = layer.text_problem(value, multiline=multiline)
+    if problem:
+        raise invalid(name, f"字段 {name} {problem}")
     return value.strip()
 
 
@@ -42,7 +46,9 @@ def integer(data: dict, name: str, *, required: bool = True, low: int | None = N
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid(name, f"字段 {name} 须为整数")
-    if (low is not None and value < low) or (high is not None and value > high):
+    low = -layer.INT_MAX if low is None else low
+    high = layer.INT_MAX if high is None else high
+    if not low <= value <= high:
         raise invalid(name, f"字段 {name} 须在 {low}–{high} 之间")
     return value
 
@@ -61,25 +67,23 @@ def iso_date(data: dict, name: str, *, required: bool = False) -> date | None:
             raise invalid(name, f"缺少字段 {name}")
         return None
     try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad_date(name)
-    except ValueError:
-        return _bad_date(name)
-
-
-def _bad_date(name: str):
-    raise invalid(name, f"字段 {name} 须为 YYYY-MM-DD 格式的日期")
+        return layer.parse_date(name, value, status=422)
+    except layer.InputError as err:
+        raise invalid(name, err.message) from None
 
 
 def string_list(data: dict, name: str) -> list[str]:
     value = data.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise invalid(name, f"字段 {name} 须为字符串数组")
+    if len(value) > 1000 or any(len(v) > 200 or layer.text_problem(v, multiline=False) for v in value):
+        raise invalid(name, f"字段 {name} 含有过长或无效的项")
     return value
 
 
 def one_of(data: dict, name: str, allowed, *, default=None) -> str:
     value = data.get(name, default)
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise invalid(name, f"字段 {name} 须为 {' / '.join(allowed)} 之一")
     return value
 

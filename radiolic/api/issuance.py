@@ -10,6 +10,7 @@ from ..web import today
 from ..workflow import issuance
 from . import bp
 from .errors import ApiError, api_error
+from ..inputs import is_plain_int
 from .inputs import body, case_or_404, invalid, iso_date, one_of
 
 
@@ -78,7 +79,7 @@ def _positive_arg(name: str, default: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    if not is_plain_int(raw) or not 1 <= int(raw) <= high:
         raise invalid(name, f"参数 {name} 须为 1–{high} 的整数")
     return int(raw)
 
@@ -133,15 +134,17 @@ OPENAPI = {
         "responses": {"201": {"description": "`issued` (count), `first_number`, `last_number`, `state`"}, **_ERR}}},
     "/applications/{number}/licences": {"get": {
         "summary": "The case's licences, a page at a time", "tags": ["issuance"],
-        "parameters": _NUMBER + [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        "parameters": _NUMBER + [{"name": "page", "in": "query",
+                                  "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
                                  {"name": "per_page", "in": "query",
                                   "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
         "responses": {"200": {"description": "`total`, `page`, `per_page`, `licences` [`number`, `kind`, `format`, "
                                              "`status`, `verify_code`, `valid_from`, `valid_until`]"}, **_ERR}}},
-    "/public/licences/{verify_code}": {"get": {
+    "/public/licences/{code}": {"get": {
         "summary": "Verify a permit or licence: live status, masked holder, content hash", "tags": ["public"],
         "security": [],
-        "parameters": [{"name": "verify_code", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "parameters": [{"name": "code", "in": "path", "required": True, "description": "the verification code",
+                        "schema": {"type": "string", "maxLength": 40}}],
         "responses": {"200": {"description": "`status` (valid, superseded, cancelled, revoked, expired), `number`, "
                                              "`holder` (masked), `content_hash`, `signature`, `record_intact`"},
                       "404": {"description": "Unknown code (nothing else is revealed)"}}}},

@@ -19,8 +19,8 @@ def _authorised_case(data: dict):
     code = text(data, "query_code", max_len=40)
     try:
         case = gate.check(number, code, gate.address())
-    except gate.TooManyAttempts:
-        raise ApiError(429, "too_many_requests", gate.LIMITED) from None
+    except gate.TooManyAttempts as err:
+        raise ApiError(429, "too_many_requests", gate.limited_message(err), {"retry_after": err.wait}) from None
     if case is None:
         raise ApiError(404, "not_found", gate.FAILED)
     return case

@@ -7,13 +7,31 @@ from .. import indicators
 from ..access import api_roles
 from ..web import today
 from . import bp
+from .. import inputs as layer
+from .errors import ApiError
 from .inputs import iso_date, invalid
 
 BREAKDOWNS = ("item", "channel", "reviewer", "month")
 
 
+PARAMETERS = ("from", "to", "year")
+
+
 def period_from_args(args, on: date) -> tuple[date, date]:
-    """The [from, to] of a query string (default: this year up to today); refuses bad or reversed dates."""
+    """The [from, to] of a query string: `from`/`to` (default: this year up to today) or a whole `year`.
+
+    Refuses bad or reversed dates, a year outside the supported years, `year` together with dates, and
+    any parameter it does not know (naming it)."""
+    try:
+        layer.only_args(args, PARAMETERS)
+        year = layer.arg_int(args, "year", low=layer.SUPPORTED_YEARS[0], high=layer.SUPPORTED_YEARS[1])
+    except layer.InputError as err:
+        code = "invalid" if err.field == "year" else "bad_request"
+        raise ApiError(422 if err.field == "year" else 400, code, err.message, {err.field: err.message}) from None
+    if year is not None:
+        if args.get("from") or args.get("to"):
+            raise invalid("year", "year 不能与 from/to 同时使用。")
+        return date(year, 1, 1), date(year, 12, 31)
     start = iso_date(args, "from") or date(on.year, 1, 1)
     end = iso_date(args, "to") or on
     if start > end:
@@ -42,7 +60,9 @@ OPENAPI = {"/stats": {"get": {
         {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
          "description": "first day (default: 1 January of this year)"},
         {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
-         "description": "last day, inclusive (default: today)"}],
+         "description": "last day, inclusive (default: today)"},
+        {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 2000, "maximum": 2100},
+         "description": "a whole calendar year instead of from/to"}],
     "responses": {
         "200": {"description": "The indicators", "content": {"application/json": {"schema": {
             "type": "object", "properties": {
@@ -66,6 +86,8 @@ OPENAPI = {"/stats": {"get": {
                     "bad_rectified_on_time_rate": _RATE, "defaulted": {"type": "integer"}}},
                 "first_time_right_rate": _RATE,
                 "breakdowns": {"type": "object"}}}}}},
+        "400": {"description": "An unknown query parameter (named in `fields`)", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"}}}},
         "401": {"description": "No valid token"}, "403": {"description": "Not a supervisor"},
         "422": {"description": "A bad or reversed date", "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/Error"}}}}}}}}

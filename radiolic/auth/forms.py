@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from .strength import Strong
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(message=_l("请输入用户名"))])
@@ -12,6 +14,7 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired(message=_l("请输入当前密码"))])
-    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=10, message=_l("新密码至少 10 位"))])
+    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=10, message=_l("新密码至少 10 位")),
+                                                 Strong()])
     repeat = PasswordField(_l("再次输入新密码"), validators=[EqualTo("new", message=_l("两次输入的新密码不一致"))])
     submit = SubmitField(_l("修改密码"))

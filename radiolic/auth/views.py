@@ -1,4 +1,3 @@
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -31,18 +30,21 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         name = form.username.data.strip()
-        window = timedelta(minutes=15)
-        limit = current_app.config["LOGIN_FAILS_PER_15_MIN"]
-        if (throttle.failures("login", name, window) >= limit
-                or throttle.failures("login_ip", request.remote_addr or "-", window) >= limit * 3):
-            flash(_("登录失败次数过多，请 15 分钟后再试。"), "danger")
+        address = (request.remote_addr or "-")[:64]
+        try:
+            attempt_id = throttle.charge("login", name, address)     # one short write, before any hashing
+        except throttle.Throttled as err:
+            flash(_("登录失败次数过多，请 %(wait)s后再试。", wait=throttle.wait_text(err.wait)), "danger")
             return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(select(User).where(User.username == name))
-        ok = passwords.check(user, form.password.data)
-        throttle.note("login", name, ok)
-        throttle.note("login_ip", request.remote_addr or "-", ok)
-        db.session.commit()
-        if ok:
+        stored, active = (user.password_hash, user.active) if user is not None else (None, False)
+        user_id = user.id if user is not None else None
+        db.session.rollback()     # end the read: the hashing below runs outside any transaction
+        # The same work for an unknown, a disabled and an active account (passwords.verify).
+        if passwords.verify(stored, active, form.password.data):
+            throttle.succeeded(attempt_id)
+            db.session.commit()
+            user = db.session.get(User, user_id)
             lang = session.get("lang")   # the language chosen on the login page survives the new session
             session.clear()
             if lang:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access import roles
 from ..extensions import db
+from ..inputs import arg_int
 from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
 from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
@@ -148,7 +149,7 @@ def _intake_form() -> IntakeForm:
 
 
 def _prefill(form: IntakeForm) -> None:
-    picked = request.args.get("applicant", type=int)
+    picked = arg_int(request.args, "applicant")
     a = db.session.get(Applicant, picked) if picked else None
     if a is not None:
         for name in ("kind", "id_code", "name", "contact", "phone", "email", "address"):
@@ -378,7 +379,7 @@ def notice(number: str, kind: str):
     code = _valid_code(case, request.form.get("query_code")) if request.method == "POST" else ""
     draft = [c for c in request.args.getlist("material") if any(m.code == c and not m.core for m in case.materials)]
     try:
-        doc = notices.build(case, kind, seq=request.args.get("seq", type=int), query_code=code or None,
+        doc = notices.build(case, kind, seq=arg_int(request.args, "seq", high=99), query_code=code or None,
                             draft_codes=draft, on=today())
     except WorkflowError as err:
         flash(err.message, "danger")

@@ -2,16 +2,16 @@
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
+from .. import disclosure
 from ..documents import cjk_font, render_licence
 from ..extensions import db
-from ..identifiers import mask_name
 from ..licence_records import FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, face_of
 from ..models import Applicant, Licence, Station
 from ..spreadsheets import formula_safe
@@ -106,42 +106,46 @@ EXTRACT_COLUMNS = [
 ]
 
 
-def _person_mask(holder_kind: str) -> Callable:
-    return mask_name if holder_kind == "person" else (lambda name: name)
+_PRIVATE_COLUMNS = ("核验码", "内容摘要 SHA-256", "经度", "纬度")
 
 
-def public_columns(holder_kinds: dict[int, str]) -> list:
-    """Register columns anyone may see: personal holders' names and addresses masked, no verification codes."""
-    def holder(l, s):
-        return _person_mask(holder_kinds.get(l["applicant_id"], "organisation"))(l["holder_name"])
-
-    def site(l, s):
-        address = s.get("address") or l["area"]
-        if holder_kinds.get(l["applicant_id"]) == "person" and s.get("address"):
-            return address[:6] + "…"
-        return address
-    masked = {"持证人": holder, "台址": site}
-    return [(name, masked.get(name, get)) for name, get in EXTRACT_COLUMNS
-            if name not in ("核验码", "内容摘要 SHA-256", "经度", "纬度")]
+def public_columns(_holders: dict | None = None) -> list:
+    """Register columns anyone may see (no verification codes, hashes or coordinates); rows go through
+    `public_row`, which masks natural persons (radiolic.disclosure)."""
+    return [(name, get) for name, get in EXTRACT_COLUMNS if name not in _PRIVATE_COLUMNS]
 
 
-def holder_kinds(batch: list[tuple[dict, dict]]) -> dict[int, str]:
+def public_row(licence: dict, station: dict, holders: dict) -> list:
+    """One public register row: every column through disclosure.mask (a person's name, ID and phone never show)."""
+    person = holders.get(licence["applicant_id"])
+    values = {name: get(licence, station) for name, get in public_columns()}
+    shown = disclosure.mask(values, person, station_type=STATION_TYPES.get(station.get("station_type"), ""))
+    return [shown.get(name, "") for name, _ in public_columns()]
+
+
+def holder_kinds(batch: list[tuple[dict, dict]]) -> dict:
+    """applicant id -> disclosure.Person for the natural persons among the holders of `batch`."""
     ids = {licence["applicant_id"] for licence, _ in batch}
-    kinds = dict(db.session.execute(select(Applicant.id, Applicant.kind).where(Applicant.id.in_(ids))).all())
+    rows = db.session.execute(select(Applicant.id, Applicant.kind, Applicant.name, Applicant.id_code, Applicant.phone)
+                              .where(Applicant.id.in_(ids), Applicant.kind == "person")).all()
     db.session.rollback()
-    return kinds
+    return {i: disclosure.person_of(kind, name, code, phone) for i, kind, name, code, phone in rows}
 
 
 def csv_stream(batches: Iterable[list[tuple[dict, dict]]], public: bool = False) -> Iterator[bytes]:
     """CSV (UTF-8 with BOM for Excel), written as the batches come; `public` masks and drops private columns."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    header = [name for name, _ in (public_columns({}) if public else EXTRACT_COLUMNS)]
+    header = [name for name, _ in (public_columns() if public else EXTRACT_COLUMNS)]
     yield ("\ufeff" + ",".join(header) + "\r\n").encode()
     for batch in batches:
-        cols = public_columns(holder_kinds(batch)) if public else EXTRACT_COLUMNS
-        for licence, station in batch:
-            writer.writerow([cell(get(licence, station)) for _, get in cols])
+        if public:
+            holders = holder_kinds(batch)
+            for licence, station in batch:
+                writer.writerow([cell(v) for v in public_row(licence, station, holders)])
+        else:
+            for licence, station in batch:
+                writer.writerow([cell(get(licence, station)) for _, get in EXTRACT_COLUMNS])
         yield buf.getvalue().encode()
         buf.seek(0)
         buf.truncate()

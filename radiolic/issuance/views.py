@@ -14,7 +14,9 @@ from sqlalchemy.orm import selectinload
 from ..access import public, roles
 from ..documents import render_licence
 from ..extensions import db
-from ..identifiers import mask_id, mask_name
+from ..inputs import arg_int
+from .. import disclosure
+from ..identifiers import mask_id
 from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_of, live_status,
                                public_key)
 from ..models import Applicant, Application, Delivery, Event, Licence, PrintLog, Station
@@ -33,6 +35,8 @@ bp = Blueprint("issuance", __name__)
 CASE_STAFF = ("clerk", "reviewer", "supervisor")
 HANDLERS = ("clerk", "reviewer")
 PAGE = 50
+
+MAX_PAGE = 10**6
 
 
 @bp.app_template_global()
@@ -275,7 +279,7 @@ def cancel(number: str):
 @roles(*CASE_STAFF)
 def case_licences(number: str):
     case = _case(number)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = arg_int(request.args, "page", high=MAX_PAGE, default=1)
     query = select(Licence).where(Licence.application_id == case.id).order_by(Licence.number)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     licences = db.session.scalars(query.options(selectinload(Licence.station))
@@ -426,7 +430,7 @@ def extract(number: str, fmt: str):
 @roles(*CASE_STAFF)
 def expiring():
     on = today()
-    days = min(max(request.args.get("days", current_app.config["RENEWAL_REMINDER_WORKDAYS"], type=int) or 30, 1), 250)
+    days = arg_int(request.args, "days", low=1, high=250, default=min(current_app.config["RENEWAL_REMINDER_WORKDAYS"], 250))
     horizon = clock.load_calendar().add(on, days)
     groups = db.session.execute(
         select(Application.number, Applicant.name, Licence.kind, Licence.valid_until, func.count(),
@@ -442,18 +446,18 @@ def expiring():
 
 def public_view(lic: Licence, on: date) -> dict:
     """What anyone holding the code may see: live status, masked holder, the hash to compare."""
-    person = lic.applicant.kind == "person"
-    fields = face_fields(lic, lic.station)
-    if person:
-        fields = [(label, value[:6] + "…" if label == "台址" else value) for label, value in fields
-                  if label not in ("台址坐标", "呼号")]
+    a = lic.applicant
+    person = disclosure.person_of(a.kind, lic.holder_name, lic.holder_code, a.phone)
+    station_type = STATION_TYPES.get(lic.station.station_type, "") if lic.station is not None else ""
+    fields = list(disclosure.mask(dict(face_fields(lic, lic.station)), person, station_type=station_type).items())
+    shown = disclosure.mask({"holder": lic.holder_name, "holder_code": mask_id(lic.holder_code)}, person)
     successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
     result, status = check(lic), live_status(lic, on)
     return {
         "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": KIND_NAMES[lic.kind],
         "format": lic.format, "status": status, "status_name": STATUS_NAMES[status],
-        "status_changed_on": lic.status_changed_on, "holder": mask_name(lic.holder_name) if person else lic.holder_name,
-        "holder_code": mask_id(lic.holder_code), "issued_on": lic.issued_on, "valid_from": lic.valid_from,
+        "status_changed_on": lic.status_changed_on, "holder": shown["holder"],
+        "holder_code": shown["holder_code"], "issued_on": lic.issued_on, "valid_from": lic.valid_from,
         "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,
         "signature": lic.signature or None, "e_identifier": lic.e_identifier, "record_intact": result.hash_matches,
         "signature_valid": result.signature_valid, "superseded_by": successor.number if successor else None,
@@ -483,7 +487,9 @@ def _register_filters(args, on: date) -> tuple[list, dict]:
                                                          "kind")}
     conditions = [Licence.status == "valid", Licence.valid_until >= on]
     if q["holder"]:
+        # only organisations are found by name: a search must not confirm that a person holds a licence
         conditions.append(Licence.holder_name.contains(q["holder"], autoescape=True))
+        conditions.append(Licence.applicant_id.in_(select(Applicant.id).where(Applicant.kind == "organisation")))
     if q["number"]:
         conditions.append(Licence.number.startswith(q["number"], autoescape=True))
     if q["kind"] in KIND_NAMES:
@@ -496,6 +502,8 @@ def _register_filters(args, on: date) -> tuple[list, dict]:
     for key, column, compare in (("low", Licence.freq_high_mhz, "ge"), ("high", Licence.freq_low_mhz, "le")):
         try:
             value = float(q[key]) if q[key] else None
+            if value is not None and not 0 <= value <= 1e7:
+                raise ValueError(key)
         except ValueError:
             q[key] = ""
             continue
@@ -509,17 +517,19 @@ def _register_filters(args, on: date) -> tuple[list, dict]:
 def register():
     on = today()
     conditions, q = _register_filters(request.args, on)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    base = select(Licence, Station, Applicant.kind).outerjoin(Station, Licence.station_id == Station.id).join(
+    page = arg_int(request.args, "page", high=MAX_PAGE, default=1)
+    base = select(Licence, Station, Applicant).outerjoin(Station, Licence.station_id == Station.id).join(
         Applicant, Licence.applicant_id == Applicant.id).where(*conditions)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     rows = db.session.execute(base.order_by(Licence.number).offset((page - 1) * PAGE).limit(PAGE)).all()
-    shown = [{"number": lic.number, "kind": lic.kind,
-              "holder": mask_name(lic.holder_name) if kind == "person" else lic.holder_name,
-              "station": st.station_name if st else "", "type": STATION_TYPES.get(st.station_type, "") if st else "",
-              "frequencies": (st.tx_mhz if st else lic.frequencies),
-              "place": ((st.address[:6] + "…") if kind == "person" else st.address) if st else lic.area,
-              "valid_until": lic.valid_until} for lic, st, kind in rows]
+    shown = []
+    for lic, st, a in rows:
+        person = disclosure.person_of(a.kind, lic.holder_name, lic.holder_code, a.phone)
+        row = {"number": lic.number, "kind": lic.kind, "holder": lic.holder_name,
+               "station": st.station_name if st else "", "type": STATION_TYPES.get(st.station_type, "") if st else "",
+               "frequencies": (st.tx_mhz if st else lic.frequencies), "place": st.address if st else lic.area,
+               "valid_until": lic.valid_until}
+        shown.append(disclosure.mask(row, person, station_type=row["type"]))
     return render_template("issuance/register.html", rows=shown, q=q, page=page, total=total,
                            pages=max((total + PAGE - 1) // PAGE, 1))
 

@@ -2,30 +2,36 @@
 import unicodedata
 from datetime import datetime, timedelta
 
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import throttle
-from ..database import serialise
 from ..extensions import db
 from ..models import Application, Attempt
 from ..models.base import utcnow
 from ..workflow.intake import QUERY_HASH_METHOD
 from .forms import LookupForm
 
-LOOKUP_LOCK_KEY = 7260010       # pg advisory lock serialising the count-then-charge of attempts
 NUMBER_MAX = 24
 CODE_MAX = 32
 # Checked when the number is unknown, so an unknown number costs the same hash as a wrong code.
 _DUMMY = generate_password_hash("radiolic-no-such-case", QUERY_HASH_METHOD)
 FAILED = "申请编号或查询码不正确。"
-LIMITED = "查询失败次数过多，请一小时后再试；如忘记查询码，请携带身份证明到窗口重置。"
+LIMITED = "查询失败次数过多，请 %(wait)s后再试；如忘记查询码，请携带身份证明到窗口重置。"
 
 
 class TooManyAttempts(Exception):
-    """Refused before the code is checked: the case or the address has used up its failed attempts."""
+    """Refused before the code is checked: this address must wait `wait` seconds (radiolic.throttle)."""
+
+    def __init__(self, wait: int):
+        super().__init__(wait)
+        self.wait = wait
+
+
+def limited_message(err: "TooManyAttempts") -> str:
+    return _(LIMITED, wait=throttle.wait_text(err.wait))
 
 
 def normalise(raw, limit: int) -> str:
@@ -41,28 +47,25 @@ def address() -> str:
 def check(number_raw, code_raw, addr: str) -> Application | None:
     """Return the case when number and code match, else None — alike for an unknown number and a wrong code.
 
-    Commits its own attempt rows: each try is charged as a failure *before* the code is checked,
-    inside one write transaction, so parallel guesses in other workers and hosts see it at once.
+    The try is charged in one short write (radiolic.throttle.charge: count the failures, record this try
+    as one) before the code is hashed, so parallel guesses in other workers and hosts see it at once; the
+    hashing happens outside any transaction; a match turns the charged try into a success.
     """
     number, code = normalise(number_raw, NUMBER_MAX), normalise(code_raw, CODE_MAX)
-    hour = timedelta(hours=1)
-    serialise(LOOKUP_LOCK_KEY)
-    if (throttle.failures("lookup", number, hour) >= current_app.config["LOOKUP_FAILS_PER_HOUR"]
-            or throttle.failures("lookup_ip", addr, hour) >= current_app.config["LOOKUP_FAILS_PER_ADDRESS_HOUR"]):
-        db.session.rollback()
-        raise TooManyAttempts()
-    charged = [Attempt(scope="lookup", key=number, ok=False), Attempt(scope="lookup_ip", key=addr, ok=False)]
-    db.session.add_all(charged)
+    try:
+        attempt_id = throttle.charge("lookup", number or "-", addr)
+    except throttle.Throttled as err:
+        raise TooManyAttempts(err.wait) from None
+    stored = db.session.scalar(select(Application.query_hash).where(Application.number == number)) if number else None
+    db.session.rollback()          # end the read: no transaction is open while hashing
+    ok = check_password_hash(stored or _DUMMY, code) and stored is not None
+    if not ok:
+        return None
+    throttle.succeeded(attempt_id)
     db.session.commit()
-    case = db.session.scalar(select(Application).where(Application.number == number)) if number else None
-    ok = check_password_hash(case.query_hash if case is not None else _DUMMY, code) and case is not None
-    if ok:
-        for attempt in charged:
-            attempt.ok = True
-        db.session.commit()
-    else:
-        db.session.rollback()
-    return case if ok else None
+    case = db.session.scalar(select(Application).where(Application.number == number))
+    g.lookup_grant = attempt_id
+    return case
 
 
 def sign_in_page(template: str, endpoint: str):
@@ -75,8 +78,8 @@ def sign_in_page(template: str, endpoint: str):
         return render_template(template, form=form, error=None)
     try:
         case = check(form.number.data, form.query_code.data, address())
-    except TooManyAttempts:
-        return render_template(template, form=LookupForm(formdata=None), error=_(LIMITED)), 429
+    except TooManyAttempts as err:
+        return render_template(template, form=LookupForm(formdata=None), error=limited_message(err)), 429
     if case is None:
         return render_template(template, form=LookupForm(formdata=None), error=_(FAILED))
     remember(case.number)
@@ -85,18 +88,38 @@ def sign_in_page(template: str, endpoint: str):
 
 # --- the applicant's session: the code is checked once, then only the number travels ----------------------
 
-def remember(number: str) -> None:
-    cases = dict(session.get("applicant_cases") or {})
-    cases[number] = utcnow().isoformat()
-    session["applicant_cases"] = dict(sorted(cases.items(), key=lambda kv: kv[1])[-5:])
+def remember(number: str, grant: int | None = None) -> None:
+    """Open the applicant's session for `number` on the server (a successful lookup row) and in the cookie.
+
+    `grant` is the id of the lookup that succeeded; without one (an online application just filed) a grant
+    is recorded here and committed.
+    """
+    grant = grant or g.pop("lookup_grant", None)
+    if grant is None:
+        row = Attempt(scope="lookup", key=number, address=address(), ok=True)
+        db.session.add(row)
+        db.session.commit()
+        grant = row.id
+    cases = {k: v for k, v in (session.get("applicant_cases") or {}).items() if isinstance(v, list)}
+    cases[number] = [utcnow().isoformat(), grant]
+    session["applicant_cases"] = dict(sorted(cases.items(), key=lambda kv: kv[1][0])[-5:])
 
 
 def authorised(number: str) -> bool:
+    """The cookie names this case, within APPLICANT_SESSION_MINUTES, and its grant is still open on the server."""
     seen = (session.get("applicant_cases") or {}).get(number)
-    if not seen:
+    if not isinstance(seen, list) or len(seen) != 2 or not isinstance(seen[1], int):
+        return False
+    try:
+        at = datetime.fromisoformat(seen[0])
+    except (TypeError, ValueError):
         return False
     minutes = current_app.config["APPLICANT_SESSION_MINUTES"]
-    return utcnow() - datetime.fromisoformat(seen) <= timedelta(minutes=minutes)
+    if utcnow() - at > timedelta(minutes=minutes):
+        return False
+    return db.session.scalar(select(Attempt.id).where(
+        Attempt.id == seen[1], Attempt.scope == "lookup", Attempt.key == number, Attempt.ok.is_(True),
+        Attempt.closed.is_(False))) is not None
 
 
 def authorised_case(number: str) -> Application | None:
@@ -107,4 +130,10 @@ def authorised_case(number: str) -> Application | None:
 
 
 def forget_all() -> None:
+    """"退出查询": close the grants on the server too, so a copied cookie no longer opens the cases (caller commits)."""
+    grants = [v[1] for v in (session.get("applicant_cases") or {}).values()
+              if isinstance(v, list) and len(v) == 2 and isinstance(v[1], int)]
+    if grants:
+        db.session.execute(update(Attempt).where(Attempt.id.in_(grants), Attempt.scope == "lookup")
+                           .values(closed=True))
     session.pop("applicant_cases", None)

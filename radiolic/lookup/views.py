@@ -1,13 +1,16 @@
 """Applicants' pages: status lookup, online application, supplying materials; staff download of uploads."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
-from sqlalchemy import select
+from datetime import timedelta
 
-from .. import uploads
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from .. import throttle, uploads
 from ..access import public, roles
 from ..extensions import db
 from ..issuance.views import pdf_download
-from ..models import Application, Licence, ServiceItem, Upload
+from ..models import Application, Attempt, Licence, ServiceItem, Upload
+from ..models.base import utcnow
 from ..ratings.forms import RatingForm
 from ..ratings.views import submit_rating
 from ..station_import import ImportRejected, parse_stations
@@ -70,6 +73,7 @@ def _case_page(case: Application, error: str | None = None, status: int = 200):
 @public
 def forget():
     gate.forget_all()
+    db.session.commit()
     flash(_("已退出查询。"), "info")
     return redirect(url_for("lookup.status"))
 
@@ -202,10 +206,14 @@ def apply(code: str):
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("lookup/apply.html", item=item, form=form, error=None), status
+    refusal = _applications_refused(gate.address())
+    if refusal:
+        return render_template("lookup/apply.html", item=item, form=form, error=refusal), 429
     saved = []
     try:
         files, stations = _checked_files(item, form)
         case, query_code = _submit_online(item, form, files, stations, saved)
+        throttle.note("apply", "online", True, gate.address())
         db.session.commit()
     except WorkflowError as err:
         db.session.rollback()
@@ -215,6 +223,19 @@ def apply(code: str):
         return render_template("lookup/apply.html", item=item, form=form, error=err.message), 422
     gate.remember(case.number)
     return render_template("lookup/submitted.html", case=case, query_code=query_code)
+
+
+def _applications_refused(address: str) -> str | None:
+    """Online applications per address and for the whole public side in the last 24 hours (settings)."""
+    since = utcnow() - timedelta(days=1)
+    counted = select(func.count()).select_from(Attempt).where(
+        Attempt.scope == "apply", Attempt.ok.is_(True), Attempt.at >= since)
+    per_address = current_app.config["PUBLIC_APPLICATIONS_PER_ADDRESS_DAY"]
+    if db.session.scalar(counted.where(Attempt.address == address[:64])) >= per_address:
+        return _("同一网络地址 24 小时内最多提交 %(n)s 件网上申请，请明天再试，或到窗口办理。", n=per_address)
+    if db.session.scalar(counted) >= current_app.config["PUBLIC_APPLICATIONS_PER_DAY"]:
+        return _("今日网上申请数量已达上限，请明天再试，或到窗口办理。")
+    return None
 
 
 def _checked_files(item: ServiceItem, form: ApplyForm):

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -45,10 +45,15 @@ class Attempt(db.Model):
     """One login or lookup attempt; counted to throttle across every worker and host."""
 
     __tablename__ = "attempt"
-    __table_args__ = (Index("ix_attempt_scope_key_at", "scope", "key", "at"),)
+    # The throttle counts failures per (scope, key) and per (scope, address): both counts are index-only.
+    __table_args__ = (Index("ix_attempt_scope_key_ok_at", "scope", "key", "ok", "at"),
+                      Index("ix_attempt_scope_address_ok_at", "scope", "address", "ok", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(16))     # login | lookup | lookup_ip | rating
-    key: Mapped[str] = mapped_column(String(128))      # username, case number or client address
+    scope: Mapped[str] = mapped_column(String(16))     # login | lookup | pair (radiolic.throttle.SCOPES)
+    key: Mapped[str] = mapped_column(String(128))      # username, case number, "window" for pairing
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")   # the client's address
     ok: Mapped[bool] = mapped_column(default=False)
+    # A successful lookup is the applicant's session on the server: "退出查询" closes it.
+    closed: Mapped[bool] = mapped_column(default=False, server_default=false())
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -148,19 +148,19 @@ def window_pair():
         return refused()
     form = PairForm()
     addr = gate.address()
-    if throttle.failures("pair", addr, timedelta(hours=1)) >= 10:
-        return render_template("ratings/window_pair.html", form=PairForm(formdata=None),
-                               error=_("配对失败次数过多，请一小时后再试。")), 429
     if not form.validate_on_submit():
         return render_template("ratings/window_pair.html", form=form, error=None), 422
     try:
+        attempt_id = throttle.charge("pair", "window", addr)
+    except throttle.Throttled as err:
+        return render_template("ratings/window_pair.html", form=PairForm(formdata=None),
+                               error=_("配对失败次数过多，请 %(wait)s后再试。", wait=throttle.wait_text(err.wait))), 429
+    try:
         device, token = kiosk.pair(form.code.data, on=today())
-        throttle.note("pair", addr, True)
+        throttle.succeeded(attempt_id)
         db.session.commit()
     except WorkflowError as err:
         db.session.rollback()
-        throttle.note("pair", addr, False)
-        db.session.commit()
         return render_template("ratings/window_pair.html", form=PairForm(formdata=None), error=err.message), 422
     response = redirect(url_for("ratings.window"))
     response.set_cookie(kiosk.COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Strict",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..access import roles
 from ..documents import render_notice
 from ..extensions import db
+from ..inputs import arg_int
 from ..models import Application, ClockStop, ExtensionRequest, ServiceItem, Station, User
 from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
 from ..web import CHINA, today
@@ -195,8 +196,8 @@ def queue():
     reviewer = args.get("reviewer", "")
     if mine:
         query = query.where(Application.reviewer_id == current_user.id)
-    elif reviewer.isdigit():
-        query = query.where(Application.reviewer_id == int(reviewer))
+    elif reviewer:
+        query = query.where(Application.reviewer_id == arg_int(args, "reviewer"))
     rows = []
     for case in db.session.scalars(query):
         c = clock.compute(case, on, cal)

@@ -3,6 +3,8 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
+from ..inputs import InputError, is_plain_int, parse_date
+
 KINDS = ("year", "quarter", "month", "custom")
 
 
@@ -54,21 +56,16 @@ def _int(args, name: str, low: int, high: int, default: int) -> int:
     raw = args.get(name)
     if raw in (None, ""):
         return default
-    if not str(raw).isdigit() or not low <= int(raw) <= high:
+    if not is_plain_int(str(raw)) or not low <= int(raw) <= high:
         raise PeriodError(f"{name} 须为 {low}–{high} 之间的整数。")
     return int(raw)
 
 
 def _date(args, name: str) -> date:
-    raw = args.get(name) or ""
     try:
-        return date.fromisoformat(raw) if len(raw) == 10 else _bad(name)
-    except ValueError:
-        return _bad(name)
-
-
-def _bad(name: str):
-    raise PeriodError(f"{name} 须为 YYYY-MM-DD 格式的日期。")
+        return parse_date(name, args.get(name) or "")
+    except InputError as err:
+        raise PeriodError(err.message + "。") from None
 
 
 def parse(args, today: date) -> Period:

@@ -1,14 +1,16 @@
 """Supervisor pages: the indicators dashboard, the at-risk list, exports and the statistics report."""
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import indicators
+from .. import indicators, throttle
 from ..access import roles
 from ..extensions import db
+from ..inputs import InputError
 from ..models import LEVEL_NAMES, Application
 from ..web import today
-from ..workflow import STATE_NAMES, clock
+from ..workflow import STATE_NAMES, clock, record
 from ..workflow.ratings import CHANNEL_NAMES
 from . import exports, report
 from .period import KINDS, PeriodError, parse
@@ -83,7 +85,7 @@ def dashboard():
 def _period_or_400():
     period, error = _period()
     if error:
-        abort(400, error)
+        raise InputError("period", error)      # the normal 400 page, naming the field
     return period
 
 
@@ -118,3 +120,25 @@ def report_pdf():
     body = report.render(data, label=period.label(), office=current_app.config["OFFICE_NAME"], generated_on=on,
                          font_path=current_app.config.get("PDF_FONT_PATH"), annual=period.is_year)
     return _download(body, "application/pdf", f"report-{period.start.isoformat()}-{period.end.isoformat()}.pdf")
+
+
+# --- accounts and cases being slowed down by failed tries (radiolic.throttle) ----------------------------------
+
+@bp.get("/supervisor/locks")
+@roles("supervisor")
+def locks():
+    return render_template("supervisor/locks.html", locks=throttle.locks(), scope_names=throttle.SCOPE_NAMES)
+
+
+@bp.post("/supervisor/locks/clear")
+@roles("supervisor")
+def clear_lock():
+    scope, key = request.form.get("scope", ""), (request.form.get("key") or "").strip()
+    if scope not in throttle.SCOPES or not key:
+        abort(400, gettext("请选择要解除的账号或申请。"))
+    cleared = throttle.clear(scope, key)
+    record(None, "throttle_clear", by=current_user, on=today(),
+           note=f"{throttle.SCOPE_NAMES[scope]} {key}：清除 {cleared} 次失败记录")
+    db.session.commit()
+    flash(gettext("已解除 %(key)s 的限制（清除 %(n)s 次失败记录）。", key=key, n=cleared), "success")
+    return redirect(url_for("supervisor.locks"))

@@ -44,10 +44,11 @@ def test_bad_input_is_a_json_error_not_a_500(client):
 def test_the_per_case_limit_applies_to_the_api_too(app, make_case):
     number = with_code(app, make_case("ST-NEW", "accepted"))
     client = app.test_client()
-    for i in range(10):
+    for i in range(app.config["THROTTLE_KEY_FREE_FAILURES"]):
         assert status(client, number, "WRONGCODE2", f"10.2.0.{i}").status_code == 404
     limited = status(client, number, CODE, "10.2.1.1")
     assert limited.status_code == 429 and limited.get_json()["error"]["code"] == "too_many_requests"
+    assert limited.get_json()["error"]["fields"] == {"retry_after": 2}
 
 
 def test_public_rating(app, client, make_case):

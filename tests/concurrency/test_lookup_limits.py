@@ -59,8 +59,8 @@ def gunicorn(tmp_path):
     numbers = _prepare(uri, tmp_path)
     port = _free_port()
     env = {**os.environ, "RADIOLIC_DATABASE_URL": uri, "RADIOLIC_SECRET_KEY": "limits-test-secret",
-           "RADIOLIC_UPLOAD_FOLDER": str(tmp_path / "up"), "RADIOLIC_LOOKUP_FAILS_PER_HOUR": "10",
-           "RADIOLIC_LOOKUP_FAILS_PER_ADDRESS_HOUR": str(ADDRESS_LIMIT)}
+           "RADIOLIC_UPLOAD_FOLDER": str(tmp_path / "up"), "RADIOLIC_THROTTLE_PAIR_FREE_FAILURES": "10",
+           "RADIOLIC_THROTTLE_ADDRESS_FREE_FAILURES": str(ADDRESS_LIMIT), "RADIOLIC_THROTTLE_FIRST_DELAY_SECONDS": "120"}
     log = open(tmp_path / "gunicorn.log", "w+")
     # --preload imports the app once before forking (create_app opens no database connection, so that is safe).
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "4", "--preload", "--graceful-timeout", "1",
@@ -111,16 +111,18 @@ def test_limits_hold_with_four_gunicorn_workers(gunicorn):
     base, (number, other), uri, log = gunicorn
     assert _lookup(base, number, CODE) == 200                      # the code works; successes are not failures
 
-    # 16 parallel wrong guesses at one case, spread over 4 workers: exactly 10 are checked, the rest refused.
+    # 16 parallel wrong guesses at one case from one address, spread over 4 workers: exactly 10 are checked,
+    # the rest refused (each try is charged before its code is hashed).
     codes = _burst(base, [(number, WRONG)] * 16)
     assert (codes.count(404), codes.count(429)) == (10, 6), codes
-    assert _lookup(base, number, CODE) == 429                      # the 11th try is refused, even the right code
+    assert _lookup(base, number, CODE) == 429                      # this address now waits, even with the right code
     assert _lookup(base, other, CODE) == 200                       # another case is not locked
 
-    # Per address: 10 failures so far; unknown numbers add up to the address limit, then everything is refused.
+    # Per address: 10 failures so far; unknown numbers add up to the address limit, then new cases are refused.
     codes = _burst(base, [(f"SQ2024{9000 + i:06d}", WRONG) for i in range(ADDRESS_LIMIT - 10 + 5)])
     assert (codes.count(404), codes.count(429)) == (ADDRESS_LIMIT - 10, 5), codes
-    assert _lookup(base, other, CODE) == 429
+    assert _lookup(base, "SQ2024999999", CODE) == 429              # any other case from this address waits…
+    assert _lookup(base, other, CODE) == 200                       # …but a case that succeeded here is its owner's
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "t"})
     with app.app_context():

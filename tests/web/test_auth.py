@@ -72,7 +72,7 @@ def test_disabled_account_is_logged_out_and_cannot_log_in(app, make_user, login)
 def test_login_is_throttled_before_hashing(app, make_user):
     user = make_user("clerk")
     client = app.test_client()
-    for _ in range(app.config["LOGIN_FAILS_PER_15_MIN"]):
+    for _ in range(app.config["THROTTLE_KEY_FREE_FAILURES"]):
         client.post("/auth/login", data={"username": user.username, "password": "wrong-password"})
     response = client.post("/auth/login", data={"username": user.username, "password": "correct horse battery"})
     assert response.status_code == 429
@@ -138,4 +138,4 @@ def test_limits_count_the_client_address_behind_a_configured_proxy(make_app, mak
     app.test_client().post("/auth/login", data={"username": user.username, "password": "wrong-password"},
                            headers={"X-Forwarded-For": "203.0.113.7"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
     with app.app_context():
-        assert db.session.scalar(select(Attempt.key).where(Attempt.scope == "login_ip")) == expected
+        assert db.session.scalar(select(Attempt.address).where(Attempt.scope == "login")) == expected

@@ -99,19 +99,39 @@ def test_unknown_number_and_wrong_code_take_the_same_time(app, known):
     assert 0.5 < a / b < 2.0, timings
 
 
-def test_the_11th_failed_lookup_for_a_case_is_refused(app, known):
+def _age_attempts(app, seconds: int) -> None:
+    """Move every recorded try `seconds` into the past (the delays count from the latest failure)."""
+    from datetime import timedelta
+    with app.app_context():
+        for attempt in db.session.scalars(select(Attempt)):
+            attempt.at -= timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def test_failed_lookups_slow_a_case_down_without_locking_its_owner_out(app, known):
     number, other = known(), known()
-    for i in range(10):
+    owner = {"REMOTE_ADDR": "10.1.9.9"}
+    assert lookup(app.test_client(), number, CODE, environ_base=owner).status_code == 302   # the owner's address
+    free = app.config["THROTTLE_KEY_FREE_FAILURES"]
+    for i in range(free):
         response = lookup(app.test_client(), number, "WRONGCODE2", environ_base={"REMOTE_ADDR": f"10.1.0.{i}"})
         assert response.status_code == 200
     refused = lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"})
-    assert refused.status_code == 429 and "失败次数过多" in refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "查询失败次数过多，请 2 秒后再试" in refused.get_data(as_text=True)
+    assert lookup(app.test_client(), number, CODE, environ_base=owner).status_code == 302   # never locked out
     assert lookup(app.test_client(), other, CODE, environ_base={"REMOTE_ADDR": "10.1.1.2"}).status_code == 302
-    assert count(app, Attempt, Attempt.scope == "lookup", Attempt.key == number, Attempt.ok.is_(False)) == 10
+    # growing delays, not a wall: each further failure doubles the wait, and after it the right code works
+    _age_attempts(app, 3)
+    assert lookup(app.test_client(), number, "WRONGCODE2", environ_base={"REMOTE_ADDR": "10.1.0.99"}).status_code == 200
+    refused = lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"})
+    assert "请 4 秒后再试" in refused.get_data(as_text=True)
+    _age_attempts(app, 5)
+    assert lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 302
+    assert count(app, Attempt, Attempt.scope == "lookup", Attempt.key == number, Attempt.ok.is_(False)) == free + 1
 
 
 def test_the_per_address_limit_holds_across_numbers(make_app, make_case):
-    app = make_app(LOOKUP_FAILS_PER_ADDRESS_HOUR=3)
+    app = make_app(THROTTLE_ADDRESS_FREE_FAILURES=3)
     number = with_code(app, make_case("ST-NEW", "accepted"))
     client = app.test_client()
     for i in range(3):

@@ -95,7 +95,10 @@ def test_queue_filters(app, as_reviewer, reviewer, queue_cases):
     assert numbers("?mine=1") == [queue_cases["relaxed"]]
     other = _case(app, queue_cases["paused"]).reviewer_id
     assert numbers(f"?reviewer={other}") == [queue_cases["paused"]]
-    assert len(numbers("?state=bogus&reviewer=abc")) == 4      # bad filters are ignored, not a 500
+    assert len(numbers("?state=bogus")) == 4      # an unknown state filter is ignored
+    for bad in ("abc", "²", "9" * 20):            # a reviewer id that is no integer: 400 naming it, not a 500
+        response = as_reviewer.get(f"/review/queue?reviewer={bad}")
+        assert response.status_code == 400 and 'data-field="reviewer"' in response.get_data(as_text=True)
 
 
 def test_queue_is_for_reviewers_and_supervisors(app, make_user, login):
