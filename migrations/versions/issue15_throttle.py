@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "issue15_throttle"
-down_revision = "8f1af254c60b"
+down_revision = "issue10_calendar"
 branch_labels = None
 depends_on = None
 
