@@ -457,7 +457,11 @@ def public_view(lic: Licence, on: date) -> dict:
         "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,
         "signature": lic.signature or None, "e_identifier": lic.e_identifier, "record_intact": result.hash_matches,
         "signature_valid": result.signature_valid, "superseded_by": successor.number if successor else None,
-        "fields": fields,
+        "fields": fields, "key_id": lic.key_id, "status_event_hash": lic.status_event_hash,
+        # record_check: "intact" only when the row, its seal's signature and the event that set its status agree;
+        # otherwise "failed" (记录校验失败) and the status shown must not be relied on.
+        "events_match": result.event_matches, "record_check": "intact" if result.ok else "failed",
+        "record_problems": list(result.problems),
     }
 
 
