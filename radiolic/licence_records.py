@@ -70,10 +70,14 @@ def _values(obj, names) -> dict:
     return {name: getattr(obj, name) for name in names}
 
 
-def record_of(licence, station=None) -> dict:
-    """The canonical content of a licence from its stored columns (and its station's), as plain data."""
+def record_of(licence, station=None, sealed: bool = True) -> dict:
+    """The canonical content of a licence from its stored columns (and its station's), as plain data.
+
+    `sealed=False` gives the face alone (what is printed, fixed at issue): its hash is the one a PDF prints.
+    """
     record = _values(licence, COMMON_COLUMNS)
-    record.update(_values(licence, SEAL_COLUMNS))
+    if sealed:
+        record.update(_values(licence, SEAL_COLUMNS))
     if record["kind"] == "frequency_permit":
         record.update(_values(licence, PERMIT_COLUMNS))
     else:
@@ -160,6 +164,11 @@ def _public_keys(path: str, retired: tuple) -> dict:
     current = _key(path).public_key()
     keys[key_id_of(current)] = current
     return keys
+
+
+def face_hash(licence, station=None) -> str:
+    """SHA-256 of the printed face (never changes after issue; the seal's hash also covers the status)."""
+    return content_hash(record_of(licence, station, sealed=False))
 
 
 def seal(row: dict, station=None, key=None) -> None:
@@ -358,8 +367,8 @@ def face_of(licence, station=None) -> LicenceFace:
         valid_from=_get(licence, "valid_from"), valid_until=_get(licence, "valid_until"),
         issued_on=_get(licence, "issued_on"), office=_get(licence, "office"),
         verify_url=verify_url(_get(licence, "verify_code")), verify_code=_get(licence, "verify_code"),
-        electronic=_get(licence, "format") == "electronic", content_hash=_get(licence, "content_hash"),
-        signature=_get(licence, "signature") or "", font_path=current_app.config.get("PDF_FONT_PATH"))
+        electronic=_get(licence, "format") == "electronic", content_hash=face_hash(licence, station),
+        signature="", font_path=current_app.config.get("PDF_FONT_PATH"))
 
 
 def live_status(licence, today: date) -> str:

@@ -24,7 +24,8 @@ def base_config(uri: str, tmp_path) -> dict:
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False,
         "PASSWORD_METHOD": "scrypt:1024:8:1", "FIXED_TODAY": TODAY, "SECRET_KEY": "test-secret",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"), "SIGNING_KEY_PATH": str(tmp_path / "signing_key.pem"),
-        "PUBLIC_BASE_URL": "http://localhost",
+        "PUBLIC_BASE_URL": "http://localhost", "ARCHIVE_FOLDER": str(tmp_path / "archive"),
+        "RETIRED_KEYS_DIR": str(tmp_path / "retired_keys"),
     }
 
 

@@ -231,7 +231,8 @@ def _draw_verification(canvas: Canvas, face: LicenceFace, font: str) -> None:
     lines: list[tuple[str, str]] = []
     if face.electronic:
         lines.append(("内容摘要 SHA-256：", face.content_hash or "—"))
-        lines.append(("签名 Ed25519：", face.signature or "—"))
+        if face.signature:
+            lines.append(("签名 Ed25519：", face.signature))
     # Lay out bottom-up so the block always ends just above the inner frame.
     blocks: list[tuple[str, list[str], float]] = []
     for label, value in lines:

@@ -1,5 +1,6 @@
 """Issuance pages: stations, issue, licences, print and delivery, downloads, verification, the public register."""
 import base64
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,8 +16,8 @@ from ..access import public, roles
 from ..documents import render_licence
 from ..extensions import db
 from ..identifiers import mask_id, mask_name
-from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_of, live_status,
-                               public_key)
+from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_hash, face_of,
+                               live_status, public_key)
 from ..models import Applicant, Application, Delivery, Event, Licence, PrintLog, Station
 from ..station_import import STATION_TYPES, ImportRejected, errors_csv, parse_stations, template_csv, template_xlsx
 from ..station_import import COLUMNS as STATION_COLUMNS
@@ -455,6 +456,7 @@ def public_view(lic: Licence, on: date) -> dict:
         "status_changed_on": lic.status_changed_on, "holder": mask_name(lic.holder_name) if person else lic.holder_name,
         "holder_code": mask_id(lic.holder_code), "issued_on": lic.issued_on, "valid_from": lic.valid_from,
         "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,
+        "face_hash": face_hash(lic, lic.station),
         "signature": lic.signature or None, "e_identifier": lic.e_identifier, "record_intact": result.hash_matches,
         "signature_valid": result.signature_valid, "superseded_by": successor.number if successor else None,
         "fields": fields, "key_id": lic.key_id, "status_event_hash": lic.status_event_hash,
@@ -470,6 +472,25 @@ def public_view(lic: Licence, on: date) -> dict:
 def verify_public_key():
     return Response(public_key(), mimetype="text/plain",
                     headers={"Content-Disposition": "inline; filename=radiolic-ed25519-public.pem"})
+
+
+@bp.route("/verify/checkpoints")
+@public
+def checkpoints():
+    """The signed checkpoints of the audit chain: anyone may keep a copy and compare it later."""
+    from .. import audit
+    return render_template("issuance/checkpoints.html", rows=audit.checkpoint_rows()[::-1])
+
+
+@bp.route("/verify/checkpoints.json")
+@public
+def checkpoints_json():
+    from .. import audit
+    body = json.dumps({"office": current_app.config["OFFICE_NAME"], "public_key": public_key(),
+                       "statement": "radiolic-checkpoint|{date}|{event_count}|{last_event_id}|{head_hash}",
+                       "checkpoints": audit.checkpoint_rows()}, ensure_ascii=False, indent=1)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": "attachment; filename=radiolic-checkpoints.json"})
 
 
 @bp.route("/verify/<code>")
