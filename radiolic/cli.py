@@ -27,6 +27,49 @@ def init_command():
     added = load_catalogue()
     db.session.commit()
     click.echo(f"数据库已就绪；服务目录新增 {added} 项。")
+    from flask import current_app
+    from . import seal_service
+    if seal_service.create_demo_seal(current_app.config["OFFICE_NAME"]):
+        click.echo(f"未配置印章证书：已创建演示 CA 和演示印章证书 {seal_service.pkcs12_path()}（文书将标注“演示印章”）。")
+
+
+@click.command("verify-pdf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def verify_pdf_command(file):
+    """Check a PDF offline: PAdES signature and chain to the configured CA, archived hash, live status."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from . import instruments
+    from .web import today
+    data = Path(file).read_bytes()
+    try:
+        db.session.execute(select(1))
+        with_db = True
+    except SQLAlchemyError:
+        db.session.rollback()
+        with_db = False
+    try:
+        report = instruments.check_pdf(data, on=today(), with_db=with_db)
+    except SQLAlchemyError:
+        db.session.rollback()
+        report = instruments.check_pdf(data, on=today(), with_db=False)
+    click.echo(f"SHA-256: {report.sha256}")
+    for sig in report.signatures:
+        click.echo(f"签名 {sig.field}：{sig.signer}；签名时间 {sig.signed_at}；"
+                   f"{'完整' if sig.intact else '不完整'}，{'证书链可信' if sig.trusted else '证书链不可信'}，"
+                   f"{'覆盖整个文件' if sig.whole_file else '签名后有改动'}")
+    if report.archived:
+        a = report.archived
+        click.echo(f"存档：{a['kind']} {a['ref']}（{a['on']}）" + ("，已被替换" if a["superseded"] else ""))
+    if report.licence:
+        lic = report.licence
+        click.echo(f"证照 {lic['number']}：{lic['status_name']}；记录校验 {'一致' if lic['record_check'] == 'intact' else '失败'}")
+    for note in report.notes:
+        click.echo(f"注：{note}")
+    for problem in report.problems:
+        click.echo(f"失败：{problem}")
+    if not report.ok:
+        sys.exit(1)
+    click.echo("校验通过")
 
 
 @user_cli.command("create")
@@ -103,6 +146,18 @@ def audit_checkpoints():
     click.echo(json.dumps(audit.checkpoint_rows(), ensure_ascii=False, indent=1))
 
 
+@audit_cli.command("rotate-seal")
+def rotate_seal():
+    """Demo seal only: a new office key and certificate under the demo CA (old certificate kept)."""
+    from flask import current_app
+    from . import seal_service
+    try:
+        kept = seal_service.rotate_demo_seal(current_app.config["OFFICE_NAME"])
+    except RuntimeError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"已换用新的印章密钥；旧证书保存在 old_certs/{kept}")
+
+
 @audit_cli.command("head")
 def audit_head():
     """Print the id and hash of the newest event (keep it elsewhere to detect truncation)."""
@@ -156,7 +211,7 @@ STAGE_COMMANDS = ["intake", "deferrals", "review", "issuance", "lookup", "rating
 
 
 def register(app: Flask) -> None:
-    for command in (init_command, user_cli, audit_cli, backup_command, demo_accounts_command):
+    for command in (init_command, user_cli, audit_cli, backup_command, demo_accounts_command, verify_pdf_command):
         app.cli.add_command(command)
     for stage in STAGE_COMMANDS:
         for command in import_module(f"radiolic.{stage}.commands").commands:

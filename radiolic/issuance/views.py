@@ -12,6 +12,8 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import instruments
+from ..archive import ArchiveError
 from ..access import public, roles
 from ..documents import render_licence
 from ..extensions import db
@@ -246,6 +248,10 @@ def issue(number: str):
     except WorkflowError as err:
         return _refused(case, err, issue_form=form)
     db.session.commit()
+    if result.count <= instruments.INLINE_LICENCES:
+        # Small issues are rendered, sealed and archived now; larger ones by instruments.archive_licences
+        # (a background job), or once each at first download until it has run.
+        instruments.archive_licences(Licence.application_id == case.id, on=today())
     if result.count > 1:
         flash(_("已发证 %(count)s 份：%(first)s 至 %(last)s。", count=result.count, first=result.first_number,
                 last=result.last_number), "success")
@@ -297,11 +303,16 @@ def licence(number: str):
 
 
 def pdf_download(lic: Licence) -> Response:
-    """The licence's PDF as a download, rendered once from its stored record outside any transaction."""
-    face = face_of(lic, lic.station)
-    db.session.rollback()
-    return Response(render_licence(face), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={face.number}.pdf"})
+    """The licence's PDF as issued: the archived bytes (archived now, once, if the batch job has not reached it)."""
+    try:
+        data = instruments.licence_pdf(lic, today())
+    except ArchiveError as err:
+        db.session.rollback()
+        abort(409, description=str(err))
+    number = lic.number
+    db.session.commit()
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={number}.pdf"})
 
 
 @bp.get("/licences/<number>/pdf")
@@ -402,7 +413,9 @@ def licences_zip(number: str):
     if not expected:
         flash(_("本案没有电子证照可下载。"), "warning")
         return _back(case)
-    db.session.rollback()
+    # Interim until the job system (issue-12) runs archive_licences with a progress bar: archive what is missing
+    # now, then stream the archived files.
+    instruments.archive_licences(*conditions, on=today(), processes=_render_processes(expected))
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
 
 
