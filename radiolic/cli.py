@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -35,6 +35,7 @@ def init_command():
 
 @click.command("verify-pdf")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
 def verify_pdf_command(file):
     """Check a PDF offline: PAdES signature and chain to the configured CA, archived hash, live status."""
     from sqlalchemy.exc import SQLAlchemyError

@@ -60,6 +60,9 @@ def draw_draft_mark(canvas, width: float, height: float, font: str) -> None:
     size = 120
     canvas.setFont(font, size)
     canvas.drawCentredString(0, -size / 3, "样稿")
-    canvas.setFont(font, 14)
-    canvas.drawCentredString(0, -size / 3 - 28, "未签发 · 不具法律效力")
+    canvas.restoreState()
+    canvas.saveState()
+    canvas.setFillColorRGB(0.55, 0.55, 0.55)
+    canvas.setFont(font, 10)
+    canvas.drawCentredString(width / 2, height - 22, "样稿 · 未签发 · 不具法律效力")
     canvas.restoreState()

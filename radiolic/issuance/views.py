@@ -29,7 +29,7 @@ from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports
 from .forms import (CancelForm, DeliveryForm, FormatForm, ImportForm, IssueForm, PrintForm, RevokeForm,
-                    StationForm)
+                    StationForm, VerifyPdfForm)
 
 bp = Blueprint("issuance", __name__)
 
@@ -485,6 +485,25 @@ def public_view(lic: Licence, on: date) -> dict:
 def verify_public_key():
     return Response(public_key(), mimetype="text/plain",
                     headers={"Content-Disposition": "inline; filename=radiolic-ed25519-public.pem"})
+
+
+VERIFY_PDF_MAX = 20 * 1024 * 1024
+
+
+@bp.route("/verify/pdf", methods=["GET", "POST"])
+@public
+def verify_pdf():
+    """Upload a PDF: its PAdES seal and certificate chain, the archived copy, the live record and status."""
+    form, report = VerifyPdfForm(), None
+    if form.validate_on_submit():
+        data = form.file.data.read(VERIFY_PDF_MAX + 1)
+        if len(data) > VERIFY_PDF_MAX:
+            form.file.errors = [_("文件超过 20 MB。")]
+        else:
+            report = instruments.check_pdf(data, on=today())
+            db.session.rollback()
+    status = 422 if form.errors else 200
+    return render_template("issuance/verify_pdf.html", form=form, report=report), status
 
 
 @bp.route("/verify/checkpoints")
