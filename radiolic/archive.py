@@ -34,8 +34,10 @@ def path_of(sha256: str) -> Path:
     return folder() / sha256[:2] / f"{sha256}.pdf"
 
 
-def write_file(data: bytes) -> str:
-    """Write `data` under its SHA-256 (once: an existing file with that name is left alone); return the hash."""
+def write_file(data: bytes, sync: bool = True) -> str:
+    """Write `data` under its SHA-256 (once: an existing file with that name is left alone); return the hash.
+
+    `sync=False` leaves flushing to the caller (a batch syncs once before it commits: see store_many)."""
     digest = hashlib.sha256(data).hexdigest()
     target = path_of(digest)
     if target.exists() and target.stat().st_size == len(data):
@@ -46,8 +48,9 @@ def write_file(data: bytes) -> str:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temp, target)
     except BaseException:
         if os.path.exists(temp):
@@ -83,10 +86,11 @@ def store_many(kind: str, items: list[tuple[str, bytes, int | None, str]], *, on
     """Archive many instruments of one kind at once: (ref, bytes, application_id, filename) each (first issue)."""
     rows = []
     for ref, data, application_id, filename in items:
-        digest = write_file(data)
+        digest = write_file(data, sync=False)
         rows.append({"kind": kind, "ref": ref, "application_id": application_id, "sha256": digest,
                      "size": len(data), "filename": filename, "on": on})
     if rows:
+        os.sync()           # every file of the batch on disk before the rows that name them can commit
         db.session.execute(ArchivedDocument.__table__.insert(), rows)
     return len(rows)
 
