@@ -91,6 +91,11 @@ class RevokeForm(FlaskForm):
     submit = SubmitField(_l("撤销证照"))
 
 
+class RestoreForm(FlaskForm):
+    reason = TextAreaField(_l("恢复的理由和依据（如复议决定书文号）"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("恢复有效"))
+
+
 class VerifyPdfForm(FlaskForm):
     """Anyone may upload a PDF to check its seal, that it is the archived instrument, and the live status."""
 

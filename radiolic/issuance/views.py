@@ -29,7 +29,7 @@ from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports
 from .forms import (CancelForm, DeliveryForm, FormatForm, ImportForm, IssueForm, PrintForm, RevokeForm,
-                    StationForm, VerifyPdfForm)
+                    RestoreForm, StationForm, VerifyPdfForm)
 
 bp = Blueprint("issuance", __name__)
 
@@ -299,7 +299,7 @@ def licence(number: str):
     related = {lid: db.session.get(Licence, lid) for lid in (lic.supersedes_id, lic.superseded_by_id) if lid}
     return render_template("issuance/licence.html", licence=lic, fields=face_fields(lic, lic.station),
                            check=check(lic), prints=prints, related=related, print_form=PrintForm(),
-                           revoke_form=RevokeForm(), status=live_status(lic, today()))
+                           revoke_form=RevokeForm(), restore_form=RestoreForm(), status=live_status(lic, today()))
 
 
 def pdf_download(lic: Licence) -> Response:
@@ -353,6 +353,25 @@ def revoke(number: str):
         return redirect(url_for("issuance.licence", number=number))
     db.session.commit()
     flash(_("证照 %(number)s 已撤销。", number=number), "success")
+    return redirect(url_for("issuance.licence", number=number))
+
+
+@bp.post("/licences/<number>/restore")
+@roles("supervisor")
+def restore(number: str):
+    """恢复: a revoked or cancelled licence made valid again (e.g. the revocation set aside), re-sealed."""
+    lic, form = _licence(number), RestoreForm()
+    if not form.validate_on_submit():
+        flash(_("请写明恢复的理由和依据。"), "danger")
+        return redirect(url_for("issuance.licence", number=number))
+    try:
+        verbs.restore_licence(lic, reason=form.reason.data, by=current_user, on=today())
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("issuance.licence", number=number))
+    db.session.commit()
+    flash(_("证照 %(number)s 已恢复有效。", number=number), "success")
     return redirect(url_for("issuance.licence", number=number))
 
 

@@ -225,3 +225,18 @@ def test_restore_reseals_and_is_an_event(app, client, issued, make_user):
             issuance.restore_licence(lic, reason="x", by=db.session.get(User, supervisor.id), on=TODAY)
     assert _api(client, issued["revoked"])["status"] == "valid"
     assert _audit(app)[0] == 0
+
+
+def test_restore_from_the_licence_page_is_for_supervisors(app, issued, make_user, login):
+    reviewer_client, supervisor_client = app.test_client(), app.test_client()
+    login(reviewer_client, make_user("reviewer"))
+    login(supervisor_client, make_user("supervisor"))
+    url = "/licences/441800-2024-S-000003/restore"
+    assert reviewer_client.post(url, data={"reason": "复议撤销"}).status_code == 403
+    assert supervisor_client.post(url, data={"reason": ""}).status_code == 302
+    assert _api(app.test_client(), issued["revoked"])["status"] == "revoked"       # nothing changed
+    page = supervisor_client.get("/licences/441800-2024-S-000003").get_data(as_text=True)
+    assert 'id="restore-form"' in page
+    assert supervisor_client.post(url, data={"reason": "复议决定撤销原处罚"}).status_code == 302
+    data = _api(app.test_client(), issued["revoked"])
+    assert data["status"] == "valid" and data["record_check"] == "intact"
