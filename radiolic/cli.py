@@ -38,9 +38,12 @@ def init_command():
 @with_appcontext
 def verify_pdf_command(file):
     """Check a PDF offline: PAdES signature and chain to the configured CA, archived hash, live status."""
+    import logging
     from sqlalchemy.exc import SQLAlchemyError
     from . import instruments
     from .web import today
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)   # the findings are printed below, not as tracebacks
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     data = Path(file).read_bytes()
     try:
         db.session.execute(select(1))

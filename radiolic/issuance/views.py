@@ -15,10 +15,9 @@ from sqlalchemy.orm import selectinload
 from .. import instruments
 from ..archive import ArchiveError
 from ..access import public, roles
-from ..documents import render_licence
 from ..extensions import db
 from ..identifiers import mask_id, mask_name
-from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_hash, face_of,
+from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_hash,
                                live_status, public_key)
 from ..models import Applicant, Application, Delivery, Event, Licence, PrintLog, Station
 from ..station_import import STATION_TYPES, ImportRejected, errors_csv, parse_stations, template_csv, template_xlsx
