@@ -73,11 +73,11 @@ def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1) -
         archive = zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED)
         for batch in batches:
             stored = _archived(batch)
-            missing = [(licence, station) for licence, station in batch if licence["number"] not in stored]
-            faces = [face_of(licence, station) for licence, station in missing]
-            rendered = executor.map(render_licence, faces, chunksize=16) if executor else map(render_licence, faces)
-            rendered = dict(zip((licence["number"] for licence, _s in missing), rendered))
-            pdfs = (stored[licence["number"]] if licence["number"] in stored else rendered[licence["number"]]
+            faces = [face_of(licence, station) for licence, station in batch if licence["number"] not in stored]
+            rendered = iter(executor.map(render_licence, faces, chunksize=16) if executor
+                            else map(render_licence, faces))
+            # archived bytes where the licence is archived, else rendered lazily in batch order (streams at once)
+            pdfs = (stored[licence["number"]] if licence["number"] in stored else next(rendered)
                     for licence, _station in batch)
             for (licence, _station), pdf in zip(batch, pdfs):
                 day = licence["issued_on"]
