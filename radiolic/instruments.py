@@ -174,7 +174,25 @@ def init_app(app) -> None:
 _fork_service = None
 
 
-def _render_sealed(face) -> bytes:
+def prepare_workers() -> None:
+    """Load the seal service in this process before forking render workers (they inherit it)."""
+    global _fork_service
+    _fork_service = seal_service()
+
+
+def issued_faces(rows) -> list:
+    """Faces of (licence, station) rows as issued: electronic ones carry the seal label."""
+    from .licence_records import face_of
+    label, faces = seal_label(), []
+    for licence, station in rows:
+        face = face_of(licence, station if licence["station_id"] else None)
+        face.seal_label = label if face.electronic else ""
+        faces.append(face)
+    return faces
+
+
+def render_sealed(face) -> bytes:
+    """Render a face; an electronic licence is PAdES-signed (in a worker: with the service prepare_workers loaded)."""
     data = render_licence(face)
     if face.electronic and _fork_service is not None:
         data = _fork_service.sign_pdf(data, reason=f"电子证照 {face.number}")
@@ -183,26 +201,22 @@ def _render_sealed(face) -> bytes:
 
 def licence_pdf_bytes(face) -> bytes:
     """One licence's issued bytes (electronic: seal drawn and PAdES-signed; paper: for printing and stamping)."""
-    global _fork_service
-    _fork_service = seal_service()
+    prepare_workers()
     face.seal_label = seal_label() if face.electronic else ""
-    return _render_sealed(face)
+    return render_sealed(face)
 
 
 @dataclass
 class ArchiveRun:
     total: int = 0
     done: int = 0
-    numbers: list = field(default_factory=list)
 
 
 def archive_licences(*conditions, on: date, progress: Callable[[int, int], None] | None = None,
                      processes: int = 1, chunk: int = 500) -> ArchiveRun:
     """Render, seal and archive every licence matching `conditions` that has no archived copy, in chunks,
     committing after each chunk and calling `progress(done, total)`; safe to run again after a crash."""
-    global _fork_service
     from .issuance import exports
-    from .licence_records import face_of
     archived = select(ArchivedDocument.ref).where(ArchivedDocument.kind == "licence")
     pending = (*conditions, Licence.number.not_in(archived))
     run = ArchiveRun(total=db.session.scalar(select(func.count()).select_from(Licence).where(*pending)) or 0)
@@ -210,17 +224,12 @@ def archive_licences(*conditions, on: date, progress: Callable[[int, int], None]
     if not run.total:
         return run
     cjk_font(current_app.config.get("PDF_FONT_PATH"))
-    _fork_service = seal_service()
-    label = seal_label()
+    prepare_workers()
     executor = ProcessPoolExecutor(processes, mp_context=get_context("fork")) if processes > 1 else None
     try:
         for batch in exports.licence_rows(*pending, batch=chunk, first=chunk):
-            faces = []
-            for licence, station in batch:
-                face = face_of(licence, station if licence["station_id"] else None)
-                face.seal_label = label if face.electronic else ""
-                faces.append(face)
-            pdfs = list(executor.map(_render_sealed, faces, chunksize=8) if executor else map(_render_sealed, faces))
+            faces = issued_faces(batch)
+            pdfs = list(executor.map(render_sealed, faces, chunksize=8) if executor else map(render_sealed, faces))
             archive.store_many("licence", [(lic["number"], data, lic["application_id"], f"{lic['number']}.pdf")
                                            for (lic, _s), data in zip(batch, pdfs)], on=on)
             db.session.commit()

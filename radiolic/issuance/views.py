@@ -417,7 +417,7 @@ def _render_processes(expected: int) -> int:
 
 
 def _zip_response(batches, filename: str, expected: int = 0) -> Response:
-    body = stream_with_context(exports.zip_stream(batches, _render_processes(expected)))
+    body = stream_with_context(exports.zip_stream(batches, _render_processes(expected), archive_missing=True))
     return Response(body, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
@@ -431,9 +431,9 @@ def licences_zip(number: str):
     if not expected:
         flash(_("本案没有电子证照可下载。"), "warning")
         return _back(case)
-    # Interim until the job system (issue-12) runs archive_licences with a progress bar: archive what is missing
-    # now, then stream the archived files.
-    instruments.archive_licences(*conditions, on=today(), processes=_render_processes(expected))
+    db.session.rollback()
+    # Archived licences stream as archived; until the archive job (issue-12: instruments.archive_licences with a
+    # progress bar) has run, the ZIP archives the missing ones once, batch by batch, as it streams.
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
 
 
