@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_extensions(app)
     web.register_blueprints(app)
     web.register_hooks(app)
+    from . import instruments
+    instruments.init_app(app)
 
     from . import cli
     cli.register(app)

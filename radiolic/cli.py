@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from .auth import accounts, passwords
 from .catalogue import load_catalogue
 from .extensions import db
 from .models import ROLES, Event, User
-from .workflow import WorkflowError, verify_chain
+from .workflow import WorkflowError
 
 user_cli = AppGroup("user", help="Staff accounts.")
 audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
@@ -28,6 +28,53 @@ def init_command():
     added = load_catalogue()
     db.session.commit()
     click.echo(f"数据库已就绪；服务目录新增 {added} 项。")
+    from flask import current_app
+    from . import seal_service
+    if seal_service.create_demo_seal(current_app.config["OFFICE_NAME"]):
+        click.echo(f"未配置印章证书：已创建演示 CA 和演示印章证书 {seal_service.pkcs12_path()}（文书将标注“演示印章”）。")
+
+
+@click.command("verify-pdf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def verify_pdf_command(file):
+    """Check a PDF offline: PAdES signature and chain to the configured CA, archived hash, live status."""
+    import logging
+    from sqlalchemy.exc import SQLAlchemyError
+    from . import instruments
+    from .web import today
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)   # the findings are printed below, not as tracebacks
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+    data = Path(file).read_bytes()
+    try:
+        db.session.execute(select(1))
+        with_db = True
+    except SQLAlchemyError:
+        db.session.rollback()
+        with_db = False
+    try:
+        report = instruments.check_pdf(data, on=today(), with_db=with_db)
+    except SQLAlchemyError:
+        db.session.rollback()
+        report = instruments.check_pdf(data, on=today(), with_db=False)
+    click.echo(f"SHA-256: {report.sha256}")
+    for sig in report.signatures:
+        click.echo(f"签名 {sig.field}：{sig.signer}；签名时间 {sig.signed_at}；"
+                   f"{'完整' if sig.intact else '不完整'}，{'证书链可信' if sig.trusted else '证书链不可信'}，"
+                   f"{'覆盖整个文件' if sig.whole_file else '签名后有改动'}")
+    if report.archived:
+        a = report.archived
+        click.echo(f"存档：{a['kind']} {a['ref']}（{a['on']}）" + ("，已被替换" if a["superseded"] else ""))
+    if report.licence:
+        lic = report.licence
+        click.echo(f"证照 {lic['number']}：{lic['status_name']}；记录校验 {'一致' if lic['record_check'] == 'intact' else '失败'}")
+    for note in report.notes:
+        click.echo(f"注：{note}")
+    for problem in report.problems:
+        click.echo(f"失败：{problem}")
+    if not report.ok:
+        sys.exit(1)
+    click.echo("校验通过")
 
 
 @user_cli.command("create")
@@ -78,11 +125,48 @@ def list_users():
 
 @audit_cli.command("verify")
 def audit_verify():
-    """Walk the event chain and name the first broken row."""
-    checked, broken = verify_chain()
-    if broken is not None:
-        raise click.ClickException(f"审计链在事件 #{broken} 处断裂（之前 {checked} 条完好）")
-    click.echo(f"审计链完好：{checked} 条事件")
+    """Check the event chain, the checkpoints, every licence's seal and every archived document; exit 1 on any failure."""
+    from . import audit
+    report = audit.verify_all()
+    for line in report.failures:
+        click.echo(line)
+    summary = (f"事件 {report.events} 条，检查点 {report.checkpoints} 个，证照 {report.licences} 份，"
+               f"存档文书 {report.documents} 份")
+    if not report.ok:
+        click.echo(f"校验失败：{len(report.failures)} 处问题（{summary}）", err=True)
+        sys.exit(1)
+    click.echo(f"审计链完好：{summary}")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint():
+    """Sign (date, event count, head hash) with the office key and keep it as a checkpoint."""
+    from . import audit
+    from .web import today
+    point = audit.create_checkpoint(today())
+    db.session.commit()
+    click.echo(f"检查点 #{point.id}\t{point.on.isoformat()}\t{point.event_count}\t{point.head_hash}\t"
+               f"{point.key_id}\t{point.signature}")
+
+
+@audit_cli.command("checkpoints")
+def audit_checkpoints():
+    """Print every checkpoint as JSON (for keeping a copy outside the office)."""
+    import json
+    from . import audit
+    click.echo(json.dumps(audit.checkpoint_rows(), ensure_ascii=False, indent=1))
+
+
+@audit_cli.command("rotate-seal")
+def rotate_seal():
+    """Demo seal only: a new office key and certificate under the demo CA (old certificate kept)."""
+    from flask import current_app
+    from . import seal_service
+    try:
+        kept = seal_service.rotate_demo_seal(current_app.config["OFFICE_NAME"])
+    except RuntimeError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"已换用新的印章密钥；旧证书保存在 old_certs/{kept}")
 
 
 @audit_cli.command("head")
@@ -138,7 +222,7 @@ STAGE_COMMANDS = ["intake", "deferrals", "review", "issuance", "lookup", "rating
 
 
 def register(app: Flask) -> None:
-    for command in (init_command, user_cli, audit_cli, backup_command, demo_accounts_command):
+    for command in (init_command, user_cli, audit_cli, backup_command, demo_accounts_command, verify_pdf_command):
         app.cli.add_command(command)
     for stage in STAGE_COMMANDS:
         for command in import_module(f"radiolic.{stage}.commands").commands:

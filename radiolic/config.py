@@ -103,6 +103,8 @@ def load(app, overrides: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'radiolic.sqlite'}")
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
     app.config.setdefault("SIGNING_KEY_PATH", str(instance / "signing_key.pem"))
+    app.config.setdefault("RETIRED_KEYS_DIR", str(instance / "retired_keys"))
+    app.config.setdefault("ARCHIVE_FOLDER", str(instance / "archive"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
 

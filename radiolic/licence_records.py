@@ -18,7 +18,11 @@ from multiprocessing import get_context
 
 from flask import current_app
 
-from .documents import LicenceFace, content_hash, load_or_create_key, public_key_pem, sign, verify
+from sqlalchemy import select
+
+from .documents import (LicenceFace, content_hash, key_id_of, load_or_create_key, load_public_key, public_key_pem,
+                        sign, verify_with)
+from .extensions import db
 from .identifiers import e_licence_identifier, mod37_36_check_char, mod37_36_state
 from .station_import import STATION_TYPES
 
@@ -40,6 +44,18 @@ STATION_COLUMNS = ("station_name", "station_type", "address", "longitude", "lati
 PERMIT_COLUMNS = ("frequencies", "use", "area", "usage_rate")
 COMMON_COLUMNS = ("kind", "number", "format", "holder_name", "holder_code", "office", "issued_on", "valid_from",
                   "valid_until", "verify_code", "e_identifier", "conditions")
+# What the seal covers beyond the printed face: the status, the link to the event that set it (whose hash
+# chains every earlier event), the seal it replaced (so each seal covers the licence's whole status history),
+# the licences it replaces or is replaced by, and the id of the key that signed it.
+SEAL_COLUMNS = ("status", "status_changed_on", "status_reason", "supersedes_id", "superseded_by_id",
+                "status_event_hash", "previous_seal", "key_id")
+# What a failed check reports (shown translated on the staff and public pages).
+CHECK_PROBLEMS = {"hash": "登记记录与封签摘要不一致", "signature": "封签签名无效", "key": "封签密钥未知",
+                  "event": "状态事件缺失或被改动", "event_fit": "状态与审计事件不符"}
+# Which events may set each status (the licence's status_event_hash must name one of these).
+STATUS_ACTIONS = {"valid": ("issue", "restore_licence"), "revoked": ("revoke_licence",),
+                  "cancelled": ("cancel_licence",), "expired": ("expire_licences",),
+                  "superseded": ("supersede_licences",)}
 
 _FREQ_PART = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?\s*$")
 
@@ -54,9 +70,14 @@ def _values(obj, names) -> dict:
     return {name: getattr(obj, name) for name in names}
 
 
-def record_of(licence, station=None) -> dict:
-    """The canonical content of a licence from its stored columns (and its station's), as plain data."""
+def record_of(licence, station=None, sealed: bool = True) -> dict:
+    """The canonical content of a licence from its stored columns (and its station's), as plain data.
+
+    `sealed=False` gives the face alone (what is printed, fixed at issue): its hash is the one a PDF prints.
+    """
     record = _values(licence, COMMON_COLUMNS)
+    if sealed:
+        record.update(_values(licence, SEAL_COLUMNS))
     if record["kind"] == "frequency_permit":
         record.update(_values(licence, PERMIT_COLUMNS))
     else:
@@ -114,11 +135,49 @@ def public_key() -> str:
     return public_key_pem(signing_key())
 
 
+def current_key_id() -> str:
+    return key_id_of(signing_key())
+
+
+def public_keys() -> dict:
+    """Every public key a seal may name: the current one and the retired ones kept for verification."""
+    return _public_keys(current_app.config["SIGNING_KEY_PATH"], _retired_listing())
+
+
+def _retired_listing() -> tuple:
+    folder = current_app.config.get("RETIRED_KEYS_DIR") or ""
+    if not folder or not os.path.isdir(folder):
+        return ()
+    return tuple(sorted((name, os.path.getmtime(os.path.join(folder, name))) for name in os.listdir(folder)
+                        if name.endswith(".pem")))
+
+
+@functools.lru_cache(maxsize=8)
+def _public_keys(path: str, retired: tuple) -> dict:
+    keys = {}
+    folder = current_app.config.get("RETIRED_KEYS_DIR") or ""
+    for name, _mtime in retired:
+        with open(os.path.join(folder, name), "rb") as handle:
+            public = load_public_key(handle.read())
+        if public is not None:
+            keys[key_id_of(public)] = public
+    current = _key(path).public_key()
+    keys[key_id_of(current)] = current
+    return keys
+
+
+def face_hash(licence, station=None) -> str:
+    """SHA-256 of the printed face (never changes after issue; the seal's hash also covers the status)."""
+    return content_hash(record_of(licence, station, sealed=False))
+
+
 def seal(row: dict, station=None, key=None) -> None:
-    """Set the content hash (and for electronic copies the signature) of a licence row being issued."""
+    """Set the key id, content hash and signature of a licence row (paper and electronic alike)."""
+    key = key or signing_key()
+    row["key_id"] = key_id_of(key)
     digest = content_hash(record_of(row, station))
     row["content_hash"] = digest
-    row["signature"] = sign(key or signing_key(), digest) if row["format"] == "electronic" else ""
+    row["signature"] = sign(key, digest)
 
 
 # Sealing is CPU-bound (JSON, SHA-256, Ed25519): a large batch is sealed by forked worker processes.
@@ -156,23 +215,60 @@ def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = N
 
 @dataclass
 class Check:
-    """Result of checking a stored licence against its hash and signature."""
+    """Result of checking a stored licence against its seal and the event that set its status."""
 
     hash_matches: bool
-    signature_valid: bool | None     # None for paper copies (not signed)
+    signature_valid: bool
+    event_matches: bool = True
+    problems: tuple = ()
 
     @property
     def ok(self) -> bool:
-        return self.hash_matches and self.signature_valid is not False
+        return self.hash_matches and self.signature_valid and self.event_matches
 
 
-def check(licence) -> Check:
-    """Recompute the content hash from the stored record and check the signature against it."""
-    matches = content_hash(record_of(licence, licence.station)) == licence.content_hash
-    signed = None
-    if licence.format == "electronic":
-        signed = verify(public_key(), licence.content_hash, licence.signature or "")
-    return Check(matches, signed)
+def check(licence, event=None, keys=None) -> Check:
+    """Recompute the seal from the stored record, check its signature, and check the status event it names.
+
+    `event` (the Event whose hash the licence names) is looked up when not given; `keys` are `public_keys()`.
+    """
+    from .models import Event
+    from .workflow.core import event_digest
+    problems = []
+    station = _get(licence, "station") if not isinstance(licence, Mapping) else None
+    matches = content_hash(record_of(licence, station)) == _get(licence, "content_hash")
+    if not matches:
+        problems.append(CHECK_PROBLEMS["hash"])
+    keys = public_keys() if keys is None else keys
+    public = keys.get(_get(licence, "key_id") or "")
+    signed = public is not None and verify_with(public, _get(licence, "content_hash"), _get(licence, "signature") or "")
+    if not signed:
+        problems.append(CHECK_PROBLEMS["signature" if public is not None else "key"])
+    wanted = _get(licence, "status_event_hash") or ""
+    if event is None and wanted:
+        event = db.session.scalar(select(Event).where(Event.hash == wanted))
+    event_ok = event is not None and event.hash == wanted and event_digest(event.prev_hash, event) == event.hash
+    if not event_ok:
+        problems.append(CHECK_PROBLEMS["event"])
+    else:
+        event_ok = _event_fits(licence, event)
+        if not event_ok:
+            problems.append(CHECK_PROBLEMS["event_fit"])
+    return Check(matches, signed, event_ok, tuple(problems))
+
+
+def _event_fits(licence, event) -> bool:
+    """The event that set the status is of the right kind, for this licence's case (or the licence), that day."""
+    status = _get(licence, "status")
+    if event.action not in STATUS_ACTIONS.get(status, ()):
+        return False
+    if event.action == "revoke_licence" or event.action == "restore_licence":
+        if event.object_type != "Licence" or event.object_id != _get(licence, "id"):
+            return False
+    elif event.action != "cancel_licence" and event.application_id != _get(licence, "application_id"):
+        return False
+    changed = _get(licence, "issued_on") if event.action == "issue" else _get(licence, "status_changed_on")
+    return event.on == changed
 
 
 @functools.lru_cache(maxsize=4096)
@@ -271,8 +367,8 @@ def face_of(licence, station=None) -> LicenceFace:
         valid_from=_get(licence, "valid_from"), valid_until=_get(licence, "valid_until"),
         issued_on=_get(licence, "issued_on"), office=_get(licence, "office"),
         verify_url=verify_url(_get(licence, "verify_code")), verify_code=_get(licence, "verify_code"),
-        electronic=_get(licence, "format") == "electronic", content_hash=_get(licence, "content_hash"),
-        signature=_get(licence, "signature") or "", font_path=current_app.config.get("PDF_FONT_PATH"))
+        electronic=_get(licence, "format") == "electronic", content_hash=face_hash(licence, station),
+        signature="", font_path=current_app.config.get("PDF_FONT_PATH"))
 
 
 def live_status(licence, today: date) -> str:

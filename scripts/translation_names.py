@@ -28,6 +28,7 @@ SOURCES = [
     ("radiolic.licence_records", "KIND_NAMES"),
     ("radiolic.licence_records", "FORMAT_NAMES"),
     ("radiolic.licence_records", "STATUS_NAMES"),
+    ("radiolic.licence_records", "CHECK_PROBLEMS"),
     ("radiolic.station_import", "STATION_TYPES"),
     ("radiolic.station_import", "COLUMN_LABELS"),
     ("radiolic.supervisor.views", "BUCKET_NAMES"),

@@ -24,8 +24,20 @@ def base_config(uri: str, tmp_path) -> dict:
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False,
         "PASSWORD_METHOD": "scrypt:1024:8:1", "FIXED_TODAY": TODAY, "SECRET_KEY": "test-secret",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"), "SIGNING_KEY_PATH": str(tmp_path / "signing_key.pem"),
-        "PUBLIC_BASE_URL": "http://localhost",
+        "PUBLIC_BASE_URL": "http://localhost", "ARCHIVE_FOLDER": str(tmp_path / "archive"),
+        "RETIRED_KEYS_DIR": str(tmp_path / "retired_keys"), "SEAL_FOLDER": seal_folder(),
     }
+
+
+_SEAL_FOLDER: list[str] = []
+
+
+def seal_folder() -> str:
+    """One demo CA and office seal certificate per test process (created with the template database)."""
+    if not _SEAL_FOLDER:
+        import tempfile
+        _SEAL_FOLDER.append(tempfile.mkdtemp(prefix="radiolic-seal-"))
+    return _SEAL_FOLDER[0]
 
 
 def _worker() -> str:
@@ -60,6 +72,8 @@ def database_template(tmp_path_factory):
         load_catalogue()
         db.session.commit()
         db.engine.dispose()
+        from radiolic import seal_service
+        seal_service.create_demo_seal(app.config["OFFICE_NAME"])
     return uri
 
 

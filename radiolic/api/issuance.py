@@ -146,6 +146,10 @@ OPENAPI = {
         "parameters": [{"name": "code", "in": "path", "required": True, "description": "the verification code",
                         "schema": {"type": "string", "maxLength": 40}}],
         "responses": {"200": {"description": "`status` (valid, superseded, cancelled, revoked, expired), `number`, "
-                                             "`holder` (masked), `content_hash`, `signature`, `record_intact`"},
+                                             "`holder` (masked), `content_hash` (the seal: face + status + status "
+                                             "event + previous seal + key id), `face_hash` (printed on the PDF), "
+                                             "`signature`, `key_id`, `record_intact`, `events_match`, `record_check` "
+                                             "(`intact` or `failed`: then the status must not be relied on), "
+                                             "`record_problems`"},
                       "404": {"description": "Unknown code (nothing else is revealed)"}}}},
 }

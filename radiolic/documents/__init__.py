@@ -5,10 +5,13 @@ from .notice import Notice, render_notice
 from .signing import (
     canonical_content,
     content_hash,
+    key_id_of,
     load_or_create_key,
+    load_public_key,
     public_key_pem,
     sign,
     verify,
+    verify_with,
 )
 
 __all__ = [
@@ -18,6 +21,8 @@ __all__ = [
     "canonical_content",
     "cjk_font",
     "content_hash",
+    "key_id_of",
+    "load_public_key",
     "load_or_create_key",
     "public_key_pem",
     "render_licence",
@@ -25,4 +30,5 @@ __all__ = [
     "render_notice",
     "sign",
     "verify",
+    "verify_with",
 ]

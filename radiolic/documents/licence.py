@@ -14,6 +14,7 @@ from .chinese_text import chinese_date, wrap_lines
 from .flate_canvas import FlateCanvas
 from .fonts import cjk_font
 from .qr import draw_qr
+from .seal_mark import draw_draft_mark, draw_seal
 
 TITLES = {
     "station_licence": "中华人民共和国无线电台执照",
@@ -69,6 +70,8 @@ class LicenceFace:
     content_hash: str = ""
     signature: str = ""
     font_path: str | None = None
+    seal_label: str = ""       # under the drawn seal of an electronic licence (演示印章 with the demo certificate)
+    draft: bool = False        # a preview, not an issued licence: marked 样稿
 
 
 @dataclass
@@ -218,6 +221,8 @@ def _draw_issuer(canvas: Canvas, face: LicenceFace, font: str, top: float) -> No
         canvas.setFont(font, 9)
         canvas.drawCentredString(centre_x, centre_y + SEAL_RADIUS - 16, "（盖章）")
         canvas.setFillColorRGB(0, 0, 0)
+    else:
+        draw_seal(canvas, centre_x, centre_y, SEAL_RADIUS, face.office, font, face.seal_label)
     canvas.setFont(font, 12)
     canvas.drawCentredString(centre_x, centre_y - 4, f"发证机关：{face.office}")
     canvas.drawCentredString(centre_x, centre_y - 24, f"发证日期：{chinese_date(face.issued_on)}")
@@ -231,7 +236,8 @@ def _draw_verification(canvas: Canvas, face: LicenceFace, font: str) -> None:
     lines: list[tuple[str, str]] = []
     if face.electronic:
         lines.append(("内容摘要 SHA-256：", face.content_hash or "—"))
-        lines.append(("签名 Ed25519：", face.signature or "—"))
+        if face.signature:
+            lines.append(("签名 Ed25519：", face.signature))
     # Lay out bottom-up so the block always ends just above the inner frame.
     blocks: list[tuple[str, list[str], float]] = []
     for label, value in lines:
@@ -315,6 +321,8 @@ def _render(face: LicenceFace, font: str) -> bytes:
         if index == len(pages):
             _draw_issuer(canvas, face, font, bottom - 16)
         _draw_verification(canvas, face, font)
+        if face.draft:
+            draw_draft_mark(canvas, A4[0], A4[1], font)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -30,6 +30,7 @@ from .chinese_text import chinese_date, kinsoku_breaks
 from .flate_canvas import FlateCanvas
 from .fonts import cjk_font
 from .qr import draw_qr
+from .seal_mark import draw_draft_mark, draw_seal
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 # Close to GB/T 9704 type area (156 mm wide) while leaving room for long tables.
@@ -63,6 +64,11 @@ class Notice:
     qr_caption: str = ""
     signature_block: bool = False
     font_path: str | None = None
+    # Delivered online: the office's round red seal is drawn in the seal place (seal_label, e.g. 演示印章, under it).
+    sealed: bool = False
+    seal_label: str = ""
+    # A preview of an instrument not yet issued: marked 样稿 on every page.
+    draft: bool = False
 
 
 class _HeadingLine(Flowable):
@@ -107,10 +113,11 @@ class _ClosingBlock(Flowable):
     SIGNATURE_PITCH = BODY_SIZE * 1.8
 
     def __init__(self, office: str, dated: date, font: str, qr_url: str | None = None,
-                 qr_caption: str = "", signature: bool = False):
+                 qr_caption: str = "", signature: bool = False, sealed: bool = False, seal_label: str = ""):
         super().__init__()
         self.office, self.dated, self.font = office, chinese_date(dated), font
         self.qr_url, self.qr_caption, self.signature = qr_url, qr_caption, signature
+        self.sealed, self.seal_label = sealed, seal_label
 
     def wrap(self, available_width, available_height):
         self.width = available_width
@@ -128,15 +135,18 @@ class _ClosingBlock(Flowable):
         # Right edge indented by two characters, as on printed official documents.
         centre_x = self.width - 2 * BODY_SIZE - widest / 2
         centre_y = self.height - SEAL_RADIUS - 4
-        canvas.saveState()
-        canvas.setStrokeColor(GREY)
-        canvas.setDash(3, 3)
-        canvas.circle(centre_x, centre_y, SEAL_RADIUS, stroke=1, fill=0)
-        canvas.setDash()
-        canvas.setFillColor(GREY)
-        canvas.setFont(self.font, 9)
-        canvas.drawCentredString(centre_x, centre_y + SEAL_RADIUS - 16, "（盖章）")
-        canvas.restoreState()
+        if self.sealed:
+            draw_seal(canvas, centre_x, centre_y, SEAL_RADIUS, self.office, self.font, self.seal_label)
+        else:
+            canvas.saveState()
+            canvas.setStrokeColor(GREY)
+            canvas.setDash(3, 3)
+            canvas.circle(centre_x, centre_y, SEAL_RADIUS, stroke=1, fill=0)
+            canvas.setDash()
+            canvas.setFillColor(GREY)
+            canvas.setFont(self.font, 9)
+            canvas.drawCentredString(centre_x, centre_y + SEAL_RADIUS - 16, "（盖章）")
+            canvas.restoreState()
         canvas.setFont(self.font, BODY_SIZE)
         canvas.drawCentredString(centre_x, centre_y + 4, self.office)
         canvas.drawCentredString(centre_x, centre_y - BODY_SIZE - 6, self.dated)
@@ -166,7 +176,7 @@ class _ClosingBlock(Flowable):
             y -= self.SIGNATURE_PITCH
 
 
-def _page_numbering_canvas(font: str):
+def _page_numbering_canvas(font: str, draft: bool = False):
     """Canvas class that prints 第n页 共N页 once the total page count is known."""
 
     class PageNumberingCanvas(FlateCanvas):
@@ -184,6 +194,8 @@ def _page_numbering_canvas(font: str):
             total = len(self._held_pages)
             for state in self._held_pages:
                 self.__dict__.update(state)
+                if draft:
+                    draw_draft_mark(self, PAGE_WIDTH, A4[1], font)
                 # A one-page instrument conventionally carries no page number.
                 if total > 1:
                     self.setFont(font, 9)
@@ -377,7 +389,7 @@ def render_notice(doc: Notice) -> bytes:
     closing: list[Flowable] = [
         Spacer(1, 8),
         _ClosingBlock(doc.office, doc.dated, font, doc.qr_url, doc.qr_caption,
-                      doc.signature_block),
+                      doc.signature_block, doc.sealed, doc.seal_label),
     ]
     if doc.footer_lines:
         closing.append(HRFlowable(width="100%", thickness=0.4, color=GREY,
@@ -387,5 +399,5 @@ def render_notice(doc: Notice) -> bytes:
     # footer (a footer alone on the last page looks like a stray sheet).
     story.append(KeepTogether(closing))
 
-    template.build(story, canvasmaker=_page_numbering_canvas(font))
+    template.build(story, canvasmaker=_page_numbering_canvas(font, doc.draft))
     return buffer.getvalue()

@@ -135,3 +135,33 @@ def verify(public_pem: str | bytes, digest_hex: str, signature_b64: str) -> bool
         return False
     except Exception:  # noqa: BLE001 - malformed PEM/base64/digest must read as "not valid"
         return False
+
+
+def key_id_of(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    """A key's id: the first 16 hex digits of the SHA-256 of its raw public bytes (named in every seal)."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    raw = public.public_bytes(encoding=serialization.Encoding.Raw, format=serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def load_public_key(pem: bytes) -> Ed25519PublicKey | None:
+    """An Ed25519 public key from PEM (a private key's PEM gives its public half); None if it is neither."""
+    try:
+        public = serialization.load_pem_public_key(pem)
+    except ValueError:
+        try:
+            public = serialization.load_pem_private_key(pem, password=None).public_key()
+        except (ValueError, TypeError):
+            return None
+    return public if isinstance(public, Ed25519PublicKey) else None
+
+
+def verify_with(public: Ed25519PublicKey, digest_hex: str, signature_b64: str) -> bool:
+    """Like `verify`, with a loaded public key (no PEM parsing per check); never raises."""
+    try:
+        public.verify(base64.b64decode(signature_b64, validate=True), _check_digest(digest_hex))
+        return True
+    except InvalidSignature:
+        return False
+    except Exception:  # noqa: BLE001 - malformed base64/digest reads as "not valid"
+        return False

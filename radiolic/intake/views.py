@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import instruments
 from ..access import roles
 from ..extensions import db
 from ..inputs import arg_int
@@ -372,7 +373,7 @@ def withdraw(number: str):
 @bp.route("/intake/cases/<number>/notices/<kind>.pdf", methods=["GET", "POST"])
 @roles("clerk", "reviewer", "supervisor")
 def notice(number: str, kind: str):
-    """Render an instrument on demand (POST carries the query code from the counter, never the URL)."""
+    """An instrument as issued (archived bytes); POST carries the query code from the counter, never the URL."""
     if kind not in notices.KINDS:
         abort(404)
     case = _case(number)
@@ -386,7 +387,14 @@ def notice(number: str, kind: str):
         return case_page_again(number)
     if doc is None:
         abort(404)
-    body = notices.pdf(doc)
+    seq = request.args.get("seq", type=int)
+    if kind == "commitment" and draft and not case.commitments:
+        body = instruments.render_draft(doc)          # a letter to sign, not yet an instrument: 样稿
+    elif code:
+        body = instruments.render_issued(doc)         # the counter copy carrying the query code: never archived
+    else:
+        body = instruments.case_pdf(case, kind, seq, today())
+        db.session.commit()
     name = f"{case.number}-{notices.KINDS[kind]}.pdf"
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename=\"{case.number}-{kind}.pdf\"; filename*=UTF-8''{quote(name)}"})

@@ -19,4 +19,28 @@ def check_command():
     click.echo(f"{on.isoformat()}：{expired} 份证照到期失效；排队续期提醒 {reminders} 条。")
 
 
+@licences_cli.command("archive")
+@click.option("--case", "case_number", default=None, help="only this case's licences")
+@click.option("--processes", type=int, default=None, help="worker processes (default: all cores)")
+def archive_command(case_number, processes):
+    """Render, seal and archive every issued licence not archived yet (what a background job runs)."""
+    import os
+    from sqlalchemy import select
+    from .. import instruments
+    from ..models import Application, Licence
+    conditions = []
+    if case_number:
+        case = db.session.scalar(select(Application).where(Application.number == case_number))
+        if case is None:
+            raise click.ClickException(f"没有案件 {case_number}")
+        conditions.append(Licence.application_id == case.id)
+    with click.progressbar(length=1, label="归档证照") as bar:
+        def progress(done, total):
+            bar.length = total
+            bar.update(done - bar.pos)
+        run = instruments.archive_licences(*conditions, on=today(), progress=progress,
+                                           processes=processes or os.cpu_count() or 1)
+    click.echo(f"已归档 {run.done} 份证照。")
+
+
 commands: list = [licences_cli]

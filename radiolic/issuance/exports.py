@@ -63,17 +63,32 @@ def pdf_name(licence: dict) -> str:
     return f"{licence['number']}.pdf"
 
 
-def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1) -> Iterator[bytes]:
-    """Yield a ZIP (stored, not deflated: PDFs are compressed already) as each licence is rendered."""
+def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1,
+               archive_missing: bool = False) -> Iterator[bytes]:
+    """Yield a ZIP (stored, not deflated: PDFs are compressed already) as each licence is rendered.
+
+    Archived licences are served as archived. With `archive_missing`, a licence not archived yet is rendered,
+    sealed and archived once (a batch at a time, committed) before it is streamed: the interim until the
+    archive job (instruments.archive_licences) has run for a large issue."""
     pipe = _Pipe()
     if has_app_context():
         cjk_font(current_app.config.get("PDF_FONT_PATH"))   # register once, before forking: workers inherit it
+        if archive_missing:
+            from .. import instruments
+            instruments.prepare_workers()
     executor = ProcessPoolExecutor(processes, mp_context=get_context("fork")) if processes > 1 else None
     try:
         archive = zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED)
         for batch in batches:
-            faces = [face_of(licence, station) for licence, station in batch]
-            pdfs = executor.map(render_licence, faces, chunksize=16) if executor else map(render_licence, faces)
+            stored = _archived(batch)
+            if archive_missing and len(stored) < len(batch):
+                stored.update(_archive_now([(lic, st) for lic, st in batch if lic["number"] not in stored], executor))
+            faces = [face_of(licence, station) for licence, station in batch if licence["number"] not in stored]
+            rendered = iter(executor.map(render_licence, faces, chunksize=16) if executor
+                            else map(render_licence, faces))
+            # archived bytes where the licence is archived, else rendered lazily in batch order (streams at once)
+            pdfs = (stored[licence["number"]] if licence["number"] in stored else next(rendered)
+                    for licence, _station in batch)
             for (licence, _station), pdf in zip(batch, pdfs):
                 day = licence["issued_on"]
                 info = zipfile.ZipInfo(pdf_name(licence), date_time=(day.year, day.month, day.day, 0, 0, 0))
@@ -84,6 +99,33 @@ def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1) -
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _archive_now(missing, executor) -> dict[str, bytes]:
+    """Render, seal and archive the missing licences of one batch (committed); their bytes by number."""
+    from .. import archive, instruments
+    from ..web import today
+    faces = instruments.issued_faces(missing)
+    pdfs = list(executor.map(instruments.render_sealed, faces, chunksize=8) if executor
+                else map(instruments.render_sealed, faces))
+    archive.store_many("licence", [(lic["number"], data, lic["application_id"], pdf_name(lic))
+                                   for (lic, _s), data in zip(missing, pdfs)], on=today())
+    db.session.commit()
+    return {lic["number"]: data for (lic, _s), data in zip(missing, pdfs)}
+
+
+def _archived(batch) -> dict[str, bytes]:
+    """The archived (issued) bytes of the batch's licences that have them: a ZIP serves what was issued."""
+    if not has_app_context():
+        return {}
+    from .. import archive
+    from ..models import ArchivedDocument
+    numbers = [licence["number"] for licence, _station in batch]
+    docs = db.session.execute(select(ArchivedDocument.ref, ArchivedDocument.sha256).where(
+        ArchivedDocument.kind == "licence", ArchivedDocument.ref.in_(numbers),
+        ArchivedDocument.superseded_by_id.is_(None))).all()
+    db.session.rollback()
+    return {ref: archive.path_of(sha).read_bytes() for ref, sha in docs}
 
 
 def cell(value) -> str:

@@ -89,3 +89,15 @@ class CancelForm(FlaskForm):
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("撤销/吊销的理由和依据"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("撤销证照"))
+
+
+class RestoreForm(FlaskForm):
+    reason = TextAreaField(_l("恢复的理由和依据（如复议决定书文号）"), validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("恢复有效"))
+
+
+class VerifyPdfForm(FlaskForm):
+    """Anyone may upload a PDF to check its seal, that it is the archived instrument, and the live status."""
+
+    file = FileField(_l("选择 PDF 文件"), validators=[FileRequired(_l("请选择要核验的 PDF 文件。"))])
+    submit = SubmitField(_l("核验"))

@@ -1,5 +1,6 @@
 """Issuance pages: stations, issue, licences, print and delivery, downloads, verification, the public register."""
 import base64
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,14 +12,16 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import instruments
+from ..archive import ArchiveError
 from ..access import public, roles
-from ..documents import render_licence
 from ..extensions import db
 from ..inputs import arg_int
 from .. import disclosure
 from ..identifiers import mask_id
-from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_of, live_status,
+from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, live_status,
                                public_key)
+from ..licence_records import (face_hash)
 from ..models import Applicant, Application, Delivery, Event, Licence, PrintLog, Station
 from ..station_import import STATION_TYPES, ImportRejected, errors_csv, parse_stations, template_csv, template_xlsx
 from ..station_import import COLUMNS as STATION_COLUMNS
@@ -28,7 +31,7 @@ from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports
 from .forms import (CancelForm, DeliveryForm, FormatForm, ImportForm, IssueForm, PrintForm, RevokeForm,
-                    StationForm)
+                    RestoreForm, StationForm, VerifyPdfForm)
 
 bp = Blueprint("issuance", __name__)
 
@@ -249,6 +252,10 @@ def issue(number: str):
     except WorkflowError as err:
         return _refused(case, err, issue_form=form)
     db.session.commit()
+    if result.count <= instruments.INLINE_LICENCES:
+        # Small issues are rendered, sealed and archived now; larger ones by instruments.archive_licences
+        # (a background job), or once each at first download until it has run.
+        instruments.archive_licences(Licence.application_id == case.id, on=today())
     if result.count > 1:
         flash(_("已发证 %(count)s 份：%(first)s 至 %(last)s。", count=result.count, first=result.first_number,
                 last=result.last_number), "success")
@@ -296,15 +303,20 @@ def licence(number: str):
     related = {lid: db.session.get(Licence, lid) for lid in (lic.supersedes_id, lic.superseded_by_id) if lid}
     return render_template("issuance/licence.html", licence=lic, fields=face_fields(lic, lic.station),
                            check=check(lic), prints=prints, related=related, print_form=PrintForm(),
-                           revoke_form=RevokeForm(), status=live_status(lic, today()))
+                           revoke_form=RevokeForm(), restore_form=RestoreForm(), status=live_status(lic, today()))
 
 
 def pdf_download(lic: Licence) -> Response:
-    """The licence's PDF as a download, rendered once from its stored record outside any transaction."""
-    face = face_of(lic, lic.station)
-    db.session.rollback()
-    return Response(render_licence(face), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={face.number}.pdf"})
+    """The licence's PDF as issued: the archived bytes (archived now, once, if the batch job has not reached it)."""
+    try:
+        data = instruments.licence_pdf(lic, today())
+    except ArchiveError as err:
+        db.session.rollback()
+        abort(409, description=str(err))
+    number = lic.number
+    db.session.commit()
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename={number}.pdf"})
 
 
 @bp.get("/licences/<number>/pdf")
@@ -345,6 +357,25 @@ def revoke(number: str):
         return redirect(url_for("issuance.licence", number=number))
     db.session.commit()
     flash(_("证照 %(number)s 已撤销。", number=number), "success")
+    return redirect(url_for("issuance.licence", number=number))
+
+
+@bp.post("/licences/<number>/restore")
+@roles("supervisor")
+def restore(number: str):
+    """恢复: a revoked or cancelled licence made valid again (e.g. the revocation set aside), re-sealed."""
+    lic, form = _licence(number), RestoreForm()
+    if not form.validate_on_submit():
+        flash(_("请写明恢复的理由和依据。"), "danger")
+        return redirect(url_for("issuance.licence", number=number))
+    try:
+        verbs.restore_licence(lic, reason=form.reason.data, by=current_user, on=today())
+    except WorkflowError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("issuance.licence", number=number))
+    db.session.commit()
+    flash(_("证照 %(number)s 已恢复有效。", number=number), "success")
     return redirect(url_for("issuance.licence", number=number))
 
 
@@ -391,7 +422,7 @@ def _render_processes(expected: int) -> int:
 
 
 def _zip_response(batches, filename: str, expected: int = 0) -> Response:
-    body = stream_with_context(exports.zip_stream(batches, _render_processes(expected)))
+    body = stream_with_context(exports.zip_stream(batches, _render_processes(expected), archive_missing=True))
     return Response(body, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
@@ -406,6 +437,8 @@ def licences_zip(number: str):
         flash(_("本案没有电子证照可下载。"), "warning")
         return _back(case)
     db.session.rollback()
+    # Archived licences stream as archived; until the archive job (issue-12: instruments.archive_licences with a
+    # progress bar) has run, the ZIP archives the missing ones once, batch by batch, as it streams.
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
 
 
@@ -459,9 +492,14 @@ def public_view(lic: Licence, on: date) -> dict:
         "status_changed_on": lic.status_changed_on, "holder": shown["holder"],
         "holder_code": shown["holder_code"], "issued_on": lic.issued_on, "valid_from": lic.valid_from,
         "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,
+        "face_hash": face_hash(lic, lic.station),
         "signature": lic.signature or None, "e_identifier": lic.e_identifier, "record_intact": result.hash_matches,
         "signature_valid": result.signature_valid, "superseded_by": successor.number if successor else None,
-        "fields": fields,
+        "fields": fields, "key_id": lic.key_id, "status_event_hash": lic.status_event_hash,
+        # record_check: "intact" only when the row, its seal's signature and the event that set its status agree;
+        # otherwise "failed" (记录校验失败) and the status shown must not be relied on.
+        "events_match": result.event_matches, "record_check": "intact" if result.ok else "failed",
+        "record_problems": list(result.problems),
     }
 
 
@@ -470,6 +508,44 @@ def public_view(lic: Licence, on: date) -> dict:
 def verify_public_key():
     return Response(public_key(), mimetype="text/plain",
                     headers={"Content-Disposition": "inline; filename=radiolic-ed25519-public.pem"})
+
+
+VERIFY_PDF_MAX = 20 * 1024 * 1024
+
+
+@bp.route("/verify/pdf", methods=["GET", "POST"])
+@public
+def verify_pdf():
+    """Upload a PDF: its PAdES seal and certificate chain, the archived copy, the live record and status."""
+    form, report = VerifyPdfForm(), None
+    if form.validate_on_submit():
+        data = form.file.data.read(VERIFY_PDF_MAX + 1)
+        if len(data) > VERIFY_PDF_MAX:
+            form.file.errors = [_("文件超过 20 MB。")]
+        else:
+            report = instruments.check_pdf(data, on=today())
+            db.session.rollback()
+    status = 422 if form.errors else 200
+    return render_template("issuance/verify_pdf.html", form=form, report=report), status
+
+
+@bp.route("/verify/checkpoints")
+@public
+def checkpoints():
+    """The signed checkpoints of the audit chain: anyone may keep a copy and compare it later."""
+    from .. import audit
+    return render_template("issuance/checkpoints.html", rows=audit.checkpoint_rows()[::-1])
+
+
+@bp.route("/verify/checkpoints.json")
+@public
+def checkpoints_json():
+    from .. import audit
+    body = json.dumps({"office": current_app.config["OFFICE_NAME"], "public_key": public_key(),
+                       "statement": "radiolic-checkpoint|{date}|{event_count}|{last_event_id}|{head_hash}",
+                       "checkpoints": audit.checkpoint_rows()}, ensure_ascii=False, indent=1)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": "attachment; filename=radiolic-checkpoints.json"})
 
 
 @bp.route("/verify/<code>")

@@ -1,5 +1,6 @@
 """The data model, one module per aggregate."""
 from .applicants import APPLICANT_KINDS, Applicant, CreditMark
+from .archive import ArchivedDocument, Checkpoint
 from .cases import (CHANNELS, FORMATS, MATERIAL_STATUSES, STATES, STOP_KINDS, TERMINAL_STATES,
                     Application, ApplicationMaterial, ClockStop, Commitment, CorrectionNotice, Decision,
                     ExtensionRequest)

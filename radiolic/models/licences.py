@@ -82,6 +82,10 @@ class Licence(db.Model):
     valid_until: Mapped[date]
     content_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(200), default="")
+    # The seal also covers: the key that signed it, the event that set the current status, the seal it replaced.
+    key_id: Mapped[str] = mapped_column(String(16), default="")
+    status_event_hash: Mapped[str] = mapped_column(String(64), default="")
+    previous_seal: Mapped[str] = mapped_column(String(64), default="")
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("licence.id"))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("licence.id"))
     status_reason: Mapped[str] = mapped_column(Text, default="")

@@ -7,8 +7,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from .. import instruments
 from ..access import roles
-from ..documents import render_notice
 from ..extensions import db
 from ..inputs import arg_int
 from ..models import Application, ClockStop, ExtensionRequest, ServiceItem, Station, User
@@ -17,7 +17,6 @@ from ..web import CHINA, today
 from ..workdays import CalendarGap
 from ..workflow import clock
 from ..workflow import review as verbs
-from . import notices
 from .forms import DecideForm, ExtensionDecisionForm, ExtensionRequestForm, PauseForm, ResumeForm, StartReviewForm
 
 bp = Blueprint("review", __name__)
@@ -158,7 +157,9 @@ def stop_pdf(number: str, stop_id: int):
     stop = db.session.get(ClockStop, stop_id)
     if stop is None or stop.application_id != case.id:
         abort(404)
-    return _pdf(render_notice(notices.stop_notice(case, stop)), f"{case.number}-stop-{stop.id}.pdf")
+    data = instruments.case_pdf(case, "stop", stop.id, today())
+    db.session.commit()
+    return _pdf(data, f"{case.number}-stop-{stop.id}.pdf")
 
 
 @bp.get("/review/<number>/decision.pdf")
@@ -167,7 +168,9 @@ def decision_pdf(number: str):
     case = _case(number)
     if case.decision is None:
         abort(404)
-    return _pdf(render_notice(notices.decision_notice(case)), f"{case.number}-decision.pdf")
+    data = instruments.case_pdf(case, "decision", None, today())
+    db.session.commit()
+    return _pdf(data, f"{case.number}-decision.pdf")
 
 
 def _urgency(c: clock.Clock) -> tuple[int | None, str]:

@@ -59,6 +59,9 @@ def record(case: Application | None, action: str, *, by: User | None, on: date, 
     event.hash = event_digest(prev, event)
     db.session.add(event)
     db.session.flush()
+    if event.application_id is not None:
+        # instruments.archive_due archives the case's new instruments once this transaction commits
+        db.session.info.setdefault("radiolic.touched_cases", set()).add(event.application_id)
     return event
 
 

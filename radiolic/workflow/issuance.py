@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import selectinload
 
 from .. import numbering, outbox
 from ..extensions import db
@@ -128,7 +128,8 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
     holder = case.applicant
     base = {"kind": item.licence_kind, "application_id": case.id, "applicant_id": holder.id, "status": "valid",
             "issued_on": on, "valid_from": on, "holder_name": holder.name, "holder_code": holder.id_code,
-            "office": current_app.config["OFFICE_NAME"], "e_identifier": None, "supersedes_id": None}
+            "office": current_app.config["OFFICE_NAME"], "e_identifier": None, "supersedes_id": None,
+            "status_changed_on": None, "status_reason": "", "superseded_by_id": None, "previous_seal": ""}
     if item.licence_kind == "frequency_permit":
         rows, stations = [_permit_row(case, base, permit, format, on)], {}
     else:
@@ -141,17 +142,21 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
         row["number"], row["verify_code"] = number, code
         if row["format"] == "electronic":
             row["e_identifier"] = e_identifier(row["kind"], number, issuer)
+    electronic = sum(row["format"] == "electronic" for row in rows)
+    note = (f"发放{KIND_NAMES[item.licence_kind]} {len(rows)} 份（电子 {electronic}、纸质 {len(rows) - electronic}），"
+            f"编号 {numbers[0]}" + (f" 至 {numbers[-1]}" if len(numbers) > 1 else ""))
+    # The issue event comes first: every new licence's seal covers its hash.
+    event = transition(case, "issue", by=by, on=on, note=note,
+                       changes={"issued_on": on, "completed_on": on, "format": format})
+    crash_point("issue:event")
+    for row in rows:
+        row["status_event_hash"] = event.hash
     seal_all(rows, stations, key)
     # Core executemany on the table: the ORM's bulk path spends more per row than SQLite does.
     db.session.execute(insert(_LICENCE_TABLE), rows)
     crash_point("issue:rows")
     if any(row["supersedes_id"] for row in rows):
-        _mark_superseded(case, on)
-    electronic = sum(row["format"] == "electronic" for row in rows)
-    note = (f"发放{KIND_NAMES[item.licence_kind]} {len(rows)} 份（电子 {electronic}、纸质 {len(rows) - electronic}），"
-            f"编号 {numbers[0]}" + (f" 至 {numbers[-1]}" if len(numbers) > 1 else ""))
-    transition(case, "issue", by=by, on=on, note=note, changes={"issued_on": on, "completed_on": on, "format": format})
-    crash_point("issue:event")
+        _mark_superseded(case, on, by)
     clock.refresh(case, on)
     # The rating invitation is queued by workflow.ratings when any verb completes a case.
     return IssueResult(len(rows), numbers[0], numbers[-1])
@@ -273,15 +278,66 @@ def _permit_replaced(case, permit) -> int:
     return found[0].id
 
 
-def _mark_superseded(case, on) -> None:
-    """Link each replaced licence to its successor (both ways) and mark it superseded, in one UPDATE."""
-    new = aliased(Licence)
-    by_new = select(new.id).where(new.supersedes_id == Licence.id).scalar_subquery()
-    replaced = select(new.supersedes_id).where(new.application_id == case.id, new.supersedes_id.is_not(None))
-    db.session.execute(update(Licence).where(Licence.id.in_(replaced)).values(
-        status="superseded", status_changed_on=on, superseded_by_id=by_new,
-        status_reason=f"{case.service_item.name}：由案件 {case.number} 换发的新证替换"),
+def _mark_superseded(case, on, by) -> None:
+    """Mark each licence the case's new licences replace as superseded (linked both ways), re-sealed under one
+    event per case the replaced licences belong to."""
+    successors = dict(db.session.execute(select(Licence.supersedes_id, Licence.id).where(
+        Licence.application_id == case.id, Licence.supersedes_id.is_not(None))).all())
+    reason = f"{case.service_item.name}：由案件 {case.number} 换发的新证替换"
+    restatus(Licence.id.in_(select(Licence.supersedes_id).where(
+        Licence.application_id == case.id, Licence.supersedes_id.is_not(None)).scalar_subquery()),
+        status="superseded", reason=reason, on=on, by=by, action="supersede_licences",
+        note=lambda n, first: f"{n} 份证照由案件 {case.number} 换发的新证替换：{first}" + ("等" if n > 1 else ""),
+        extra=lambda row: {"superseded_by_id": successors[row["id"]]})
+
+
+_SEALED = ("status", "status_changed_on", "status_reason", "superseded_by_id", "status_event_hash",
+           "previous_seal", "key_id", "content_hash", "signature")
+
+
+def restatus(where, *, status: str, reason: str, on: date, by: User | None, action: str, note,
+             event=None, extra=None) -> int:
+    """Change the status of the licences matching `where` and re-seal each one under the event that changes it.
+
+    Without `event`, one event `action` is recorded per case the licences belong to (`note(n, first_number)`);
+    with `event`, that event (e.g. the cancellation case's) sets them all. Each new seal covers the previous
+    seal, so a licence's seal covers its whole status history. Returns the number of licences changed.
+    """
+    rows = [dict(r) for r in db.session.execute(
+        select(_LICENCE_TABLE).where(where).order_by(_LICENCE_TABLE.c.id)).mappings()]
+    if not rows:
+        return 0
+    if event is not None:
+        events = {row["application_id"]: event for row in rows}
+    else:
+        groups: dict[int, list[dict]] = {}
+        for row in rows:
+            groups.setdefault(row["application_id"], []).append(row)
+        cases = _cases(list(groups))
+        events = {}
+        for application_id, members in groups.items():
+            case = cases[application_id]
+            events[application_id] = record(case, action, by=by, on=on, from_state=case.state, to_state=case.state,
+                                            note=note(len(members), members[0]["number"]),
+                                            obj=db.session.get(Licence, members[0]["id"]) if len(members) == 1 else None)
+    station_ids = [row["station_id"] for row in rows if row["station_id"] is not None]
+    stations = {}
+    for i in range(0, len(station_ids), 5000):
+        stations.update({s["id"]: s for s in db.session.execute(
+            select(_STATION_TABLE).where(_STATION_TABLE.c.id.in_(station_ids[i:i + 5000]))).mappings()})
+    for row in rows:
+        row.update(previous_seal=row["content_hash"], status=status, status_changed_on=on, status_reason=reason,
+                   status_event_hash=events[row["application_id"]].hash, **(extra(row) if extra else {}))
+    seal_all(rows, stations, signing_key())
+    table = _LICENCE_TABLE
+    db.session.execute(update(table).where(table.c.id == bindparam("row_id")).values(
+        {name: bindparam(f"new_{name}") for name in _SEALED}),
+        [{"row_id": row["id"], **{f"new_{name}": row[name] for name in _SEALED}} for row in rows],
         execution_options={"synchronize_session": False})
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Licence):
+            db.session.expire(obj)
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------------------------------- paper copies
@@ -352,13 +408,12 @@ def cancel_licences(case: Application, *, numbers: list[str], returned: bool, by
     if not_valid:
         raise WorkflowError("以下证照不是有效状态，无需注销：" + "、".join(not_valid[:10]), field="numbers")
     why = (reason or "").strip() or "持证人申请注销"
-    for lic in found:
-        lic.status, lic.status_changed_on = "cancelled", on
-        lic.status_reason = why + ("（原证已交回）" if returned else "（原证未交回）")
-    transition(case, "issue", by=by, on=on, action="cancel_licence",
-               note=f"注销证照 {len(found)} 份：{'、'.join(wanted[:5])}{'…' if len(wanted) > 5 else ''}；"
-                    + ("原证已交回" if returned else "原证未交回"),
-               changes={"issued_on": on, "completed_on": on})
+    event = transition(case, "issue", by=by, on=on, action="cancel_licence",
+                       note=f"注销证照 {len(found)} 份：{'、'.join(wanted[:5])}{'…' if len(wanted) > 5 else ''}；"
+                            + ("原证已交回" if returned else "原证未交回"),
+                       changes={"issued_on": on, "completed_on": on})
+    restatus(Licence.id.in_([lic.id for lic in found]), status="cancelled", on=on, by=by, action="cancel_licence",
+             reason=why + ("（原证已交回）" if returned else "（原证未交回）"), note=None, event=event)
     clock.refresh(case, on)
     return len(found)
 
@@ -369,29 +424,35 @@ def revoke_licence(licence: Licence, *, reason: str, by: User, on: date) -> Lice
         raise WorkflowError("撤销或吊销须写明理由和依据。", field="reason")
     if licence.status != "valid":
         raise WorkflowError(f"证照 {licence.number} 当前不是有效状态，不能撤销。", code="conflict")
-    licence.status, licence.status_changed_on, licence.status_reason = "revoked", on, reason.strip()
     case = licence.application
-    record(case, "revoke_licence", by=by, on=on, from_state=case.state, to_state=case.state, obj=licence,
-           note=f"{licence.number}：{reason.strip()}")
+    event = record(case, "revoke_licence", by=by, on=on, from_state=case.state, to_state=case.state, obj=licence,
+                   note=f"{licence.number}：{reason.strip()}")
+    restatus(Licence.id == licence.id, status="revoked", reason=reason.strip(), on=on, by=by,
+             action="revoke_licence", note=None, event=event)
+    return licence
+
+
+def restore_licence(licence: Licence, *, reason: str, by: User, on: date) -> Licence:
+    """恢复 a revoked or cancelled licence to valid (e.g. the revocation was set aside on review), with the reason."""
+    if not (reason or "").strip():
+        raise WorkflowError("恢复证照须写明理由和依据（如复议决定书文号）。", field="reason")
+    if licence.status not in ("revoked", "cancelled"):
+        raise WorkflowError(f"证照 {licence.number} 不是已撤销或已注销状态，无需恢复。", code="conflict")
+    if licence.valid_until < on:
+        raise WorkflowError(f"证照 {licence.number} 已过有效期，不能恢复，请申请新证。", code="conflict")
+    case = licence.application
+    event = record(case, "restore_licence", by=by, on=on, from_state=case.state, to_state=case.state, obj=licence,
+                   note=f"{licence.number} 恢复有效：{reason.strip()}")
+    restatus(Licence.id == licence.id, status="valid", reason=reason.strip(), on=on, by=by,
+             action="restore_licence", note=None, event=event)
     return licence
 
 
 def expire_licences(today: date, by: User | None = None) -> int:
-    """Mark valid licences past their last day as expired; one event per case."""
-    due = select(Licence.application_id, func.count()).where(
-        Licence.status == "valid", Licence.valid_until < today).group_by(Licence.application_id)
-    counts = db.session.execute(due).all()
-    if not counts:
-        return 0
-    db.session.execute(update(Licence).where(Licence.status == "valid", Licence.valid_until < today).values(
-        status="expired", status_changed_on=today, status_reason="有效期届满"),
-        execution_options={"synchronize_session": False})
-    cases = _cases([application_id for application_id, _n in counts])
-    for application_id, n in counts:
-        case = cases[application_id]
-        record(case, "expire_licences", by=by, on=today, from_state=case.state, to_state=case.state,
-               note=f"{n} 份证照有效期届满，已标记为过期")
-    return sum(n for _, n in counts)
+    """Mark valid licences past their last day as expired, re-sealed; one event per case."""
+    return restatus((Licence.status == "valid") & (Licence.valid_until < today), status="expired",
+                    reason="有效期届满", on=today, by=by, action="expire_licences",
+                    note=lambda n, first: f"{n} 份证照有效期届满，已标记为过期（{first}" + (" 等）" if n > 1 else "）"))
 
 
 def queue_renewal_reminders(today: date) -> int:

@@ -1,0 +1,339 @@
+"""Instruments as issued: each notice, decision and licence PDF is rendered once, sealed (PAdES) and archived;
+later downloads serve the archived bytes.
+
+- Notices and decisions are archived right after the act that issues them commits (`archive_due`, run after each
+  request that recorded events for a case), so a later clock stop or correction never changes an issued notice.
+  A download of an instrument that was somehow not archived yet (an act done through the CLI, or before this
+  module existed) archives it then, once (`case_pdf`): after that it is fixed as well.
+- Licences are archived by `archive_licences(..., progress=...)`, a batch function a background job runs for large
+  issues (issue-12 wires it as a job); small issues are archived right after the issuing request; a licence
+  download that finds no archived copy archives it once (interim for big batches until the job runs).
+- Previews of instruments not yet issued are rendered with the 样稿 mark and never archived.
+- A re-issued instrument (e.g. a corrected licence) is a new archived document superseding the old one.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from multiprocessing import get_context
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from . import archive
+from .documents import render_licence, render_notice
+from .documents.fonts import cjk_font
+from .extensions import db
+from .models import Application, ArchivedDocument, ClockStop, Licence
+
+log = logging.getLogger(__name__)
+INLINE_LICENCES = 50          # issues up to this size are archived right after the issuing request
+TOUCHED = "radiolic.touched_cases"
+DUE = "radiolic.archive_due"
+
+
+# ---------------------------------------------------------------------------------------------------- sealing
+
+def seal_service():
+    from . import seal_service as seals
+    return seals.service() if seals.configured() else None
+
+
+def seal_label() -> str:
+    service = seal_service()
+    return service.label if service is not None else ""
+
+
+def sign(data: bytes, reason: str) -> bytes:
+    """PAdES-sign `data` with the office seal when one is configured (init creates a demo one)."""
+    service = seal_service()
+    return service.sign_pdf(data, reason=reason) if service is not None else data
+
+
+# ---------------------------------------------------------------------------------------------------- notices
+
+def _ref(case: Application, kind: str, seq: int | None = None) -> str:
+    return f"{case.number}/{kind}" + (f"/{seq}" if seq else "")
+
+
+def case_instruments(case: Application) -> list[tuple[str, int | None, str]]:
+    """(kind, seq, title) of every instrument the case has issued so far (intake notices, stop notices, decision)."""
+    from .intake import notices
+    out = []
+    for kind, title, args in notices.available(case):
+        out.append((kind, args.get("seq"), title))
+    for stop in db.session.scalars(select(ClockStop).where(ClockStop.application_id == case.id)
+                                   .order_by(ClockStop.id)):
+        out.append(("stop", stop.id, "期限告知书"))
+    if case.decision is not None:
+        out.append(("decision", None, "决定书"))
+    return out
+
+
+def notice_of(case: Application, kind: str, seq: int | None = None, *, query_code: str | None = None,
+              draft_codes=(), on: date | None = None):
+    """The Notice of an instrument (None when the case has none of that kind)."""
+    from .intake import notices
+    from .review import notices as review_notices
+    if kind == "stop":
+        stop = db.session.get(ClockStop, seq) if seq else None
+        return review_notices.stop_notice(case, stop) if stop is not None and stop.application_id == case.id else None
+    if kind == "decision":
+        return review_notices.decision_notice(case) if case.decision is not None else None
+    return notices.build(case, kind, seq=seq, query_code=query_code, draft_codes=list(draft_codes), on=on)
+
+
+def render_issued(doc) -> bytes:
+    """An issued instrument's bytes: the red seal drawn in its seal place, PAdES-signed."""
+    doc.sealed, doc.seal_label = True, seal_label()
+    return sign(render_notice(doc), reason=f"{doc.title} {doc.doc_number}".strip())
+
+
+def render_draft(doc) -> bytes:
+    """A preview of an instrument not yet issued: marked 样稿, not sealed, never archived."""
+    doc.draft = True
+    return render_notice(doc)
+
+
+def case_pdf(case: Application, kind: str, seq: int | None, on: date) -> bytes | None:
+    """The archived bytes of an issued instrument; archived now (once) if it was not yet. The caller commits."""
+    ref = _ref(case, kind, seq)
+    data = archive.fetch("notice", ref)
+    if data is not None:
+        return data
+    doc = notice_of(case, kind, seq, on=on)
+    if doc is None:
+        return None
+    data = render_issued(doc)
+    archive.store("notice", ref, data, case=case, on=on, filename=f"{case.number}-{kind}.pdf")
+    return data
+
+
+def archive_case(case: Application, on: date) -> int:
+    """Archive every instrument of the case not archived yet (the caller commits). Returns how many."""
+    done = set(db.session.scalars(select(ArchivedDocument.ref).where(
+        ArchivedDocument.kind == "notice", ArchivedDocument.application_id == case.id)))
+    added = 0
+    for kind, seq, _title in case_instruments(case):
+        if _ref(case, kind, seq) not in done and case_pdf(case, kind, seq, on) is not None:
+            added += 1
+    return added
+
+
+def archive_due() -> int:
+    """After a request: archive the new instruments of the cases whose acts committed. Never raises."""
+    due = db.session.info.pop(DUE, set())
+    if not due:
+        return 0
+    from .web import today
+    added = 0
+    try:
+        for case in db.session.scalars(select(Application).where(Application.id.in_(due))):
+            added += archive_case(case, today())
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - archiving must not undo or hide the act; a download archives it later
+        db.session.rollback()
+        log.exception("archiving instruments of cases %s failed", sorted(due))
+    return added
+
+
+_listening = False
+
+
+def init_app(app) -> None:
+    """Archive the instruments of the acts a request committed, after the request (outside its transaction)."""
+    global _listening
+    if not _listening:
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session
+
+        @event.listens_for(Session, "after_commit")
+        def _committed(session):
+            touched = session.info.pop(TOUCHED, None)
+            if touched:
+                session.info.setdefault(DUE, set()).update(touched)
+
+        @event.listens_for(Session, "after_rollback")
+        def _rolled_back(session):
+            session.info.pop(TOUCHED, None)
+
+        _listening = True
+
+    @app.after_request
+    def _archive_after_act(response):
+        if db.session.info.get(DUE):
+            archive_due()
+        return response
+
+
+# ---------------------------------------------------------------------------------------------------- licences
+
+_fork_service = None
+
+
+def prepare_workers() -> None:
+    """Load the seal service in this process before forking render workers (they inherit it)."""
+    global _fork_service
+    _fork_service = seal_service()
+
+
+def issued_faces(rows) -> list:
+    """Faces of (licence, station) rows as issued: electronic ones carry the seal label."""
+    from .licence_records import face_of
+    label, faces = seal_label(), []
+    for licence, station in rows:
+        face = face_of(licence, station if licence["station_id"] else None)
+        face.seal_label = label if face.electronic else ""
+        faces.append(face)
+    return faces
+
+
+def render_sealed(face) -> bytes:
+    """Render a face; an electronic licence is PAdES-signed (in a worker: with the service prepare_workers loaded)."""
+    data = render_licence(face)
+    if face.electronic and _fork_service is not None:
+        data = _fork_service.sign_pdf(data, reason=f"电子证照 {face.number}")
+    return data
+
+
+def licence_pdf_bytes(face) -> bytes:
+    """One licence's issued bytes (electronic: seal drawn and PAdES-signed; paper: for printing and stamping)."""
+    prepare_workers()
+    face.seal_label = seal_label() if face.electronic else ""
+    return render_sealed(face)
+
+
+@dataclass
+class ArchiveRun:
+    total: int = 0
+    done: int = 0
+
+
+def archive_licences(*conditions, on: date, progress: Callable[[int, int], None] | None = None,
+                     processes: int = 1, chunk: int = 500) -> ArchiveRun:
+    """Render, seal and archive every licence matching `conditions` that has no archived copy, in chunks,
+    committing after each chunk and calling `progress(done, total)`; safe to run again after a crash."""
+    from .issuance import exports
+    archived = select(ArchivedDocument.ref).where(ArchivedDocument.kind == "licence")
+    pending = (*conditions, Licence.number.not_in(archived))
+    run = ArchiveRun(total=db.session.scalar(select(func.count()).select_from(Licence).where(*pending)) or 0)
+    db.session.rollback()
+    if not run.total:
+        return run
+    cjk_font(current_app.config.get("PDF_FONT_PATH"))
+    prepare_workers()
+    executor = ProcessPoolExecutor(processes, mp_context=get_context("fork")) if processes > 1 else None
+    try:
+        for batch in exports.licence_rows(*pending, batch=chunk, first=chunk):
+            faces = issued_faces(batch)
+            pdfs = list(executor.map(render_sealed, faces, chunksize=8) if executor else map(render_sealed, faces))
+            archive.store_many("licence", [(lic["number"], data, lic["application_id"], f"{lic['number']}.pdf")
+                                           for (lic, _s), data in zip(batch, pdfs)], on=on)
+            db.session.commit()
+            run.done += len(batch)
+            if progress is not None:
+                progress(run.done, run.total)
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return run
+
+
+def licence_pdf(lic: Licence, on: date) -> bytes:
+    """The archived bytes of a licence; archived now (once) if the batch job has not reached it. Caller commits."""
+    from .licence_records import face_of
+    data = archive.fetch("licence", lic.number)
+    if data is not None:
+        return data
+    data = licence_pdf_bytes(face_of(lic, lic.station))
+    archive.store("licence", lic.number, data, case=lic.application, on=on, filename=f"{lic.number}.pdf")
+    return data
+
+
+def licence_preview(lic_or_row, station=None) -> bytes:
+    """A licence face rendered as a preview (样稿): not sealed, not archived."""
+    from .licence_records import face_of
+    face = face_of(lic_or_row, station)
+    face.draft = True
+    return render_licence(face)
+
+
+# ---------------------------------------------------------------------------------------------------- checking a PDF
+
+@dataclass
+class PdfReport:
+    """What an offline check of a PDF found (verify-pdf and the verify page's upload)."""
+
+    sha256: str
+    signatures: list = field(default_factory=list)
+    archived: dict | None = None          # kind, ref, on, superseded of the archived document with these bytes
+    licence: dict | None = None           # number, status, status_name, record_check of a licence's live record
+    problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_pdf(data: bytes, *, on: date, with_db: bool = True) -> PdfReport:
+    """Check a PDF: its PAdES signature(s) against the configured CA, whether these exact bytes are an archived
+    instrument, and (for a licence) its live record and status."""
+    import hashlib
+    from . import seal_service as seals
+    report = PdfReport(sha256=hashlib.sha256(data).hexdigest())
+    if not data.startswith(b"%PDF-"):
+        report.problems.append("不是 PDF 文件")
+        return report
+    if seals.configured():
+        report.signatures = seals.service().check_pdf(data)
+    else:
+        report.notes.append("未配置印章证书，无法校验签名")
+    for sig in report.signatures:
+        if not sig.ok:
+            report.problems.append(f"签名 {sig.field or '?'}：{sig.problem}")
+    if not with_db:
+        report.notes.append("未连接登记数据库：只校验了签名")
+        if not report.signatures:
+            report.problems.append("文件没有电子签章")
+        return report
+    doc = db.session.scalar(select(ArchivedDocument).where(ArchivedDocument.sha256 == report.sha256)
+                            .order_by(ArchivedDocument.id.desc()).limit(1))
+    paper = False
+    if doc is None:
+        report.problems.append("文件与发证机关存档的文书不一致（可能被改动或伪造）")
+    else:
+        report.archived = {"kind": doc.kind, "ref": doc.ref, "on": doc.on.isoformat(),
+                           "superseded": doc.superseded_by_id is not None}
+        if doc.superseded_by_id is not None:
+            report.problems.append("该文书已被重新签发的文书替换")
+        try:
+            archive.read(doc)
+        except archive.ArchiveError as err:
+            report.problems.append(str(err))
+        if doc.kind == "licence":
+            paper = _licence_status(report, doc.ref, on)
+    if not report.signatures and not paper:
+        report.problems.append("文件没有电子签章")
+    return report
+
+
+def _licence_status(report: PdfReport, number: str, on: date) -> bool:
+    """Add the licence's live record check and status to the report; True when it is a paper licence."""
+    from .licence_records import STATUS_NAMES, check, live_status
+    lic = db.session.scalar(select(Licence).where(Licence.number == number))
+    if lic is None:
+        report.problems.append(f"登记簿中没有证照 {number}")
+        return False
+    result = check(lic)
+    status = live_status(lic, on)
+    report.licence = {"number": lic.number, "status": status, "status_name": STATUS_NAMES[status],
+                      "record_check": "intact" if result.ok else "failed", "verify_code": lic.verify_code}
+    if not result.ok:
+        report.problems.append("记录校验失败：" + "；".join(result.problems))
+    elif status != "valid":
+        report.problems.append(f"证照 {lic.number} 当前状态：{STATUS_NAMES[status]}")
+    return lic.format == "paper"
