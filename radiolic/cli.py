@@ -14,6 +14,7 @@ from sqlalchemy import select
 from .auth import accounts, passwords
 from .catalogue import load_catalogue
 from .extensions import db
+from .inputs import text_problem
 from .models import ROLES, Event, User
 from .workflow import WorkflowError, verify_chain
 
@@ -30,6 +31,13 @@ def init_command():
     click.echo(f"数据库已就绪；服务目录新增 {added} 项。")
 
 
+def _check_name(name: str) -> None:
+    """The input layer for command-line names: no control characters or lone surrogates reach a query."""
+    problem = text_problem(name, multiline=False)
+    if problem:
+        raise click.ClickException(f"用户名{problem}")
+
+
 @user_cli.command("create")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
@@ -38,6 +46,7 @@ def init_command():
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 def create_user(name, role, display_name, window, password_stdin):
     """Create a staff account."""
+    _check_name(name)
     if db.session.scalar(select(User).where(User.username == name)):
         raise click.ClickException(f"用户 {name} 已存在")
     if password_stdin:
@@ -58,6 +67,7 @@ def create_user(name, role, display_name, window, password_stdin):
 @click.argument("name")
 def user_token(name):
     """Print a new API token for NAME (the previous one stops working)."""
+    _check_name(name)
     user = db.session.scalar(select(User).where(User.username == name))
     if user is None or not user.active:
         raise click.ClickException(f"没有启用的用户 {name}")
