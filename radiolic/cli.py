@@ -14,6 +14,7 @@ from sqlalchemy import select
 from .auth import accounts, passwords
 from .catalogue import load_catalogue
 from .extensions import db
+from .inputs import text_problem
 from .models import ROLES, Event, User
 from .workflow import WorkflowError
 
@@ -77,6 +78,13 @@ def verify_pdf_command(file):
     click.echo("校验通过")
 
 
+def _check_name(name: str) -> None:
+    """The input layer for command-line names: no control characters or lone surrogates reach a query."""
+    problem = text_problem(name, multiline=False)
+    if problem:
+        raise click.ClickException(f"用户名{problem}")
+
+
 @user_cli.command("create")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True)
@@ -85,6 +93,7 @@ def verify_pdf_command(file):
 @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
 def create_user(name, role, display_name, window, password_stdin):
     """Create a staff account."""
+    _check_name(name)
     if db.session.scalar(select(User).where(User.username == name)):
         raise click.ClickException(f"用户 {name} 已存在")
     if password_stdin:
@@ -105,6 +114,7 @@ def create_user(name, role, display_name, window, password_stdin):
 @click.argument("name")
 def user_token(name):
     """Print a new API token for NAME (the previous one stops working)."""
+    _check_name(name)
     user = db.session.scalar(select(User).where(User.username == name))
     if user is None or not user.active:
         raise click.ClickException(f"没有启用的用户 {name}")
