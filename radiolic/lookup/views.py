@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from .. import uploads
 from ..access import public, roles
+from ..database import reading
 from ..extensions import db
 from ..issuance.views import pdf_download
 from ..models import Application, Licence, ServiceItem, Upload
@@ -195,16 +196,19 @@ def apply_items():
 @bp.route("/apply/<code>", methods=["GET", "POST"])
 @public
 def apply(code: str):
-    item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == code, ServiceItem.active.is_(True)))
-    if item is None:
-        abort(404)
-    form = ApplyForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("lookup/apply.html", item=item, form=form, error=None), status
     saved = []
     try:
-        files, stations = _checked_files(item, form)
+        # Read the form and parse the files outside the write lock (a bad or bomb file is refused without
+        # ever taking it); only submitting below opens the write transaction.
+        with reading():
+            item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == code, ServiceItem.active.is_(True)))
+            if item is None:
+                abort(404)
+            form = ApplyForm()
+            if not form.validate_on_submit():
+                status = 422 if form.is_submitted() else 200
+                return render_template("lookup/apply.html", item=item, form=form, error=None), status
+            files, stations = _checked_files(item, form)
         case, query_code = _submit_online(item, form, files, stations, saved)
         db.session.commit()
     except WorkflowError as err:
@@ -212,7 +216,8 @@ def apply(code: str):
         uploads.discard(saved)
         if err.field in form._fields and err.field != "stations":
             form[err.field].errors.append(err.message)
-        return render_template("lookup/apply.html", item=item, form=form, error=err.message), 422
+        with reading():     # a refusal changed nothing: show it without the write lock
+            return render_template("lookup/apply.html", item=item, form=form, error=err.message), 422
     gate.remember(case.number)
     return render_template("lookup/submitted.html", case=case, query_code=query_code)
 
