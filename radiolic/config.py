@@ -45,6 +45,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None           # the session's own timeouts bound it
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    ZIP_INLINE_MAX = 200                 # licences a ZIP may hold when built inside a request; more: a job
 
     # UI
     BABEL_DEFAULT_LOCALE = "zh"
@@ -82,6 +83,7 @@ def load(app, overrides: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'radiolic.sqlite'}")
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+    app.config.setdefault("JOBS_FOLDER", str(instance / "jobs"))     # finished job files (ZIPs, reports)
     app.config.setdefault("SIGNING_KEY_PATH", str(instance / "signing_key.pem"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)

@@ -26,6 +26,7 @@ BLUEPRINTS = [
     ("radiolic.lookup.views", None),
     ("radiolic.ratings.views", None),
     ("radiolic.supervisor.views", None),
+    ("radiolic.jobs.views", None),
 ]
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -24,7 +24,7 @@ def base_config(uri: str, tmp_path) -> dict:
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False,
         "PASSWORD_METHOD": "scrypt:1024:8:1", "FIXED_TODAY": TODAY, "SECRET_KEY": "test-secret",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"), "SIGNING_KEY_PATH": str(tmp_path / "signing_key.pem"),
-        "PUBLIC_BASE_URL": "http://localhost",
+        "PUBLIC_BASE_URL": "http://localhost", "JOBS_FOLDER": str(tmp_path / "jobs"),
     }
 
 
@@ -45,6 +45,14 @@ def create_pg_database(name: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_inline():
+    """Jobs run inside the call that starts them (tests/jobs start a real consumer where that matters)."""
+    from radiolic.jobs.queue import huey
+    huey.immediate = True
+    yield huey
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ from ..web import today
 from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports
+from .. import jobs
 from .forms import (CancelForm, DeliveryForm, FormatForm, ImportForm, IssueForm, PrintForm, RevokeForm,
                     StationForm)
 
@@ -361,6 +362,11 @@ def print_case(number: str):
     except WorkflowError as err:
         return _refused(case, err)
     db.session.commit()
+    if len(paper) > current_app.config["ZIP_INLINE_MAX"]:
+        # A big bundle is built by the job queue; the page shows its progress, then the download.
+        job = jobs.start("paper_bundle", {"case_id": case.id, "number": case.number}, user=current_user,
+                         title=_("%(number)s 纸质证照打印包", number=case.number), total=len(paper))
+        return redirect(url_for("jobs.show", job_id=job.id))
     batches = exports.licence_rows(Licence.application_id == case.id, Licence.format == "paper")
     return _zip_response(batches, f"{case.number}-paper.zip")
 
@@ -403,8 +409,26 @@ def licences_zip(number: str):
     if not expected:
         flash(_("本案没有电子证照可下载。"), "warning")
         return _back(case)
+    if expected > current_app.config["ZIP_INLINE_MAX"]:
+        flash(_("证照较多，请用“生成电子证照 ZIP”按钮在后台生成，完成后下载。"), "warning")
+        return _back(case)
     db.session.rollback()
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
+
+
+@bp.post("/cases/<number>/licences.zip/job")
+@roles(*CASE_STAFF)
+def licences_zip_job(number: str):
+    """Build the ZIP of the case's electronic licences as a job; its page shows the progress, then the download."""
+    case = _case(number)
+    conditions = (Licence.application_id == case.id, Licence.format == "electronic")
+    expected = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
+    if not expected:
+        flash(_("本案没有电子证照可下载。"), "warning")
+        return _back(case)
+    job = jobs.start("licence_zip", {"case_id": case.id, "number": case.number}, user=current_user,
+                     title=_("%(number)s 电子证照 ZIP", number=case.number), total=expected)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/cases/<number>/register.<fmt>")

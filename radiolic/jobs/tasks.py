@@ -1,0 +1,101 @@
+"""The huey tasks: one that runs any recorded job, the job kinds, and the daily runs."""
+import os
+from datetime import date, timedelta
+
+from flask import current_app
+from huey import crontab
+from sqlalchemy import func, select
+
+from .. import outbox
+from ..extensions import db
+from ..models import Licence
+from . import daily, execute, job_kind, resume_interrupted, task_app
+from .queue import huey
+
+
+@huey.task(name="jobs.run")
+def run_job(job_id: str) -> None:
+    with task_app().app_context():
+        execute(job_id)
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="jobs.watchdog")
+def watchdog() -> None:
+    """Queue again jobs whose worker died on another host (or without a consumer restart)."""
+    with task_app().app_context():
+        resume_interrupted()
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="outbox.deliver")
+def deliver_outbox() -> None:
+    """Hand queued SMS and e-mail (reminders, invitations) to the sender, outside any business transaction."""
+    with task_app().app_context():
+        outbox.deliver()
+
+
+# ------------------------------------------------------------------------------------------------ job kinds
+
+def _render_processes(expected: int) -> int:
+    configured = current_app.config.get("ISSUANCE_RENDER_PROCESSES") or os.cpu_count() or 1
+    return 1 if expected < 50 else int(configured)
+
+
+def licence_zip(conditions, out, progress, filename: str) -> tuple[str, str]:
+    from ..issuance import exports
+    total = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
+    db.session.rollback()
+    progress(0, total, force=True)
+    done = 0
+    for chunk in exports.zip_stream(exports.licence_rows(*conditions), _render_processes(total)):
+        out.write(chunk)
+        done = min(done + 1, total)
+        progress(done)
+    return filename, "application/zip"
+
+
+@job_kind("licence_zip")
+def case_licence_zip(params: dict, out, progress) -> tuple[str, str]:
+    """The electronic licences of a case as one ZIP of PDFs."""
+    conditions = (Licence.application_id == params["case_id"], Licence.format == "electronic")
+    return licence_zip(conditions, out, progress, f"{params['number']}-licences.zip")
+
+
+@job_kind("paper_bundle")
+def paper_bundle(params: dict, out, progress) -> tuple[str, str]:
+    """The paper licences of a case, ready to print, as one ZIP of PDFs."""
+    conditions = (Licence.application_id == params["case_id"], Licence.format == "paper")
+    return licence_zip(conditions, out, progress, f"{params['number']}-paper.zip")
+
+
+# ------------------------------------------------------------------------------------------------ daily runs
+# 17:xx UTC is 01:xx in Beijing: after midnight of the office's day, before anyone comes in.
+
+@daily(17, 5)
+def deferrals_check(on: date) -> None:
+    from ..deferrals.reminders import check
+    check(on)
+
+
+@daily(17, 10)
+def review_clocks(on: date) -> None:
+    from ..review.commands import restate_open_clocks
+    restate_open_clocks(on)
+
+
+@daily(17, 15)
+def licences_check(on: date) -> None:
+    from ..workflow import issuance
+    issuance.expire_licences(on)
+    issuance.queue_renewal_reminders(on)
+
+
+@daily(17, 20)
+def ratings_invite(on: date) -> None:
+    from ..workflow.ratings import invite_missing
+    invite_missing(on)
+
+
+@daily(17, 40)
+def prune_attempts(on: date) -> None:
+    from .. import throttle
+    throttle.prune(timedelta(days=2))
