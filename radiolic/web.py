@@ -27,6 +27,7 @@ BLUEPRINTS = [
     ("radiolic.ratings.views", None),
     ("radiolic.supervisor.views", None),
     ("radiolic.jobs.views", None),
+    ("radiolic.health", None),
 ]
 
 CHINA = ZoneInfo("Asia/Shanghai")
