@@ -96,7 +96,12 @@ def start(kind: str, params: dict, *, user=None, title: str = "", total: int = 0
     # Nothing touches the session until the job is queued: no transaction (no lock) is held while a
     # job runs inline (immediate mode) or while the queue is written.
     from .tasks import run_job
-    run_job(job_id)
+    try:
+        run_job(job_id)
+    except Exception as exc:         # the queue's store is down: say so on the job's page
+        current_app.logger.exception("could not queue job %s", job_id)
+        db.session.rollback()
+        _set(job_id, state="failed", error=f"任务队列不可用（{type(exc).__name__}），请稍后重试。", finished_at=utcnow())
     return db.session.get(Job, job_id)
 
 
