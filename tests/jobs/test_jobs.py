@@ -14,7 +14,7 @@ from sqlalchemy import select
 from radiolic import jobs
 from radiolic.extensions import db
 from radiolic.jobs import tasks
-from radiolic.jobs.queue import huey, use_storage
+from radiolic.jobs.queue import huey, storage_kind, use_storage
 from radiolic.models import Job, OutboxMessage, User
 from tests.conftest import PG_URL, TODAY
 from tests.issuance_cases import issued_with_stations
@@ -121,6 +121,7 @@ def real_queue(tmp_path, jobs_run_inline):
         use_storage(redis_url=REDIS_URL)
     else:
         use_storage(sqlite_path=str(tmp_path / "queue.sqlite"))
+    assert storage_kind() == ("redis" if REDIS_URL else "sqlite")
     huey.flush()
     yield tmp_path / "queue.sqlite"
     huey.flush()
