@@ -99,3 +99,44 @@ def ratings_invite(on: date) -> None:
 def prune_attempts(on: date) -> None:
     from .. import throttle
     throttle.prune(timedelta(days=2))
+
+
+# ------------------------------------------------------------------------------------------------ supervisor
+
+def _period(params: dict):
+    from ..supervisor.period import parse
+    from ..web import today
+    return parse(params.get("period") or {}, today())
+
+
+@job_kind("statistics_report")
+def statistics_report(params: dict, out, progress) -> tuple[str, str]:
+    """The statistics report of a period (the annual report for a year) as a PDF."""
+    from .. import indicators
+    from ..supervisor import report
+    from ..web import today
+    period, on = _period(params), today()
+    progress(0, 2, force=True)
+    data = indicators.dashboard(period.start, period.end, on)
+    db.session.rollback()
+    progress(1, force=True)
+    out.write(report.render(data, label=period.label(), office=current_app.config["OFFICE_NAME"], generated_on=on,
+                            font_path=current_app.config.get("PDF_FONT_PATH"), annual=period.is_year))
+    return f"report-{period.start.isoformat()}-{period.end.isoformat()}.pdf", "application/pdf"
+
+
+@job_kind("cases_export")
+def cases_export(params: dict, out, progress) -> tuple[str, str]:
+    """The cases of a period as CSV or XLSX, however many rows."""
+    from ..supervisor import exports
+    period = _period(params)
+    name = f"cases-{period.start.isoformat()}-{period.end.isoformat()}"
+    progress(0, 1, force=True)
+    if params.get("fmt") == "xlsx":
+        out.write(exports.to_xlsx(period.start, period.end))
+        mime, name = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx"
+    else:
+        out.write(exports.to_csv(period.start, period.end))
+        mime, name = "text/csv; charset=utf-8", name + ".csv"
+    db.session.rollback()
+    return name, mime

@@ -1,11 +1,12 @@
 """The page of a job (progress bar, then the download), its JSON for the page's script, the file."""
-from flask import Blueprint, abort, jsonify, render_template, send_file
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import STAFF, roles
 from ..extensions import db
 from ..models import Job
-from . import result_path
+from . import result_path, start
 
 bp = Blueprint("jobs", __name__)
 
@@ -51,3 +52,44 @@ def download(job_id: str):
         abort(404)
     return send_file(path, mimetype=job.mime or "application/octet-stream", as_attachment=True,
                      download_name=job.filename or path.name)
+
+
+# ---------------------------------------------------------------------------- starting the supervisor's jobs
+
+def _period_args() -> dict | None:
+    from ..supervisor.period import PeriodError, parse
+    from ..web import today
+    args = {k: request.form.get(k, "") for k in ("period", "year", "quarter", "month", "from", "to")
+            if request.form.get(k)}
+    try:
+        period = parse(args, today())
+    except PeriodError as err:
+        flash(_("统计周期无效：%(reason)s", reason=str(err)), "danger")
+        return None
+    return {"args": args, "label": period.label(_)}
+
+
+@bp.post("/supervisor/report.pdf/job")
+@roles("supervisor")
+def start_report():
+    """The statistics (annual) report PDF, built by the job queue."""
+    chosen = _period_args()
+    if chosen is None:
+        return redirect(url_for("supervisor.dashboard"))
+    job = start("statistics_report", {"period": chosen["args"]}, user=current_user,
+                title=_("统计报告 PDF · %(label)s", label=chosen["label"]), total=2)
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+@bp.post("/supervisor/export.<fmt>/job")
+@roles("supervisor")
+def start_export(fmt: str):
+    """The cases of a period as CSV or XLSX, built by the job queue (any number of rows)."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    chosen = _period_args()
+    if chosen is None:
+        return redirect(url_for("supervisor.dashboard"))
+    job = start("cases_export", {"period": chosen["args"], "fmt": fmt}, user=current_user,
+                title=_("案件导出 %(fmt)s · %(label)s", fmt=fmt.upper(), label=chosen["label"]), total=1)
+    return redirect(url_for("jobs.show", job_id=job.id))

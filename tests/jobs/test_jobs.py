@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from radiolic import jobs
 from radiolic.extensions import db
@@ -18,6 +18,7 @@ from radiolic.jobs.queue import huey, storage_kind, use_storage
 from radiolic.models import Job, OutboxMessage, User
 from tests.conftest import PG_URL, TODAY
 from tests.issuance_cases import issued_with_stations
+from tests.unit.test_indicators import march  # noqa: F401  (the hand-built March 2024)
 
 ROOT = Path(__file__).resolve().parents[2]
 # CI runs this file once more with the queue on Redis (a database number of its own).
@@ -188,3 +189,23 @@ def test_a_consumer_killed_mid_zip_restarts_it_and_the_zip_is_complete(app, clie
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job_id}/download").get_data()))
     assert archive.testzip() is None and len(archive.namelist()) == n
     assert sorted(os.listdir(app.config["JOBS_FOLDER"])) == [f"{job_id}.zip"]
+
+
+def test_supervisor_report_and_export_as_jobs(app, client, make_user, login, march):  # noqa: F811
+    login(client, make_user("supervisor"))
+    page = client.get("/supervisor?period=month&year=2024&month=3").get_data(as_text=True)
+    assert 'id="report-pdf-job"' in page and 'id="export-xlsx-job"' in page
+    response = client.post("/supervisor/report.pdf/job", data={"period": "year", "year": "2024"})
+    assert response.status_code == 302
+    state = client.get(response.headers["Location"] + ".json").get_json()
+    assert (state["state"], state["filename"]) == ("done", "report-2024-01-01-2024-12-31.pdf")
+    assert client.get(state["download"]).data.startswith(b"%PDF")
+    response = client.post("/supervisor/export.csv/job", data={"period": "month", "year": "2024", "month": "3"})
+    state = client.get(response.headers["Location"] + ".json").get_json()
+    assert state["state"] == "done" and state["filename"] == "cases-2024-03-01-2024-03-31.csv"
+    rows = client.get(state["download"]).data.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("申请编号") and len(rows) == 1 + 9
+    bad = client.post("/supervisor/export.xlsx/job", data={"period": "month", "year": "2024", "month": "13"})
+    assert bad.status_code == 302 and "/jobs/" not in bad.headers["Location"]
+    db.session.rollback()           # (march keeps an app context open: read in it, afresh)
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 2
