@@ -46,6 +46,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     ZIP_INLINE_MAX = 200                 # licences a ZIP may hold when built inside a request; more: a job
+    IMPORT_INLINE_MAX = 2000             # station rows imported inside the request; more: a job
 
     # UI
     BABEL_DEFAULT_LOCALE = "zh"

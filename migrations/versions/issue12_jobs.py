@@ -30,6 +30,7 @@ def upgrade():
         sa.Column("stored_name", sa.String(length=80), nullable=False),
         sa.Column("mime", sa.String(length=100), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=True),

@@ -19,7 +19,8 @@ from ..identifiers import mask_id, mask_name
 from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, face_of, live_status,
                                public_key)
 from ..models import Applicant, Application, Delivery, Event, Licence, PrintLog, Station
-from ..station_import import STATION_TYPES, ImportRejected, errors_csv, parse_stations, template_csv, template_xlsx
+from ..station_import import (STATION_TYPES, ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
+                               template_xlsx)
 from ..station_import import COLUMNS as STATION_COLUMNS
 from ..station_import import validate_rows
 from ..web import today
@@ -198,6 +199,13 @@ def import_stations(number: str):
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
         form.file.errors.append(_("文件过大。"))
         return _case_page(case, 422, import_form=form)
+    if count_rows(data) > current_app.config["IMPORT_INLINE_MAX"]:
+        # A big list is parsed and added by the job queue; its page shows the progress and the outcome.
+        job = jobs.start("station_import", {"case_id": case.id, "number": case.number, "user_id": current_user.id,
+                                            "upload": jobs.keep_upload(data), "filename": upload.filename or "stations",
+                                            "mode": form.mode.data},
+                         user=current_user, title=_("%(number)s 台站导入", number=case.number), total=3)
+        return redirect(url_for("jobs.show", job_id=job.id))
     try:
         with reading():     # parse outside the write lock; the verb below takes it
             rows = parse_stations(data, upload.filename or "stations")

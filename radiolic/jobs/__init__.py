@@ -1,6 +1,6 @@
 """Long work as jobs on huey: a record with progress, a file written whole or not at all.
 
-A job kind is a builder ``build(params, out, progress) -> (filename, mime)`` registered with
+A job kind is a builder ``build(params, out, progress) -> (filename, mime[, note])`` registered with
 ``@job_kind("name")``: it writes its result to ``out`` (a temporary file) and calls
 ``progress(done, total)`` as it goes.  ``start(kind, params, user=…, title=…)`` records the job and
 queues it; the page ``/jobs/<id>`` shows a progress bar until the download is ready.
@@ -145,7 +145,7 @@ def execute(job_id: str) -> None:
     part = root / f"{job_id}.part"
     try:
         with open(part, "wb") as out:
-            filename, mime = build(params, out, Progress(job_id))
+            filename, mime, *note = build(params, out, Progress(job_id))
             out.flush()
             os.fsync(out.fileno())
         stored = f"{job_id}{Path(filename).suffix[:10]}"
@@ -158,7 +158,8 @@ def execute(job_id: str) -> None:
         _set(job_id, state="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
         return
     total = db.session.scalar(select(Job.total).where(Job.id == job_id)) or 0
-    _set(job_id, state="done", done=total, filename=filename, stored_name=stored, mime=mime, finished_at=utcnow())
+    _set(job_id, state="done", done=total, filename=filename, stored_name=stored, mime=mime, note=(note or [""])[0],
+         finished_at=utcnow())
 
 
 def _alive(worker: str) -> bool:
@@ -208,6 +209,22 @@ def resume_interrupted(*, starting: bool = False) -> list[str]:
     for job_id in again:
         run_job(job_id)
     return again
+
+
+def keep_upload(data: bytes) -> str:
+    """Keep an uploaded file for a job to read (mode 0600, random name); the job deletes it when done."""
+    name = f"{secrets.token_hex(16)}.upload"
+    fd = os.open(folder() / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return name
+
+
+def upload_path(name: str) -> Path:
+    """The kept upload of a job (only names keep_upload makes)."""
+    if len(name) != 39 or not name.endswith(".upload") or not all(c in "0123456789abcdef" for c in name[:32]):
+        raise ValueError("not a kept upload")
+    return folder() / name
 
 
 def result_path(job: Job) -> Path | None:

@@ -101,6 +101,42 @@ def prune_attempts(on: date) -> None:
     throttle.prune(timedelta(days=2))
 
 
+@job_kind("station_import")
+def station_import(params: dict, out, progress) -> tuple[str, str, str]:
+    """A big station list: parsed with no transaction open, then added in one short write transaction."""
+    from ..models import Application, User
+    from ..station_import import ImportRejected, errors_csv, parse_stations
+    from ..web import today
+    from ..workflow import WorkflowError
+    from ..workflow import issuance as verbs
+    from . import upload_path
+    path, number = upload_path(params["upload"]), params["number"]
+    try:
+        data = path.read_bytes()
+        progress(0, 3, force=True)
+        try:
+            rows = parse_stations(data, params["filename"])
+        except ImportRejected as rejected:
+            out.write(errors_csv(rejected))
+            return (f"{number}-import-errors.csv", "text/csv; charset=utf-8",
+                    f"导入被拒绝：共 {rejected.total} 处错误，没有导入任何台站。请下载错误报告，修改后重新导入。")
+        progress(1, force=True)
+        case, by = db.session.get(Application, params["case_id"]), db.session.get(User, params["user_id"])
+        try:
+            count = verbs.add_stations(case, rows, mode=params["mode"], by=by, on=today())
+            db.session.commit()
+        except WorkflowError as err:
+            db.session.rollback()
+            out.write(err.message.encode("utf-8-sig"))
+            return f"{number}-import-refused.txt", "text/plain; charset=utf-8", f"导入被拒绝：{err.message}"
+        progress(2, force=True)
+        summary = f"已导入 {count} 个台站（{'替换' if params['mode'] == 'replace' else '追加'}）。"
+        out.write(summary.encode("utf-8-sig"))
+        return f"{number}-import.txt", "text/plain; charset=utf-8", summary
+    finally:
+        path.unlink(missing_ok=True)
+
+
 # ------------------------------------------------------------------------------------------------ supervisor
 
 def _period(params: dict):

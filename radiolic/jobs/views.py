@@ -28,7 +28,7 @@ def status(job: Job) -> dict:
     return {"id": job.id, "kind": job.kind, "title": job.title, "state": job.state, "done": job.done,
             "total": job.total, "seconds_left": left, "error": job.error if job.state == "failed" else "",
             "download": f"/jobs/{job.id}/download" if job.state == "done" else None,
-            "filename": job.filename if job.state == "done" else None}
+            "filename": job.filename if job.state == "done" else None, "note": job.note}
 
 
 @bp.get("/jobs/<job_id>")

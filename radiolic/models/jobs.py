@@ -30,6 +30,7 @@ class Job(db.Model):
     stored_name: Mapped[str] = mapped_column(String(80), default="")  # the complete file under JOBS_FOLDER
     mime: Mapped[str] = mapped_column(String(100), default="")
     error: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")                # what the result says (e.g. refused rows)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]

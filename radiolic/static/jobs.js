@@ -16,6 +16,7 @@
     box.dataset.state = s.state;
     if (s.state === "done") {
       note.textContent = box.dataset.textDone;
+      document.getElementById("job-result").textContent = s.note || "";
       link.href = s.download;
       link.classList.remove("d-none");
     } else if (s.state === "failed") {

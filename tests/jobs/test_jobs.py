@@ -209,3 +209,34 @@ def test_supervisor_report_and_export_as_jobs(app, client, make_user, login, mar
     assert bad.status_code == 302 and "/jobs/" not in bad.headers["Location"]
     db.session.rollback()           # (march keeps an app context open: read in it, afresh)
     assert db.session.scalar(select(func.count()).select_from(Job)) == 2
+
+
+def test_a_big_station_import_is_a_job_with_its_outcome_on_the_page(app, client, make_case, make_user, login):
+    from tests.issuance_cases import station_csv, station_xlsx
+    from radiolic.models import Station
+    from radiolic.station_import import count_rows
+    assert count_rows(station_csv(5)) == 5 and count_rows(station_xlsx(7)) == 7
+    app.config["IMPORT_INLINE_MAX"] = 3
+    clerk = make_user("clerk")
+    number = make_case("ST-NEW", "under_review", clerk=clerk)
+    login(client, clerk)
+    response = client.post(f"/cases/{number}/stations/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(station_xlsx(5)), "big.xlsx"), "mode": "append"})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    state = client.get(response.headers["Location"] + ".json").get_json()
+    assert state["state"] == "done" and state["note"] == "已导入 5 个台站（追加）。"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Station)) == 5
+        assert not any(n.endswith(".upload") for n in os.listdir(app.config["JOBS_FOLDER"]))
+    lines = station_csv(4).decode().splitlines()
+    longitude = lines[0].split(",").index("longitude")
+    bad = "\n".join([lines[0]] + [",".join(v if i != longitude else "东经" for i, v in enumerate(line.split(",")))
+                                  for line in lines[1:]]).encode()
+    response = client.post(f"/cases/{number}/stations/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(bad), "bad.csv"), "mode": "replace"})
+    state = client.get(response.headers["Location"] + ".json").get_json()
+    assert state["state"] == "done" and state["note"].startswith("导入被拒绝：共") and state["filename"].endswith("errors.csv")
+    report = client.get(state["download"]).data.decode("utf-8-sig")
+    assert "行" in report.splitlines()[0] or len(report.splitlines()) > 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Station)) == 5      # nothing changed
