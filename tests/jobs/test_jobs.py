@@ -139,7 +139,7 @@ def consumer(app, queue_file: Path, log: Path) -> subprocess.Popen:
     if REDIS_URL:
         env["RADIOLIC_REDIS_URL"] = REDIS_URL
     return subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "radiolic.jobs.worker.huey",
-                             "-k", "thread", "-w", "1", "-n", "-d", "0.05"],
+                             "-k", "thread", "-w", "1", "-n", "-d", "0.05", "-m", "0.2"],
                             cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
