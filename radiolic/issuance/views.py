@@ -199,7 +199,9 @@ def import_stations(number: str):
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
         form.file.errors.append(_("文件过大。"))
         return _case_page(case, 422, import_form=form)
-    if count_rows(data) > current_app.config["IMPORT_INLINE_MAX"]:
+    with reading():     # counting rows reads the file, not the database: no lock for it
+        big = count_rows(data) > current_app.config["IMPORT_INLINE_MAX"]
+    if big:
         # A big list is parsed and added by the job queue; its page shows the progress and the outcome.
         job = jobs.start("station_import", {"case_id": case.id, "number": case.number, "user_id": current_user.id,
                                             "upload": jobs.keep_upload(data), "filename": upload.filename or "stations",
