@@ -1,4 +1,4 @@
-"""job records of the huey job queue (progress, result file)
+"""job records of the huey job queue (progress, result file); upload.mime wide enough for XLSX
 
 Revision ID: issue12_jobs
 Revises: 8f1af254c60b
@@ -41,9 +41,17 @@ def upgrade():
     )
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.create_index("ix_job_user", ["user_id", "id"], unique=False)
+    # application/vnd.openxmlformats-officedocument.spreadsheetml.sheet is 65 characters: an XLSX
+    # station list sent with an online application failed on PostgreSQL with String(40).
+    with op.batch_alter_table("upload", schema=None) as batch_op:
+        batch_op.alter_column("mime", existing_type=sa.String(length=40), type_=sa.String(length=100),
+                              existing_nullable=False)
 
 
 def downgrade():
+    with op.batch_alter_table("upload", schema=None) as batch_op:
+        batch_op.alter_column("mime", existing_type=sa.String(length=100), type_=sa.String(length=40),
+                              existing_nullable=False)
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_index("ix_job_user")
     op.drop_table("job")

@@ -14,7 +14,7 @@ from radiolic.extensions import db
 from radiolic.models import Applicant, Licence, User
 from radiolic.workflow import issuance
 from tests.conftest import TODAY
-from tests.issuance_cases import approved_with_stations, get_case, station_csv, station_xlsx
+from tests.issuance_cases import approved_with_stations, get_case, station_xlsx
 from tests.web.test_lookup_apply import form, post
 
 QUICK = 1.0     # seconds: a reader held behind the lock would wait busy_timeout (15 s)
@@ -162,7 +162,7 @@ def test_an_xlsx_bomb_is_refused_fast_without_the_lock_and_the_database_stays_wr
         assert db.session.scalar(select(Applicant).where(Applicant.name == "清远网申通信有限公司")) is None
     monkeypatch.undo()
     # The database stays writable: the same form with a good file goes through at once.
-    response, took = timed(lambda: post(client, form(stations=(io.BytesIO(station_csv(2)), "stations.csv"))))
+    response, took = timed(lambda: post(client, form(stations=(io.BytesIO(station_xlsx(2)), "stations.xlsx"))))
     assert response.status_code == 200 and 'id="case-number"' in response.get_data(as_text=True)
 
 
