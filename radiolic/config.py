@@ -60,6 +60,8 @@ class Defaults:
     PUBLIC_APPLICATIONS_PER_DAY = 200
     PUBLIC_UPLOAD_BYTES_PER_APPLICATION = 50 * 1024 * 1024
     PUBLIC_UPLOAD_BYTES_PER_DAY = 2 * 1024 * 1024 * 1024
+    ZIP_INLINE_MAX = 200                 # licences a ZIP may hold when built inside a request; more: a job
+    IMPORT_INLINE_MAX = 2000             # station rows imported inside the request; more: a job
 
     # UI
     BABEL_DEFAULT_LOCALE = "zh"
@@ -102,6 +104,7 @@ def load(app, overrides: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'radiolic.sqlite'}")
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+    app.config.setdefault("JOBS_FOLDER", str(instance / "jobs"))     # finished job files (ZIPs, reports)
     app.config.setdefault("SIGNING_KEY_PATH", str(instance / "signing_key.pem"))
     app.config.setdefault("RETIRED_KEYS_DIR", str(instance / "retired_keys"))
     app.config.setdefault("ARCHIVE_FOLDER", str(instance / "archive"))

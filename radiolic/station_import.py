@@ -55,7 +55,11 @@ STATION_TYPES = {
 }
 
 MAX_ERRORS = 1000
-MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
+# A 50,000-row station list unpacks to about 40 MB; the cap also bounds openpyxl's time and memory.
+MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
+# Office XML compresses about 5–20:1; a part above this ratio is a bomb (the measured one: 125 KB -> 51 MB).
+MAX_XLSX_RATIO = 100
+MAX_XLSX_RATIO_FREE = 1024 * 1024   # parts smaller than this unpacked may have any ratio
 # A workbook saved by Excel/WPS has a few dozen parts; thousands means a crafted archive.
 MAX_XLSX_MEMBERS = 1000
 # Column IV, the old Excel limit: far more than the 17 columns, and it bounds per-row work,
@@ -557,13 +561,26 @@ def _parse_csv(data, filename, max_rows):
     return _parse_table(_guard(enumerate(reader, start=1), f"CSV 文件 “{filename}” "), max_rows)
 
 
-def _check_zip(data, filename):
-    """Refuse archives that are corrupt, not workbooks, or would inflate too far."""
+def _check_zip(data, filename, max_rows=None):
+    """Refuse archives that are corrupt, not workbooks, would inflate too far or hold too many rows.
+
+    Everything here reads the ZIP directory and, for the row count, streams the first worksheet
+    through zlib; openpyxl (which loads all shared strings up front) only sees files that passed,
+    so a bomb is refused in well under a second and before any database work.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
+            _check_members(infos, len(data), filename)
+            if max_rows is not None:
+                _check_row_count(zf, filename, max_rows)
+    except ImportRejected:
+        raise
     except Exception:
         raise _reject(f"“{filename}” 看起来是 XLSX/ZIP 文件，但已损坏，无法打开") from None
+
+
+def _check_members(infos, size, filename):
     if len(infos) > MAX_XLSX_MEMBERS:
         raise _reject(f"“{filename}” 内含 {len(infos)} 个部件，超过上限 {MAX_XLSX_MEMBERS}，不像正常的 Excel 文件")
     # zipfile stops inflating a member at its declared size, so the declared total is a real bound.
@@ -571,13 +588,63 @@ def _check_zip(data, filename):
     if total > MAX_XLSX_UNCOMPRESSED:
         raise _reject(f"“{filename}” 解压后大小为 {total // (1024 * 1024)} MB，超过上限 "
                       f"{MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB")
+    for info in infos:
+        if info.file_size > MAX_XLSX_RATIO_FREE and info.file_size > MAX_XLSX_RATIO * max(info.compress_size, 1):
+            raise _reject(f"“{filename}” 的部件 {_show(info.filename)} 压缩比超过 {MAX_XLSX_RATIO}:1"
+                          f"（{max(info.compress_size, 1)} 字节解压为 {info.file_size} 字节），疑似压缩炸弹，已拒绝")
     if not any(i.filename == "xl/workbook.xml" for i in infos):
         raise _reject(f"“{filename}” 是 ZIP 压缩包，但不是 Excel 工作簿（XLSX）")
 
 
+_SHEET_RID_RE = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
+_ROW_TAG_RE = re.compile(rb"<(?:\w{1,8}:)?row[\s/>]")
+
+
+def _first_sheet_member(zf):
+    """The archive member of the workbook's first sheet, found as openpyxl finds it (workbook order)."""
+    names = set(zf.namelist())
+    with zf.open("xl/workbook.xml") as fh:
+        workbook = fh.read(MAX_XLSX_RATIO_FREE)
+    match = _SHEET_RID_RE.search(workbook)
+    if match and "xl/_rels/workbook.xml.rels" in names:
+        with zf.open("xl/_rels/workbook.xml.rels") as fh:
+            rels = fh.read(MAX_XLSX_RATIO_FREE)
+        rel = re.search(rb"<(?:\w+:)?Relationship\b[^>]*?\bId=\"" + re.escape(match.group(1)) + rb"\"[^>]*>", rels)
+        target = re.search(rb"\bTarget=\"([^\"]+)\"", rel.group(0)) if rel else None
+        if target:
+            path = target.group(1).decode("utf-8", "replace")
+            path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+            if path in names:
+                return path
+    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else None
+
+
+def _check_row_count(zf, filename, max_rows):
+    """Count the rows of the first sheet by streaming its XML (bounded memory, no XML parser)."""
+    member = _first_sheet_member(zf)
+    if member is None:
+        return
+    cap = max_rows + 1          # the header row
+    rows, tail, keep = 0, b"", 16   # a row tag is at most 14 bytes (prefix of up to 8)
+    with zf.open(member) as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            block = tail + chunk
+            if not chunk:
+                rows += len(_ROW_TAG_RE.findall(block))
+            else:
+                # Matches starting in the last `keep` bytes are counted with the next block.
+                rows += sum(1 for m in _ROW_TAG_RE.finditer(block) if m.start() < len(block) - keep)
+                tail = block[-keep:]
+            if rows > cap:
+                raise _reject(f"“{filename}” 的工作表超过 {max_rows} 行数据，请拆分后分批导入")
+            if not chunk:
+                return
+
+
 def _parse_xlsx(data, filename, max_rows):
     """Read the first worksheet of an XLSX workbook."""
-    _check_zip(data, filename)
+    _check_zip(data, filename, max_rows)
     import openpyxl  # deferred: CSV-only callers should not pay for importing it
 
     try:
@@ -602,6 +669,32 @@ def _parse_xlsx(data, filename, max_rows):
         if rows is not None:
             rows.close()
         wb.close()
+
+
+def count_rows(data: bytes) -> int:
+    """About how many data rows a CSV or XLSX holds, without parsing it (to choose inline or a job).
+
+    XLSX: the row tags of the first sheet, streamed; CSV: the line breaks. Both minus the header.
+    Files that would be refused anyway count as 0 (the parse then says why).
+    """
+    if data[:4] in _XLSX_MAGIC:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                _check_members(zf.infolist(), len(data), "")
+                member = _first_sheet_member(zf)
+                if member is None:
+                    return 0
+                rows, tail = 0, b""
+                with zf.open(member) as fh:
+                    while chunk := fh.read(1 << 20):
+                        block = tail + chunk
+                        rows += sum(1 for m in _ROW_TAG_RE.finditer(block) if m.start() < len(block) - 16)
+                        tail = block[-16:]
+                rows += len(_ROW_TAG_RE.findall(tail))
+                return max(rows - 1, 0)
+        except Exception:
+            return 0
+    return max(data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1), 0)
 
 
 def parse_stations(data: bytes, filename: str, *, max_rows: int = 50000) -> list[dict]:

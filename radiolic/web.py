@@ -26,6 +26,8 @@ BLUEPRINTS = [
     ("radiolic.lookup.views", None),
     ("radiolic.ratings.views", None),
     ("radiolic.supervisor.views", None),
+    ("radiolic.jobs.views", None),
+    ("radiolic.health", None),
 ]
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -85,6 +87,17 @@ def security_headers(response):
     return response
 
 
+def receive_body():
+    """Read a form or upload body in full before anything touches the database.
+
+    A changing request's first query opens its write transaction; receiving a 20 MB upload from a
+    slow client after that would hold the write lock for as long as the upload takes.
+    """
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in (
+            "multipart/form-data", "application/x-www-form-urlencoded"):
+        request.form      # noqa: B018  (parses the body, spooling files to disk; 413 past MAX_CONTENT_LENGTH)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -141,6 +154,7 @@ def register_hooks(app: Flask) -> None:
     from .navigation import nav_items
 
     from .inputs import InputError
+    app.before_request(receive_body)     # first: before any query opens a transaction
     app.before_request(guard)
     app.before_request(check_inputs)
     app.after_request(security_headers)

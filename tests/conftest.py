@@ -26,6 +26,7 @@ def base_config(uri: str, tmp_path) -> dict:
         "UPLOAD_FOLDER": str(tmp_path / "uploads"), "SIGNING_KEY_PATH": str(tmp_path / "signing_key.pem"),
         "PUBLIC_BASE_URL": "http://localhost", "ARCHIVE_FOLDER": str(tmp_path / "archive"),
         "RETIRED_KEYS_DIR": str(tmp_path / "retired_keys"), "SEAL_FOLDER": seal_folder(),
+        "JOBS_FOLDER": str(tmp_path / "jobs"),
     }
 
 
@@ -57,6 +58,14 @@ def create_pg_database(name: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_inline():
+    """Jobs run inside the call that starts them (tests/jobs start a real consumer where that matters)."""
+    from radiolic.jobs.queue import huey
+    huey.immediate = True
+    yield huey
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ from flask import current_app, jsonify, request
 from sqlalchemy import func, select
 
 from ..access import STAFF, api_roles, public
+from ..database import reading
 from ..extensions import db
 from ..models import Licence
 from ..station_import import ImportRejected, parse_stations, validate_rows
@@ -29,7 +30,9 @@ def issuance_add_stations(number: str):
             data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
             if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
                 raise ApiError(413, "too_large", "文件过大。")
-            rows, mode = parse_stations(data, upload.filename or "stations"), request.form.get("mode", "append")
+            with reading():     # parse outside the write lock; the verb below takes it
+                rows = parse_stations(data, upload.filename or "stations")
+            mode = request.form.get("mode", "append")
         else:
             data = body()
             if "stations" not in data:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from .. import instruments
 from ..archive import ArchiveError
 from ..access import public, roles
+from ..database import reading
 from ..extensions import db
 from ..inputs import arg_int
 from .. import disclosure
@@ -23,13 +24,15 @@ from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, fa
                                public_key)
 from ..licence_records import (face_hash)
 from ..models import Applicant, Application, Delivery, Event, Licence, PrintLog, Station
-from ..station_import import STATION_TYPES, ImportRejected, errors_csv, parse_stations, template_csv, template_xlsx
+from ..station_import import (STATION_TYPES, ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
+                               template_xlsx)
 from ..station_import import COLUMNS as STATION_COLUMNS
 from ..station_import import validate_rows
 from ..web import today
 from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports
+from .. import jobs
 from .forms import (CancelForm, DeliveryForm, FormatForm, ImportForm, IssueForm, PrintForm, RevokeForm,
                     RestoreForm, StationForm, VerifyPdfForm)
 
@@ -203,8 +206,18 @@ def import_stations(number: str):
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
         form.file.errors.append(_("文件过大。"))
         return _case_page(case, 422, import_form=form)
+    with reading():     # counting rows reads the file, not the database: no lock for it
+        big = count_rows(data) > current_app.config["IMPORT_INLINE_MAX"]
+    if big:
+        # A big list is parsed and added by the job queue; its page shows the progress and the outcome.
+        job = jobs.start("station_import", {"case_id": case.id, "number": case.number, "user_id": current_user.id,
+                                            "upload": jobs.keep_upload(data), "filename": upload.filename or "stations",
+                                            "mode": form.mode.data},
+                         user=current_user, title=_("%(number)s 台站导入", number=case.number), total=3)
+        return redirect(url_for("jobs.show", job_id=job.id))
     try:
-        rows = parse_stations(data, upload.filename or "stations")
+        with reading():     # parse outside the write lock; the verb below takes it
+            rows = parse_stations(data, upload.filename or "stations")
         count = verbs.add_stations(case, rows, mode=form.mode.data, by=current_user, on=today())
     except ImportRejected as rejected:
         report = base64.b64encode(errors_csv(rejected)).decode("ascii")
@@ -394,6 +407,11 @@ def print_case(number: str):
     except WorkflowError as err:
         return _refused(case, err)
     db.session.commit()
+    if len(paper) > current_app.config["ZIP_INLINE_MAX"]:
+        # A big bundle is built by the job queue; the page shows its progress, then the download.
+        job = jobs.start("paper_bundle", {"case_id": case.id, "number": case.number}, user=current_user,
+                         title=_("%(number)s 纸质证照打印包", number=case.number), total=len(paper))
+        return redirect(url_for("jobs.show", job_id=job.id))
     batches = exports.licence_rows(Licence.application_id == case.id, Licence.format == "paper")
     return _zip_response(batches, f"{case.number}-paper.zip")
 
@@ -436,10 +454,28 @@ def licences_zip(number: str):
     if not expected:
         flash(_("本案没有电子证照可下载。"), "warning")
         return _back(case)
+    if expected > current_app.config["ZIP_INLINE_MAX"]:
+        flash(_("证照较多，请用“生成电子证照 ZIP”按钮在后台生成，完成后下载。"), "warning")
+        return _back(case)
     db.session.rollback()
     # Archived licences stream as archived; until the archive job (issue-12: instruments.archive_licences with a
     # progress bar) has run, the ZIP archives the missing ones once, batch by batch, as it streams.
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
+
+
+@bp.post("/cases/<number>/licences.zip/job")
+@roles(*CASE_STAFF)
+def licences_zip_job(number: str):
+    """Build the ZIP of the case's electronic licences as a job; its page shows the progress, then the download."""
+    case = _case(number)
+    conditions = (Licence.application_id == case.id, Licence.format == "electronic")
+    expected = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
+    if not expected:
+        flash(_("本案没有电子证照可下载。"), "warning")
+        return _back(case)
+    job = jobs.start("licence_zip", {"case_id": case.id, "number": case.number}, user=current_user,
+                     title=_("%(number)s 电子证照 ZIP", number=case.number), total=expected)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/cases/<number>/register.<fmt>")

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from .. import throttle, uploads
 from ..access import public, roles
+from ..database import reading
 from ..extensions import db
 from ..issuance.views import pdf_download
 from ..models import Application, Attempt, Licence, ServiceItem, Upload
@@ -199,19 +200,22 @@ def apply_items():
 @bp.route("/apply/<code>", methods=["GET", "POST"])
 @public
 def apply(code: str):
-    item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == code, ServiceItem.active.is_(True)))
-    if item is None:
-        abort(404)
-    form = ApplyForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("lookup/apply.html", item=item, form=form, error=None), status
-    refusal = _applications_refused(gate.address())
-    if refusal:
-        return render_template("lookup/apply.html", item=item, form=form, error=refusal), 429
     saved = []
     try:
-        files, stations = _checked_files(item, form)
+        # Read the form and parse the files outside the write lock (a bad or bomb file is refused without
+        # ever taking it); only submitting below opens the write transaction.
+        with reading():
+            item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == code, ServiceItem.active.is_(True)))
+            if item is None:
+                abort(404)
+            form = ApplyForm()
+            if not form.validate_on_submit():
+                status = 422 if form.is_submitted() else 200
+                return render_template("lookup/apply.html", item=item, form=form, error=None), status
+            refusal = _applications_refused(gate.address())
+            if refusal:
+                return render_template("lookup/apply.html", item=item, form=form, error=refusal), 429
+            files, stations = _checked_files(item, form)
         case, query_code = _submit_online(item, form, files, stations, saved)
         throttle.note("apply", "online", True, gate.address())
         db.session.commit()
@@ -220,7 +224,8 @@ def apply(code: str):
         uploads.discard(saved)
         if err.field in form._fields and err.field != "stations":
             form[err.field].errors.append(err.message)
-        return render_template("lookup/apply.html", item=item, form=form, error=err.message), 422
+        with reading():     # a refusal changed nothing: show it without the write lock
+            return render_template("lookup/apply.html", item=item, form=form, error=err.message), 422
     gate.remember(case.number)
     return render_template("lookup/submitted.html", case=case, query_code=query_code)
 

@@ -5,6 +5,7 @@ from .cases import (CHANNELS, FORMATS, MATERIAL_STATUSES, STATES, STOP_KINDS, TE
                     Application, ApplicationMaterial, ClockStop, Commitment, CorrectionNotice, Decision,
                     ExtensionRequest)
 from .catalogue import ITEM_ACTIONS, LICENCE_KINDS, MaterialRequirement, ServiceItem
+from .jobs import JOB_STATES, Job
 from .licences import LICENCE_STATUSES, STATION_TYPES, Delivery, Licence, PrintLog, Station
 from .ratings import LEVEL_NAMES, RATING_CHANNELS, Rating, RatingDevice, WorkOrder
 from .records import CalendarYear, Counter, Event, HolidayOverride, OutboxMessage, Upload

@@ -89,7 +89,7 @@ class Upload(db.Model):
     material_code: Mapped[str] = mapped_column(String(40))
     filename: Mapped[str] = mapped_column(String(200))
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
-    mime: Mapped[str] = mapped_column(String(40))
+    mime: Mapped[str] = mapped_column(String(100))   # the XLSX type alone is 65 characters
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

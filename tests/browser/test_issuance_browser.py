@@ -38,12 +38,15 @@ def test_import_issue_download_verify(app, staff, live_server, make_case, make_u
     assert "已发证 200 份" in page.locator(".alert-success").inner_text()
     assert page.locator("#licence-count").inner_text() == "200"
 
+    page.click("#download-zip")        # builds the ZIP as a job (inline in tests), then its page offers it
+    page.wait_for_load_state()
     with page.expect_download() as download_info:
-        page.click("#download-zip")
+        page.click("#job-download")
     path = download_info.value.path()
     names = zipfile.ZipFile(path).namelist()
     assert len(names) == 200 and names[0] == "441800-2024-S-000001.pdf"
 
+    page.go_back()
     page.locator("a.verify-link").first.click()
     page.wait_for_load_state()
     result = page.locator("#verify-result")
