@@ -31,6 +31,9 @@ class Application(db.Model):
         Index("ix_application_state_item", "state", "service_item_id"),
         Index("ix_application_completed_on", "completed_on"),
         Index("ix_application_accepted_on", "accepted_on"),
+        Index("ix_application_received_on", "received_on"),
+        # Covers the completed-cases passes (summary rebuild, refusal reasons): no lookup of the row.
+        Index("ix_application_completed_state", "completed_on", "state", "service_item_id", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

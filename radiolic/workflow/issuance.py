@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import aliased, selectinload
 
-from .. import numbering, outbox
+from .. import numbering, outbox, summaries
 from ..extensions import db
 from ..licence_records import (KIND_NAMES, PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
                                new_verify_codes, parse_frequencies, seal_all, signing_key)
@@ -144,6 +144,7 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
     seal_all(rows, stations, key)
     # Core executemany on the table: the ORM's bulk path spends more per row than SQLite does.
     db.session.execute(insert(_LICENCE_TABLE), rows)
+    summaries.licences_issued(db.session, on)
     crash_point("issue:rows")
     if any(row["supersedes_id"] for row in rows):
         _mark_superseded(case, on)

@@ -1,0 +1,218 @@
+"""Daily summary tables (models/stats.py): kept exact in the transaction of every change, rebuilt on demand.
+
+How they stay exact: one hook. After every flush, the listener below notes which cases, ratings, work
+orders and licence days the flush touched (with the dates the case had before, from the attribute
+history). Before the transaction commits — and before any indicator reads — `settle()` recomputes the
+summary rows of every day those cases are dated by (received, accepted, completed) and of every licence
+day, from the records, with the same statements `rebuild()` uses over a whole period. A verb therefore
+never has to remember to update a counter; the one Core bulk write (licence issuance) calls
+`licences_issued(day)` itself because Core inserts bypass the ORM's flush.
+
+Adding a figure:
+- a measure of cases: add a column to StatCaseDay (and a migration), and its SQL expression to the role
+  that dates it in `_case_roles()` (received / accepted / completed); read it with `func.sum()`.
+- a dimension (e.g. a deemed-acceptance flag or start date): add the column, add it to `_CASE_DIMENSIONS`
+  (name -> expression over Application); every role groups by it.
+- a new date role (e.g. cases by the day an extension was granted): add an entry to `_case_roles()` with its
+  date column; the dirty-day tracking picks the date up if it is listed in `_CASE_DATES`.
+Then `flask --app radiolic stats rebuild` fills the new column for the past.
+"""
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, delete, event, exists, func, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from .models import (TERMINAL_STATES, Application, ApplicationMaterial, Licence, Rating, StatCaseDay,
+                     StatLicenceDay, StatRatingDay, StatTurnaroundDay, WorkOrder)
+
+_CASE_DATES = ("received_on", "accepted_on", "completed_on")
+_PENDING = "stat_pending"
+
+
+def _sum_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _has_deferral():
+    return exists().where(ApplicationMaterial.application_id == Application.id,
+                          ApplicationMaterial.was_deferred.is_(True))
+
+
+def _rated():
+    return exists().where(Rating.application_id == Application.id, Rating.defaulted.is_(False))
+
+
+_CASE_DIMENSIONS = {
+    "service_item_id": Application.service_item_id,
+    "channel": Application.channel,
+    "reviewer_id": Application.reviewer_id,
+    "outcome": Application.state,
+}
+
+
+def _case_roles():
+    """date column -> (extra condition, {measure: aggregate}) for the three dates a case is counted by."""
+    a = Application
+    timed = a.workdays_used.is_not(None)
+    return {
+        "received_on": (None, {"received": func.count()}),
+        "accepted_on": (None, {"accepted": func.count(), "accepted_with_deferral": _sum_if(_has_deferral()),
+                               "single_window": _sum_if(a.single_window.is_(True)),
+                               "first_time_right": _sum_if(a.correction_count == 0)}),
+        "completed_on": (a.state.in_(TERMINAL_STATES), {
+            "completed": func.count(), "zero_visit": _sum_if(a.visits == 0), "timed": _sum_if(timed),
+            "workdays_used": func.coalesce(func.sum(a.workdays_used), 0),
+            "statutory_days": func.coalesce(func.sum(case((timed, a.statutory_days), else_=0)), 0),
+            "on_time_promised": _sum_if(and_(timed, a.completed_on <= a.due_promised)),
+            "on_time_statutory": _sum_if(and_(timed, a.completed_on <= a.due_statutory)),
+            "rated": _sum_if(_rated())}),
+    }
+
+
+# ---- recomputation (shared by the hook and the rebuild) -----------------------------------------------
+
+def _days_filter(column, days):
+    """`days` is either a list of dates or a (start, end) tuple."""
+    if isinstance(days, tuple):
+        return column.between(*days)
+    return column.in_(sorted(days))
+
+
+def _recompute(session: Session, days) -> None:
+    for table in (StatCaseDay, StatTurnaroundDay, StatRatingDay, StatLicenceDay):
+        session.execute(delete(table).where(_days_filter(table.day, days)))
+    dims = list(_CASE_DIMENSIONS.items())
+    for date_name, (extra, measures) in _case_roles().items():
+        day = getattr(Application, date_name)
+        where = _days_filter(day, days)
+        if extra is not None:
+            where = and_(where, extra)
+        columns = ["day", *(n for n, _e in dims), *measures]
+        query = (select(day, *(e for _n, e in dims), *measures.values()).where(where)
+                 .group_by(day, *(e for _n, e in dims)))
+        session.execute(insert(StatCaseDay).from_select(columns, query))
+    a = Application
+    completed = and_(a.state.in_(TERMINAL_STATES), _days_filter(a.completed_on, days))
+    session.execute(insert(StatTurnaroundDay).from_select(
+        ["day", "workdays", "cases"],
+        select(a.completed_on, a.workdays_used, func.count())
+        .where(completed, a.workdays_used.is_not(None)).group_by(a.completed_on, a.workdays_used)))
+    r, w = Rating, WorkOrder
+    on_time = and_(r.level <= 2, w.id.is_not(None), func.coalesce(w.replied_on, w.closed_on) <= w.due_on)
+    session.execute(insert(StatRatingDay).from_select(
+        ["day", "channel", "level", "defaulted", "ratings", "bad_on_time"],
+        select(a.completed_on, r.channel, r.level, r.defaulted, func.count(), _sum_if(on_time))
+        .select_from(r).join(a, r.application_id == a.id).outerjoin(w, w.rating_id == r.id)
+        .where(completed).group_by(a.completed_on, r.channel, r.level, r.defaulted)))
+    lic = Licence
+    session.execute(insert(StatLicenceDay).from_select(
+        ["day", "kind", "format", "licences"],
+        select(lic.issued_on, lic.kind, lic.format, func.count()).where(_days_filter(lic.issued_on, days))
+        .group_by(lic.issued_on, lic.kind, lic.format)))
+
+
+def rebuild(session: Session, start: date | None = None, end: date | None = None, *, chunk_days: int = 366) -> int:
+    """Recompute every summary row of [start, end] (default: the whole register) from the records.
+
+    Works a year at a time so a national register never holds one giant statement. Returns the days covered.
+    """
+    if start is None or end is None:
+        bounds = [session.execute(select(func.min(c), func.max(c))).one()
+                  for c in (Application.received_on, Application.completed_on, Licence.issued_on)]
+        lows = [lo for lo, _hi in bounds if lo is not None]
+        highs = [hi for _lo, hi in bounds if hi is not None]
+        for table in (StatCaseDay, StatTurnaroundDay, StatRatingDay, StatLicenceDay):
+            lo_hi = session.execute(select(func.min(table.day), func.max(table.day))).one()
+            if lo_hi[0] is not None:
+                lows.append(lo_hi[0])
+                highs.append(lo_hi[1])
+        if not lows:
+            return 0
+        start = start or min(lows)
+        end = end or max(highs)
+    day = start
+    while day <= end:
+        last = min(day + timedelta(days=chunk_days - 1), end)
+        _recompute(session, (day, last))
+        day = last + timedelta(days=1)
+    return (end - start).days + 1
+
+
+def missing(session: Session) -> bool:
+    """True when the register holds cases or licences but no summary row (a database upgraded in place)."""
+    has_records = any(session.scalar(select(c).limit(1)) is not None for c in (Application.id, Licence.id))
+    has_summaries = any(session.scalar(select(t.id).limit(1)) is not None for t in (StatCaseDay, StatLicenceDay))
+    return has_records and not has_summaries
+
+
+# ---- the hook ------------------------------------------------------------------------------------------
+
+def _pending(session: Session) -> dict:
+    return session.info.setdefault(_PENDING, {"cases": set(), "ratings": set(), "days": set()})
+
+
+def licences_issued(session: Session, day: date) -> None:
+    """Note a day whose licences were written with a Core insert (the ORM hook does not see those)."""
+    _pending(session)["days"].add(day)
+
+
+def _old_values(obj, *names):
+    state = inspect(obj)
+    for name in names:
+        for value in state.attrs[name].history.deleted or ():
+            if value is not None:
+                yield value
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session, _context):
+    pending = None
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Application):
+            pending = pending or _pending(session)
+            pending["cases"].add(obj.id)
+            for name in _CASE_DATES:
+                if getattr(obj, name, None) is not None:
+                    pending["days"].add(getattr(obj, name))
+            pending["days"].update(_old_values(obj, *_CASE_DATES))
+        elif isinstance(obj, (Rating, ApplicationMaterial)):
+            pending = pending or _pending(session)
+            pending["cases"].add(obj.application_id)
+            pending["cases"].update(_old_values(obj, "application_id"))
+        elif isinstance(obj, WorkOrder):
+            pending = pending or _pending(session)
+            pending["ratings"].add(obj.rating_id)
+        elif isinstance(obj, Licence):
+            pending = pending or _pending(session)
+            if obj.issued_on is not None:
+                pending["days"].add(obj.issued_on)
+            pending["days"].update(_old_values(obj, "issued_on"))
+
+
+def settle(session: Session) -> None:
+    """Bring the summaries of every day this transaction touched up to date (in this transaction)."""
+    if not session.info.get(_PENDING):
+        return
+    session.flush()
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    cases, days = set(pending["cases"]) - {None}, set(pending["days"])
+    ratings = sorted(pending["ratings"] - {None})
+    for i in range(0, len(ratings), 500):
+        cases.update(session.scalars(select(Rating.application_id).where(Rating.id.in_(ratings[i:i + 500]))))
+    ids = sorted(cases)
+    for i in range(0, len(ids), 500):
+        for row in session.execute(select(*(getattr(Application, n) for n in _CASE_DATES))
+                                   .where(Application.id.in_(ids[i:i + 500]))):
+            days.update(d for d in row if d is not None)
+    days = sorted(days)
+    for i in range(0, len(days), 200):
+        _recompute(session, days[i:i + 200])
+    # The statements above do not flush ORM objects, so nothing new is pending; drop what they may have noted.
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _settle_before_commit(session):
+    settle(session)
