@@ -9,7 +9,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..access import public, roles
 from ..documents import render_licence
@@ -440,14 +440,34 @@ def expiring():
 
 # ---------------------------------------------------------------------------------------------------- public
 
-def public_view(lic: Licence, on: date) -> dict:
-    """What anyone holding the code may see: live status, masked holder, the hash to compare."""
+_SUCCESSOR = aliased(Licence)
+
+
+def find_for_verification(code: str) -> tuple[Licence, str | None] | None:
+    """The licence of a verification code with its holder, station and successor's number: one query."""
+    row = db.session.execute(
+        select(Licence, _SUCCESSOR.number).outerjoin(_SUCCESSOR, _SUCCESSOR.id == Licence.superseded_by_id)
+        .options(joinedload(Licence.applicant), joinedload(Licence.station))
+        .where(Licence.verify_code == code.strip().upper()[:40])).first()
+    return None if row is None else (row[0], row[1])
+
+
+_UNKNOWN = object()
+
+
+def public_view(lic: Licence, on: date, successor_number=_UNKNOWN) -> dict:
+    """What anyone holding the code may see: live status, masked holder, the hash to compare.
+
+    `successor_number` comes from find_for_verification(); without it the successor is looked up.
+    """
     person = lic.applicant.kind == "person"
     fields = face_fields(lic, lic.station)
     if person:
         fields = [(label, value[:6] + "…" if label == "台址" else value) for label, value in fields
                   if label not in ("台址坐标", "呼号")]
-    successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
+    if successor_number is _UNKNOWN:
+        successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
+        successor_number = successor.number if successor else None
     result, status = check(lic), live_status(lic, on)
     return {
         "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": KIND_NAMES[lic.kind],
@@ -456,7 +476,7 @@ def public_view(lic: Licence, on: date) -> dict:
         "holder_code": mask_id(lic.holder_code), "issued_on": lic.issued_on, "valid_from": lic.valid_from,
         "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,
         "signature": lic.signature or None, "e_identifier": lic.e_identifier, "record_intact": result.hash_matches,
-        "signature_valid": result.signature_valid, "superseded_by": successor.number if successor else None,
+        "signature_valid": result.signature_valid, "superseded_by": successor_number,
         "fields": fields,
     }
 
@@ -471,10 +491,10 @@ def verify_public_key():
 @bp.route("/verify/<code>")
 @public
 def verify(code: str):
-    lic = db.session.scalar(select(Licence).where(Licence.verify_code == code.strip().upper()[:40]))
-    if lic is None:
+    found = find_for_verification(code)
+    if found is None:
         return render_template("issuance/verify.html", view=None), 404
-    return render_template("issuance/verify.html", view=public_view(lic, today()))
+    return render_template("issuance/verify.html", view=public_view(found[0], today(), found[1]))
 
 
 def _register_filters(args, on: date) -> tuple[list, dict]:
