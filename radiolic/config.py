@@ -82,6 +82,7 @@ def load(app, overrides: dict | None) -> None:
     instance = Path(app.instance_path)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'radiolic.sqlite'}")
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+    app.config.setdefault("OPEN_DATA_FOLDER", str(instance / "open-data"))
     app.config.setdefault("SIGNING_KEY_PATH", str(instance / "signing_key.pem"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)

@@ -24,7 +24,7 @@ def base_config(uri: str, tmp_path) -> dict:
         "TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "WTF_CSRF_ENABLED": False,
         "PASSWORD_METHOD": "scrypt:1024:8:1", "FIXED_TODAY": TODAY, "SECRET_KEY": "test-secret",
         "UPLOAD_FOLDER": str(tmp_path / "uploads"), "SIGNING_KEY_PATH": str(tmp_path / "signing_key.pem"),
-        "PUBLIC_BASE_URL": "http://localhost",
+        "OPEN_DATA_FOLDER": str(tmp_path / "open-data"), "PUBLIC_BASE_URL": "http://localhost",
     }
 
 

@@ -53,6 +53,8 @@ def issuance_issue(number: str):
     result = issuance.issue(case, format=fmt, by=request.api_user, on=today(), permit=permit,
                             valid_until=iso_date(data, "valid_until"))
     db.session.commit()
+    from .. import open_data
+    open_data.publish_after_issue()
     return jsonify({"issued": result.count, "first_number": result.first_number, "last_number": result.last_number,
                     "state": case.state}), 201
 

@@ -4,7 +4,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
                    stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -245,6 +245,8 @@ def issue(number: str):
     except WorkflowError as err:
         return _refused(case, err, issue_form=form)
     db.session.commit()
+    from .. import open_data
+    open_data.publish_after_issue()
     if result.count > 1:
         flash(_("已发证 %(count)s 份：%(first)s 至 %(last)s。", count=result.count, first=result.first_number,
                 last=result.last_number), "success")
@@ -540,13 +542,33 @@ def register():
               "frequencies": (st.tx_mhz if st else lic.frequencies),
               "place": ((st.address[:6] + "…") if kind == "person" else st.address) if st else lic.area,
               "valid_until": lic.valid_until} for lic, st, kind in rows]
+    from .. import open_data
     return render_template("issuance/register.html", rows=shown, q=q, page=page, total=total,
-                           pages=max((total + PAGE - 1) // PAGE, 1))
+                           pages=max((total + PAGE - 1) // PAGE, 1), open_data=open_data.info())
+
+
+def _open_data_file(fmt: str):
+    """The published register file with ETag and Last-Modified (304 when unchanged); written once if missing."""
+    from .. import open_data
+    path = open_data.path(fmt)
+    if not path.exists():
+        open_data.publish()
+    return send_file(path, mimetype=open_data.MIMETYPES[fmt], as_attachment=True,
+                     download_name=open_data.FILES[fmt], conditional=True, etag=True, max_age=300)
+
+
+@bp.route("/register.xlsx")
+@public
+def register_xlsx():
+    return _open_data_file("xlsx")
 
 
 @bp.route("/register.csv")
 @public
 def register_csv():
+    if not any(request.args.get(k) for k in ("holder", "number", "station_type", "area", "low", "high", "kind")):
+        return _open_data_file("csv")
+    # A filtered extract is built for the request (the whole register is the published file).
     conditions, _q = _register_filters(request.args, today())
     ids = select(Licence.id).outerjoin(Station, Licence.station_id == Station.id).where(*conditions)
     batches = exports.licence_rows(Licence.id.in_(ids), first=exports.BATCH, batch=2000)
