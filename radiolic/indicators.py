@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased, selectinload
 from . import summaries
 from .extensions import db
 from .models import (TERMINAL_STATES, Application, ApplicationMaterial, ClockStop, CorrectionNotice, Decision,
-                     ServiceItem, StatCaseDay, StatLicenceDay, StatRatingDay, StatTurnaroundDay, User, WorkOrder)
+                     ServiceItem, StatLicenceDay, StatRatingDay, StatTurnaroundDay, User, WorkOrder)
 from .workflow import clock
 
 OPEN_ON_CLOCK = ("accepted", "under_review", "approved")
@@ -42,10 +42,10 @@ def _sum(column):
 
 def case_counts(start: date, end: date) -> dict:
     _fresh()
-    s = StatCaseDay
+    s = summaries.case_source(start, end).c
     row = db.session.execute(select(
         _sum(s.received), _sum(s.accepted), _sum(s.accepted_with_deferral), _sum(s.completed),
-        _sum(s.single_window), _sum(s.first_time_right)).where(_between(s.day, start, end))).one()
+        _sum(s.single_window), _sum(s.first_time_right))).one()
     received, accepted, deferred, completed, single_window, first_time = row
     return {"received": received, "accepted": accepted, "accepted_with_deferral": deferred, "completed": completed,
             "_single_window": single_window, "_first_time_right": first_time}
@@ -54,12 +54,12 @@ def case_counts(start: date, end: date) -> dict:
 def completed_figures(start: date, end: date) -> dict:
     """Aggregates over the cases completed in the period (turnaround, on-time, visits, rated)."""
     _fresh()
-    s = StatCaseDay
+    s = summaries.case_source(start, end).c
     keys = ("completed", "zero_visit", "timed", "used", "statutory", "on_time_promised", "on_time_statutory",
             "rated")
     columns = (s.completed, s.zero_visit, s.timed, s.workdays_used, s.statutory_days, s.on_time_promised,
                s.on_time_statutory, s.rated)
-    row = db.session.execute(select(*(_sum(c) for c in columns)).where(_between(s.day, start, end))).one()
+    row = db.session.execute(select(*(_sum(c) for c in columns))).one()
     return dict(zip(keys, row))
 
 
@@ -192,12 +192,11 @@ def compute(start: date, end: date, today: date | None = None, histogram: list[t
 
 # ---- breakdowns -------------------------------------------------------------------------------
 
-def _dimension(name: str):
-    """(key expression, joins) of a breakdown dimension over the daily case summary.
+def _dimension(name: str, s):
+    """(key expression, joins) of a breakdown dimension over the case summary rows `s` (summaries.case_source).
 
-    Months group by day and are folded into months afterwards (at most 366 groups a year).
+    Months group by the rows' day (a month's first day for whole months) and are folded into months afterwards.
     """
-    s = StatCaseDay
     if name == "item":
         return ServiceItem.code, [(ServiceItem, ServiceItem.id == s.service_item_id)]
     if name == "channel":
@@ -217,18 +216,19 @@ def _month_key(day: date | str) -> str:
 def breakdown(name: str, start: date, end: date) -> list[dict]:
     """Per item, channel, reviewer or month: counts, turnaround, on-time rates, outcomes."""
     _fresh()
-    s = StatCaseDay
-    key, joins = _dimension(name)
+    source = summaries.case_source(start, end)
+    s = source.c
+    key, joins = _dimension(name, s)
     summed = ("received", "accepted", "completed", *TERMINAL_STATES, "timed", "_used", "_promised", "_statutory")
     fields = ("received", "accepted", "completed", "timed", "_used", "_promised", "_statutory", *TERMINAL_STATES)
     query = select(key, _sum(s.received), _sum(s.accepted), _sum(s.completed), _sum(s.timed), _sum(s.workdays_used),
                    _sum(s.on_time_promised), _sum(s.on_time_statutory),
                    *(_sum(case((s.outcome == state, s.completed), else_=0)) for state in TERMINAL_STATES)
-                   ).select_from(s)
+                   ).select_from(source)
     for target, on in joins:
         query = query.outerjoin(target, on)
     rows: dict = {}
-    for k, *values in db.session.execute(query.where(_between(s.day, start, end)).group_by(key)):
+    for k, *values in db.session.execute(query.group_by(key)):
         k = _month_key(k) if name == "month" else (k or "")
         r = rows.setdefault(k, {"key": k, **{f: 0 for f in summed}})
         for field, value in zip(fields, values):

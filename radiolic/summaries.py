@@ -19,11 +19,14 @@ Then `flask --app radiolic stats rebuild` fills the new column for the past.
 """
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, delete, event, exists, func, insert, inspect, select
+from calendar import monthrange
+
+from sqlalchemy import and_, case, delete, event, exists, func, insert, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from .models import (TERMINAL_STATES, Application, ApplicationMaterial, Licence, Rating, StatCaseDay,
+from .models import (TERMINAL_STATES, Application, ApplicationMaterial, Licence, Rating, StatCaseDay, StatCaseMonth,
                      StatLicenceDay, StatRatingDay, StatTurnaroundDay, WorkOrder)
+from .models.stats import CASE_DIMENSIONS, CASE_MEASURES
 
 _CASE_DATES = ("received_on", "accepted_on", "completed_on")
 _PENDING = "stat_pending"
@@ -111,6 +114,49 @@ def _recompute(session: Session, days) -> None:
         .group_by(lic.issued_on, lic.kind, lic.format)))
 
 
+def _month_end(first: date) -> date:
+    return first.replace(day=monthrange(first.year, first.month)[1])
+
+
+def _recompute_months(session: Session, months) -> None:
+    """Fold the daily case rows of each month (given by its first day) into the monthly table."""
+    for first in sorted(set(months)):
+        session.execute(delete(StatCaseMonth).where(StatCaseMonth.day == first))
+        d = StatCaseDay
+        dims = [getattr(d, n) for n in CASE_DIMENSIONS]
+        session.execute(insert(StatCaseMonth).from_select(
+            ["day", *CASE_DIMENSIONS, *CASE_MEASURES],
+            select(literal(first, type_=d.day.type), *dims, *(func.sum(getattr(d, m)) for m in CASE_MEASURES))
+            .where(d.day.between(first, _month_end(first))).group_by(*dims)))
+
+
+def _months_between(start: date, end: date) -> list[date]:
+    months, first = [], start.replace(day=1)
+    while first <= end:
+        months.append(first)
+        first = _month_end(first) + timedelta(days=1)
+    return months
+
+
+def case_source(start: date, end: date):
+    """The case summary rows covering exactly [start, end]: whole months from the monthly table, the
+    partial months at either edge from the daily one. A subquery with the columns of StatCaseDay."""
+    first_full = start if start.day == 1 else _month_end(start) + timedelta(days=1)
+    last_full = end if end == _month_end(end) else end.replace(day=1) - timedelta(days=1)
+    columns = ["day", *CASE_DIMENSIONS, *CASE_MEASURES]
+
+    def rows(table, where):
+        return select(*(getattr(table, c) for c in columns)).where(where)
+    if first_full > last_full:
+        return rows(StatCaseDay, StatCaseDay.day.between(start, end)).subquery("cases")
+    parts = [rows(StatCaseMonth, StatCaseMonth.day.between(first_full, last_full))]
+    if start < first_full:
+        parts.append(rows(StatCaseDay, StatCaseDay.day.between(start, first_full - timedelta(days=1))))
+    if end > last_full:
+        parts.append(rows(StatCaseDay, StatCaseDay.day.between(last_full + timedelta(days=1), end)))
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("cases")
+
+
 def rebuild(session: Session, start: date | None = None, end: date | None = None, *, chunk_days: int = 366) -> int:
     """Recompute every summary row of [start, end] (default: the whole register) from the records.
 
@@ -121,7 +167,7 @@ def rebuild(session: Session, start: date | None = None, end: date | None = None
                   for c in (Application.received_on, Application.completed_on, Licence.issued_on)]
         lows = [lo for lo, _hi in bounds if lo is not None]
         highs = [hi for _lo, hi in bounds if hi is not None]
-        for table in (StatCaseDay, StatTurnaroundDay, StatRatingDay, StatLicenceDay):
+        for table in (StatCaseDay, StatCaseMonth, StatTurnaroundDay, StatRatingDay, StatLicenceDay):
             lo_hi = session.execute(select(func.min(table.day), func.max(table.day))).one()
             if lo_hi[0] is not None:
                 lows.append(lo_hi[0])
@@ -134,6 +180,7 @@ def rebuild(session: Session, start: date | None = None, end: date | None = None
     while day <= end:
         last = min(day + timedelta(days=chunk_days - 1), end)
         _recompute(session, (day, last))
+        _recompute_months(session, _months_between(day, last))
         day = last + timedelta(days=1)
     return (end - start).days + 1
 
@@ -209,6 +256,7 @@ def settle(session: Session) -> None:
     days = sorted(days)
     for i in range(0, len(days), 200):
         _recompute(session, days[i:i + 200])
+    _recompute_months(session, {d.replace(day=1) for d in days})
     # The statements above do not flush ORM objects, so nothing new is pending; drop what they may have noted.
     session.info.pop(_PENDING, None)
 

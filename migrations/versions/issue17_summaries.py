@@ -1,8 +1,10 @@
-"""issue17_summaries
+"""Daily and monthly summary tables for the indicators; received_on and covering completed-case indexes.
+
+After upgrading a database that holds cases, `flask --app radiolic init` (or `stats rebuild`) fills the summaries.
 
 Revision ID: issue17_summaries
 Revises: 8f1af254c60b
-Create Date: 2026-12-01 04:27:56.130879
+Create Date: 2026-12-01 04:45:48.711199
 
 """
 from alembic import op
@@ -42,6 +44,31 @@ def upgrade():
     )
     with op.batch_alter_table('stat_case_day', schema=None) as batch_op:
         batch_op.create_index('ix_stat_case_day_day', ['day'], unique=False)
+
+    op.create_table('stat_case_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('service_item_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=8), nullable=False),
+    sa.Column('reviewer_id', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.String(length=24), nullable=False),
+    sa.Column('received', sa.Integer(), nullable=False),
+    sa.Column('accepted', sa.Integer(), nullable=False),
+    sa.Column('accepted_with_deferral', sa.Integer(), nullable=False),
+    sa.Column('single_window', sa.Integer(), nullable=False),
+    sa.Column('first_time_right', sa.Integer(), nullable=False),
+    sa.Column('completed', sa.Integer(), nullable=False),
+    sa.Column('zero_visit', sa.Integer(), nullable=False),
+    sa.Column('timed', sa.Integer(), nullable=False),
+    sa.Column('workdays_used', sa.Integer(), nullable=False),
+    sa.Column('statutory_days', sa.Integer(), nullable=False),
+    sa.Column('on_time_promised', sa.Integer(), nullable=False),
+    sa.Column('on_time_statutory', sa.Integer(), nullable=False),
+    sa.Column('rated', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stat_case_month'))
+    )
+    with op.batch_alter_table('stat_case_month', schema=None) as batch_op:
+        batch_op.create_index('ix_stat_case_month_day', ['day'], unique=False)
 
     op.create_table('stat_licence_day',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -102,6 +129,10 @@ def downgrade():
         batch_op.drop_index('ix_stat_licence_day_day')
 
     op.drop_table('stat_licence_day')
+    with op.batch_alter_table('stat_case_month', schema=None) as batch_op:
+        batch_op.drop_index('ix_stat_case_month_day')
+
+    op.drop_table('stat_case_month')
     with op.batch_alter_table('stat_case_day', schema=None) as batch_op:
         batch_op.drop_index('ix_stat_case_day_day')
 

@@ -12,11 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 
-class StatCaseDay(db.Model):
-    """Cases per day × service item × channel × reviewer × outcome (the case's state)."""
-
-    __tablename__ = "stat_case_day"
-    __table_args__ = (Index("ix_stat_case_day_day", "day"),)
+class _CaseCounts:
+    """Dimensions and measures of the case summaries (one definition for the daily and the monthly table)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
@@ -40,6 +37,26 @@ class StatCaseDay(db.Model):
     on_time_promised: Mapped[int] = mapped_column(default=0)
     on_time_statutory: Mapped[int] = mapped_column(default=0)
     rated: Mapped[int] = mapped_column(default=0)
+
+
+CASE_MEASURES = ("received", "accepted", "accepted_with_deferral", "single_window", "first_time_right", "completed",
+                 "zero_visit", "timed", "workdays_used", "statutory_days", "on_time_promised", "on_time_statutory",
+                 "rated")
+CASE_DIMENSIONS = ("service_item_id", "channel", "reviewer_id", "outcome")
+
+
+class StatCaseDay(_CaseCounts, db.Model):
+    """Cases per day × service item × channel × reviewer × outcome (the case's state)."""
+
+    __tablename__ = "stat_case_day"
+    __table_args__ = (Index("ix_stat_case_day_day", "day"),)
+
+
+class StatCaseMonth(_CaseCounts, db.Model):
+    """The same per calendar month (`day` is the month's first day): long periods read whole months here."""
+
+    __tablename__ = "stat_case_month"
+    __table_args__ = (Index("ix_stat_case_month_day", "day"),)
 
 
 class StatTurnaroundDay(db.Model):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from radiolic import indicators, summaries
 from radiolic.extensions import db
-from radiolic.models import (Applicant, Application, StatCaseDay, StatLicenceDay, StatRatingDay, StatTurnaroundDay,
+from radiolic.models import (Applicant, Application, StatCaseDay, StatCaseMonth, StatLicenceDay, StatRatingDay, StatTurnaroundDay,
                              Station, User, WorkOrder)
 from radiolic.workflow import WorkflowError, intake, issuance, ratings, review
 from tests.conftest import item
@@ -19,6 +19,10 @@ TABLES = {
                   ("received", "accepted", "accepted_with_deferral", "single_window", "first_time_right", "completed",
                    "zero_visit", "timed", "workdays_used", "statutory_days", "on_time_promised", "on_time_statutory",
                    "rated")),
+    StatCaseMonth: (("day", "service_item_id", "channel", "reviewer_id", "outcome"),
+                    ("received", "accepted", "accepted_with_deferral", "single_window", "first_time_right",
+                     "completed", "zero_visit", "timed", "workdays_used", "statutory_days", "on_time_promised",
+                     "on_time_statutory", "rated")),
     StatTurnaroundDay: (("day", "workdays"), ("cases",)),
     StatRatingDay: (("day", "channel", "level", "defaulted"), ("ratings", "bad_on_time")),
     StatLicenceDay: (("day", "kind", "format"), ("licences",)),
