@@ -8,18 +8,22 @@ day, from the records, with the same statements `rebuild()` uses over a whole pe
 never has to remember to update a counter; the one Core bulk write (licence issuance) calls
 `licences_issued(day)` itself because Core inserts bypass the ORM's flush.
 
-Adding a figure:
-- a measure of cases: add a column to StatCaseDay (and a migration), and its SQL expression to the role
-  that dates it in `_case_roles()` (received / accepted / completed); read it with `func.sum()`.
-- a dimension (e.g. a deemed-acceptance flag or start date): add the column, add it to `_CASE_DIMENSIONS`
-  (name -> expression over Application); every role groups by it.
-- a new date role (e.g. cases by the day an extension was granted): add an entry to `_case_roles()` with its
-  date column; the dirty-day tracking picks the date up if it is listed in `_CASE_DATES`.
-Then `flask --app radiolic stats rebuild` fills the new column for the past.
-"""
-from datetime import date, timedelta
+Long periods read whole months from StatCaseMonth (folded from the daily rows of every month a change
+touches) and only the partial months at either edge from StatCaseDay: see `case_source()`.
 
+Adding a figure (e.g. issue 14's `on_time_rate.unextended`, an extension count, deemed-acceptance dates):
+- a measure of cases: add the column to `_CaseCounts` in models/stats.py and its name to CASE_MEASURES (both
+  tables get it; one migration), and its SQL aggregate to the role that dates it in `_case_roles()` below
+  (received_on / accepted_on / completed_on); read it with `func.sum()` over `case_source()`.
+- a dimension (e.g. "extended" yes/no): the column in `_CaseCounts`, its name in CASE_DIMENSIONS and its
+  expression over Application in `_CASE_DIMENSIONS`; every role groups by it, the months fold it.
+- a new date role (e.g. cases by the day deemed acceptance started): an entry in `_case_roles()` keyed by
+  the Application date column, and that column in `_CASE_DATES` so the hook recomputes its days.
+Then `flask --app radiolic stats rebuild` fills the new column for the past, and tests/unit/test_summaries.py
+(maintained == rebuilt after a random workflow) covers it once TABLES there lists the column.
+"""
 from calendar import monthrange
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, delete, event, exists, func, insert, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
