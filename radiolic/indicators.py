@@ -3,7 +3,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
 from . import summaries
 from .extensions import db
@@ -192,21 +192,16 @@ def compute(start: date, end: date, today: date | None = None, histogram: list[t
 
 # ---- breakdowns -------------------------------------------------------------------------------
 
-def _dimension(name: str, s):
-    """(key expression, joins) of a breakdown dimension over the case summary rows `s` (summaries.case_source).
+_BREAKDOWN_DIMENSIONS = {"item": "service_item_id", "channel": "channel", "reviewer": "reviewer_id", "month": "all"}
 
-    Months group by the rows' day (a month's first day for whole months) and are folded into months afterwards.
-    """
+
+def _key_names(name: str) -> dict | None:
+    """Summary keys (ids as text) -> the key a breakdown shows: item code, reviewer name; None: the key itself."""
     if name == "item":
-        return ServiceItem.code, [(ServiceItem, ServiceItem.id == s.service_item_id)]
-    if name == "channel":
-        return s.channel, []
+        return {str(i): code for i, code in db.session.execute(select(ServiceItem.id, ServiceItem.code))}
     if name == "reviewer":
-        reviewer = aliased(User)
-        return func.coalesce(reviewer.display_name, ""), [(reviewer, reviewer.id == s.reviewer_id)]
-    if name == "month":
-        return s.day, []
-    raise ValueError(name)
+        return {str(i): display for i, display in db.session.execute(select(User.id, User.display_name))}
+    return None
 
 
 def _month_key(day: date | str) -> str:
@@ -215,21 +210,23 @@ def _month_key(day: date | str) -> str:
 
 def breakdown(name: str, start: date, end: date) -> list[dict]:
     """Per item, channel, reviewer or month: counts, turnaround, on-time rates, outcomes."""
+    if name not in _BREAKDOWN_DIMENSIONS:
+        raise ValueError(name)
     _fresh()
-    source = summaries.case_source(start, end)
-    s = source.c
-    key, joins = _dimension(name, s)
+    s = summaries.case_source(start, end, _BREAKDOWN_DIMENSIONS[name]).c
+    group = s.day if name == "month" else s.key
     summed = ("received", "accepted", "completed", *TERMINAL_STATES, "timed", "_used", "_promised", "_statutory")
     fields = ("received", "accepted", "completed", "timed", "_used", "_promised", "_statutory", *TERMINAL_STATES)
-    query = select(key, _sum(s.received), _sum(s.accepted), _sum(s.completed), _sum(s.timed), _sum(s.workdays_used),
+    query = select(group, _sum(s.received), _sum(s.accepted), _sum(s.completed), _sum(s.timed), _sum(s.workdays_used),
                    _sum(s.on_time_promised), _sum(s.on_time_statutory),
-                   *(_sum(case((s.outcome == state, s.completed), else_=0)) for state in TERMINAL_STATES)
-                   ).select_from(source)
-    for target, on in joins:
-        query = query.outerjoin(target, on)
+                   *(_sum(getattr(s, f"completed_{state}")) for state in TERMINAL_STATES)).group_by(group)
+    names = _key_names(name)
     rows: dict = {}
-    for k, *values in db.session.execute(query.group_by(key)):
-        k = _month_key(k) if name == "month" else (k or "")
+    for k, *values in db.session.execute(query):
+        if name == "month":
+            k = _month_key(k)
+        elif names is not None:
+            k = names.get(k, "") or ""
         r = rows.setdefault(k, {"key": k, **{f: 0 for f in summed}})
         for field, value in zip(fields, values):
             r[field] += value

@@ -25,12 +25,13 @@ Then `flask --app radiolic stats rebuild` fills the new column for the past, and
 from calendar import monthrange
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, delete, event, exists, func, insert, inspect, literal, select, union_all
+from sqlalchemy import (String, and_, case, cast, delete, event, exists, func, insert, inspect, literal, select,
+                        union_all)
 from sqlalchemy.orm import Session
 
 from .models import (TERMINAL_STATES, Application, ApplicationMaterial, Licence, Rating, StatCaseDay, StatCaseMonth,
                      StatLicenceDay, StatRatingDay, StatTurnaroundDay, WorkOrder)
-from .models.stats import CASE_DIMENSIONS, CASE_MEASURES
+from .models.stats import CASE_DIMENSIONS, CASE_MEASURES, OUTCOME_MEASURES
 
 _CASE_DATES = ("received_on", "accepted_on", "completed_on")
 _PENDING = "stat_pending"
@@ -122,16 +123,30 @@ def _month_end(first: date) -> date:
     return first.replace(day=monthrange(first.year, first.month)[1])
 
 
+def _day_key(dimension: str):
+    """The monthly table's `key` for a daily row: the dimension's value as text ("" for "all" and no reviewer)."""
+    if dimension == "all":
+        return literal("", type_=String(40))
+    return func.coalesce(cast(getattr(StatCaseDay, dimension), String(40)), "")
+
+
+def _day_outcomes():
+    d = StatCaseDay
+    return [case((d.outcome == state, d.completed), else_=0) for state in TERMINAL_STATES]
+
+
 def _recompute_months(session: Session, months) -> None:
     """Fold the daily case rows of each month (given by its first day) into the monthly table."""
+    d = StatCaseDay
     for first in sorted(set(months)):
         session.execute(delete(StatCaseMonth).where(StatCaseMonth.day == first))
-        d = StatCaseDay
-        dims = [getattr(d, n) for n in CASE_DIMENSIONS]
-        session.execute(insert(StatCaseMonth).from_select(
-            ["day", *CASE_DIMENSIONS, *CASE_MEASURES],
-            select(literal(first, type_=d.day.type), *dims, *(func.sum(getattr(d, m)) for m in CASE_MEASURES))
-            .where(d.day.between(first, _month_end(first))).group_by(*dims)))
+        for dimension in ("all", *CASE_DIMENSIONS):
+            key = _day_key(dimension)
+            session.execute(insert(StatCaseMonth).from_select(
+                ["day", "dimension", "key", *CASE_MEASURES, *OUTCOME_MEASURES],
+                select(literal(first, type_=d.day.type), literal(dimension, type_=String(16)), key,
+                       *(func.sum(getattr(d, m)) for m in CASE_MEASURES), *(func.sum(o) for o in _day_outcomes()))
+                .where(d.day.between(first, _month_end(first))).group_by(key)))
 
 
 def _months_between(start: date, end: date) -> list[date]:
@@ -142,22 +157,27 @@ def _months_between(start: date, end: date) -> list[date]:
     return months
 
 
-def case_source(start: date, end: date):
-    """The case summary rows covering exactly [start, end]: whole months from the monthly table, the
-    partial months at either edge from the daily one. A subquery with the columns of StatCaseDay."""
+def case_source(start: date, end: date, dimension: str = "all"):
+    """Case summary rows covering exactly [start, end] for one dimension ("all" or one of CASE_DIMENSIONS):
+    whole months from the monthly table, the partial months at either edge from the daily one.
+
+    A subquery with columns day, key (the dimension's value as text), CASE_MEASURES and OUTCOME_MEASURES.
+    """
     first_full = start if start.day == 1 else _month_end(start) + timedelta(days=1)
     last_full = end if end == _month_end(end) else end.replace(day=1) - timedelta(days=1)
-    columns = ["day", *CASE_DIMENSIONS, *CASE_MEASURES]
+    d, m = StatCaseDay, StatCaseMonth
 
-    def rows(table, where):
-        return select(*(getattr(table, c) for c in columns)).where(where)
+    def days(lo, hi):
+        return select(d.day, _day_key(dimension).label("key"), *(getattr(d, c) for c in CASE_MEASURES),
+                      *(o.label(name) for o, name in zip(_day_outcomes(), OUTCOME_MEASURES))).where(d.day.between(lo, hi))
     if first_full > last_full:
-        return rows(StatCaseDay, StatCaseDay.day.between(start, end)).subquery("cases")
-    parts = [rows(StatCaseMonth, StatCaseMonth.day.between(first_full, last_full))]
+        return days(start, end).subquery("cases")
+    parts = [select(m.day, m.key, *(getattr(m, c) for c in (*CASE_MEASURES, *OUTCOME_MEASURES)))
+             .where(m.dimension == dimension, m.day.between(first_full, last_full))]
     if start < first_full:
-        parts.append(rows(StatCaseDay, StatCaseDay.day.between(start, first_full - timedelta(days=1))))
+        parts.append(days(start, first_full - timedelta(days=1)))
     if end > last_full:
-        parts.append(rows(StatCaseDay, StatCaseDay.day.between(last_full + timedelta(days=1), end)))
+        parts.append(days(last_full + timedelta(days=1), end))
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("cases")
 
 

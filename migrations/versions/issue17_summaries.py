@@ -4,7 +4,7 @@ After upgrading a database that holds cases, `flask --app radiolic init` (or `st
 
 Revision ID: issue17_summaries
 Revises: 8f1af254c60b
-Create Date: 2026-12-01 04:45:48.711199
+Create Date: 2026-12-01 04:59:19.044790
 
 """
 from alembic import op
@@ -48,10 +48,13 @@ def upgrade():
     op.create_table('stat_case_month',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
-    sa.Column('service_item_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.String(length=8), nullable=False),
-    sa.Column('reviewer_id', sa.Integer(), nullable=True),
-    sa.Column('outcome', sa.String(length=24), nullable=False),
+    sa.Column('dimension', sa.String(length=16), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
+    sa.Column('completed_issued', sa.Integer(), nullable=False),
+    sa.Column('completed_rejected', sa.Integer(), nullable=False),
+    sa.Column('completed_not_accepted', sa.Integer(), nullable=False),
+    sa.Column('completed_withdrawn', sa.Integer(), nullable=False),
+    sa.Column('completed_terminated', sa.Integer(), nullable=False),
     sa.Column('received', sa.Integer(), nullable=False),
     sa.Column('accepted', sa.Integer(), nullable=False),
     sa.Column('accepted_with_deferral', sa.Integer(), nullable=False),
@@ -68,7 +71,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stat_case_month'))
     )
     with op.batch_alter_table('stat_case_month', schema=None) as batch_op:
-        batch_op.create_index('ix_stat_case_month_day', ['day'], unique=False)
+        batch_op.create_index('ix_stat_case_month_dimension_day', ['dimension', 'day'], unique=False)
 
     op.create_table('stat_licence_day',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -130,7 +133,7 @@ def downgrade():
 
     op.drop_table('stat_licence_day')
     with op.batch_alter_table('stat_case_month', schema=None) as batch_op:
-        batch_op.drop_index('ix_stat_case_month_day')
+        batch_op.drop_index('ix_stat_case_month_dimension_day')
 
     op.drop_table('stat_case_month')
     with op.batch_alter_table('stat_case_day', schema=None) as batch_op:

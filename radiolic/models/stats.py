@@ -12,15 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 
-class _CaseCounts:
-    """Dimensions and measures of the case summaries (one definition for the daily and the monthly table)."""
+CASE_MEASURES = ("received", "accepted", "accepted_with_deferral", "single_window", "first_time_right", "completed",
+                 "zero_visit", "timed", "workdays_used", "statutory_days", "on_time_promised", "on_time_statutory",
+                 "rated")
+CASE_DIMENSIONS = ("service_item_id", "channel", "reviewer_id", "outcome")
+# Completed cases per outcome, as measures of the monthly table (the breakdowns show one column per outcome).
+OUTCOME_MEASURES = ("completed_issued", "completed_rejected", "completed_not_accepted", "completed_withdrawn",
+                    "completed_terminated")
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date]
-    service_item_id: Mapped[int]
-    channel: Mapped[str] = mapped_column(String(8))
-    reviewer_id: Mapped[int | None]
-    outcome: Mapped[str] = mapped_column(String(24))
+
+class _CaseMeasures:
     # dated by received_on
     received: Mapped[int] = mapped_column(default=0)
     # dated by accepted_on
@@ -39,24 +40,39 @@ class _CaseCounts:
     rated: Mapped[int] = mapped_column(default=0)
 
 
-CASE_MEASURES = ("received", "accepted", "accepted_with_deferral", "single_window", "first_time_right", "completed",
-                 "zero_visit", "timed", "workdays_used", "statutory_days", "on_time_promised", "on_time_statutory",
-                 "rated")
-CASE_DIMENSIONS = ("service_item_id", "channel", "reviewer_id", "outcome")
-
-
-class StatCaseDay(_CaseCounts, db.Model):
+class StatCaseDay(_CaseMeasures, db.Model):
     """Cases per day × service item × channel × reviewer × outcome (the case's state)."""
 
     __tablename__ = "stat_case_day"
     __table_args__ = (Index("ix_stat_case_day_day", "day"),)
 
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    service_item_id: Mapped[int]
+    channel: Mapped[str] = mapped_column(String(8))
+    reviewer_id: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(24))
 
-class StatCaseMonth(_CaseCounts, db.Model):
-    """The same per calendar month (`day` is the month's first day): long periods read whole months here."""
+
+class StatCaseMonth(_CaseMeasures, db.Model):
+    """The daily rows folded per calendar month (`day` = its first day), one dimension at a time.
+
+    `dimension` is "all" (key "") or one of CASE_DIMENSIONS with the value as text in `key`: a month holds
+    a few dozen rows, so six years of figures or of one breakdown sum a few thousand rows at most.
+    """
 
     __tablename__ = "stat_case_month"
-    __table_args__ = (Index("ix_stat_case_month_day", "day"),)
+    __table_args__ = (Index("ix_stat_case_month_dimension_day", "dimension", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date]
+    dimension: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(40))
+    completed_issued: Mapped[int] = mapped_column(default=0)
+    completed_rejected: Mapped[int] = mapped_column(default=0)
+    completed_not_accepted: Mapped[int] = mapped_column(default=0)
+    completed_withdrawn: Mapped[int] = mapped_column(default=0)
+    completed_terminated: Mapped[int] = mapped_column(default=0)
 
 
 class StatTurnaroundDay(db.Model):
