@@ -374,9 +374,15 @@ def _client(port: int, paths: list[str], cookie: str, seconds: float, out) -> No
     out.put((latencies, errors))
 
 
+def _merge(results: list[dict], seconds: float) -> dict:
+    latencies = sorted(x for r in results for x in r["latencies"])
+    return {"rps": len(latencies) / seconds, "p50": latencies[len(latencies) // 2],
+            "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)], "errors": sum(r["errors"] for r in results)}
+
+
 def load(port: int, paths: list[str], cookie: str = "", seconds: float = 8.0, clients: int = 4) -> dict:
     """`clients` processes requesting in a loop for `seconds`: requests per second, p50 and p99 in ms."""
-    _client(port, paths[:20], cookie, 3.0, multiprocessing.Queue())      # warm up: workers boot, caches fill
+    _client(port, paths[:20], cookie, 1.0, multiprocessing.Queue())      # warm up: workers boot, caches fill
     queue = multiprocessing.Queue()
     procs = [multiprocessing.Process(target=_client, args=(port, paths[k::clients] or paths, cookie, seconds, queue))
              for k in range(clients)]
@@ -387,8 +393,7 @@ def load(port: int, paths: list[str], cookie: str = "", seconds: float = 8.0, cl
         p.join()
     latencies = sorted(x for r in results for x in r[0])
     errors = sum(r[1] for r in results)
-    return {"rps": len(latencies) / seconds, "p50": latencies[len(latencies) // 2],
-            "p99": latencies[int(len(latencies) * 0.99) - 1], "errors": errors, "n": len(latencies)}
+    return {"latencies": latencies, "errors": errors}
 
 
 def bench_web(app, database_file: str | None, env: dict, workers: int, seconds: float) -> None:
@@ -406,9 +411,14 @@ def bench_web(app, database_file: str | None, env: dict, workers: int, seconds: 
     bare_proc, bare_port = start_gunicorn("bench.bare_app:app", {"BARE_DATABASE": database_file}, workers)
     try:
         paths = [f"/verify/{c}" for c in codes]
-        bare = load(bare_port, paths, seconds=seconds)
-        verify = load(radiolic_port, paths, seconds=seconds)
-        home = load(radiolic_port, ["/"], cookie=cookie, seconds=seconds)
+        runs = {"bare": [], "verify": [], "home": []}
+        # Interleaved short rounds: the machine is shared, so each page sees the same background load.
+        rounds = 4
+        for _ in range(rounds):
+            runs["bare"].append(load(bare_port, paths, seconds=seconds / rounds))
+            runs["verify"].append(load(radiolic_port, paths, seconds=seconds / rounds))
+            runs["home"].append(load(radiolic_port, ["/"], cookie=cookie, seconds=seconds / rounds))
+        bare, verify, home = (_merge(runs[k], seconds) for k in ("bare", "verify", "home"))
     finally:
         for proc in (radiolic_proc, bare_proc):
             proc.send_signal(signal.SIGTERM)

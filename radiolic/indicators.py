@@ -93,11 +93,11 @@ def turnaround(histogram: list[tuple[int, int]]) -> dict:
     return {"mean": total / n, "median": middle, "p90": _nearest_rank(histogram, -(-9 * n // 10))}
 
 
-def _licence_rows(start: date, end: date):
-    _fresh()
-    t = StatLicenceDay
-    return db.session.execute(select(t.day, t.kind, t.format, func.sum(t.licences)).where(_between(t.day, start, end))
-                              .group_by(t.day, t.kind, t.format)).all()
+def _month_of(column):
+    """'YYYY-MM' of a date column, in SQL (grouping by month returns 72 rows for six years, not 2,190)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)
 
 
 def licence_counts(start: date, end: date) -> dict:
@@ -242,10 +242,14 @@ def breakdown(name: str, start: date, end: date) -> list[dict]:
 
 
 def licences_by_month(start: date, end: date) -> list[dict]:
+    _fresh()
+    t = StatLicenceDay
+    month = _month_of(t.day)
     months: dict = {}
-    for day, kind, fmt, n in _licence_rows(start, end):
-        entry = months.setdefault(_month_key(day), {"key": _month_key(day), "frequency_permit": 0,
-                                                     "paper": 0, "electronic": 0})
+    for key, kind, fmt, n in db.session.execute(
+            select(month, t.kind, t.format, func.sum(t.licences)).where(_between(t.day, start, end))
+            .group_by(month, t.kind, t.format)):
+        entry = months.setdefault(key, {"key": key, "frequency_permit": 0, "paper": 0, "electronic": 0})
         entry["frequency_permit" if kind == "frequency_permit" else fmt] += int(n)
     return sorted(months.values(), key=lambda r: r["key"])
 

@@ -79,7 +79,7 @@ class StatTurnaroundDay(db.Model):
     """Completed accepted cases per completion day × working days used (for the median and p90)."""
 
     __tablename__ = "stat_turnaround_day"
-    __table_args__ = (Index("ix_stat_turnaround_day_day", "day"),)
+    __table_args__ = (Index("ix_stat_turnaround_day_day", "day", "workdays", "cases"),)    # covering
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
@@ -91,7 +91,7 @@ class StatRatingDay(db.Model):
     """Ratings of cases completed on the day × channel × level × defaulted."""
 
     __tablename__ = "stat_rating_day"
-    __table_args__ = (Index("ix_stat_rating_day_day", "day"),)
+    __table_args__ = (Index("ix_stat_rating_day_day", "day", "channel", "level", "defaulted", "ratings", "bad_on_time"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
@@ -106,7 +106,7 @@ class StatLicenceDay(db.Model):
     """Licences issued per day × kind × format."""
 
     __tablename__ = "stat_licence_day"
-    __table_args__ = (Index("ix_stat_licence_day_day", "day"),)
+    __table_args__ = (Index("ix_stat_licence_day_day", "day", "kind", "format", "licences"),)    # covering
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date]
