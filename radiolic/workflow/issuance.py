@@ -141,7 +141,8 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
         row["number"], row["verify_code"] = number, code
         if row["format"] == "electronic":
             row["e_identifier"] = e_identifier(row["kind"], number, issuer)
-    seal_all(rows, stations, key)
+    # SEAL_PROCESSES: signing processes for large batches (0 = every core; 1 = in this process, for shared hosts).
+    seal_all(rows, stations, key, processes=current_app.config.get("SEAL_PROCESSES") or None)
     # Core executemany on the table: the ORM's bulk path spends more per row than SQLite does.
     db.session.execute(insert(_LICENCE_TABLE), rows)
     summaries.licences_issued(db.session, on)
