@@ -141,6 +141,8 @@ def generate(n_cases: int, n_licences: int, seed: int = 17) -> dict:
     loader = Loader(db.engine)
     loader.drop_indexes()
     cur = loader.conn.cursor()
+    cur.execute("DROP TABLE IF EXISTS bench_alloc")
+    cur.execute("DROP TABLE IF EXISTS bench_nums")
     cur.execute("CREATE TABLE bench_alloc (case_id INTEGER, first_id INTEGER, n INTEGER, issued DATE, "
                 "applicant_id INTEGER, kind VARCHAR(24))")
     loader._commit()
