@@ -141,8 +141,7 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
         row["number"], row["verify_code"] = number, code
         if row["format"] == "electronic":
             row["e_identifier"] = e_identifier(row["kind"], number, issuer)
-    # SEAL_PROCESSES: signing processes for large batches (0 = every core; 1 = in this process, for shared hosts).
-    seal_all(rows, stations, key, processes=current_app.config.get("SEAL_PROCESSES") or None)
+    seal_all(rows, stations, key, processes=seal_processes())
     # Core executemany on the table: the ORM's bulk path spends more per row than SQLite does.
     db.session.execute(insert(_LICENCE_TABLE), rows)
     summaries.licences_issued(db.session, on)
@@ -157,6 +156,23 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
     clock.refresh(case, on)
     # The rating invitation is queued by workflow.ratings when any verb completes a case.
     return IssueResult(len(rows), numbers[0], numbers[-1])
+
+
+def seal_processes() -> int:
+    """Processes that sign a large batch: SEAL_PROCESSES if set, else the cores not busy with other work.
+
+    Forking signers only wins when cores are free: on a host loaded by other work the pool's start-up and
+    the scheduler's sharing cost more than they save (bench/scale.py measures both ways).
+    """
+    configured = current_app.config.get("SEAL_PROCESSES") or 0
+    if configured:
+        return int(configured)
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]        # includes this request's own process
+    except OSError:
+        busy = 0.0
+    return max(1, min(cores, int(cores - busy + 1.5)))
 
 
 def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict]:
