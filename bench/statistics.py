@@ -142,6 +142,9 @@ def bench_large(folder: Path, n_cases: int, n_licences: int) -> None:
     with app.app_context():
         started = time.perf_counter()
         generate(n_cases, n_licences)
+        from radiolic import summaries
+        summaries.rebuild(db.session)      # bulk Core inserts bypass the summary hook
+        db.session.commit()
         counts = db.session.execute(select(db.func.count()).select_from(Licence)).scalar()
         print(f"generated {n_cases} cases and {counts} station licences in {time.perf_counter() - started:.0f} s")
         for label, start, end in (("year 2024", date(2024, 1, 1), date(2024, 12, 31)),

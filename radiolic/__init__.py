@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import web
     web.init_extensions(app)
+    from . import summaries  # noqa: F401  (registers the summary hook)
     web.register_blueprints(app)
     web.register_hooks(app)
     from . import instruments

@@ -29,6 +29,11 @@ def init_command():
     added = load_catalogue()
     db.session.commit()
     click.echo(f"数据库已就绪；服务目录新增 {added} 项。")
+    from . import summaries
+    if summaries.missing(db.session):
+        days = summaries.rebuild(db.session)
+        db.session.commit()
+        click.echo(f"已生成每日统计：{days} 天。")
     from flask import current_app
     from . import seal_service
     if seal_service.create_demo_seal(current_app.config["OFFICE_NAME"]):

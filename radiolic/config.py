@@ -16,6 +16,8 @@ class Defaults:
     OFFICE_ADDRESS = "清远市清城区政务服务中心二楼综合窗口"
     REGION_CODE = "441800"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    SEAL_PROCESSES = 0                   # processes signing a large licence batch: 0 = the idle cores, 1 = serial
+    OPEN_DATA_AFTER_ISSUE = True         # rewrite the register's open-data files after each issuance batch
 
     # Rules (settings)
     TWO_PERSON_RULE = True               # the reviewer who decides is not the clerk who accepted
@@ -105,6 +107,7 @@ def load(app, overrides: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{instance / 'radiolic.sqlite'}")
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
     app.config.setdefault("JOBS_FOLDER", str(instance / "jobs"))     # finished job files (ZIPs, reports)
+    app.config.setdefault("OPEN_DATA_FOLDER", str(instance / "open-data"))
     app.config.setdefault("SIGNING_KEY_PATH", str(instance / "signing_key.pem"))
     app.config.setdefault("RETIRED_KEYS_DIR", str(instance / "retired_keys"))
     app.config.setdefault("ARCHIVE_FOLDER", str(instance / "archive"))

@@ -1,13 +1,14 @@
-"""The supervisor figures of domain.md §5, computed with SQL aggregates over the stored clock columns."""
+"""The supervisor figures of domain.md §5: sums over the daily summaries (summaries.py), a few row-based figures."""
 from collections import Counter
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, exists, func, literal, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import selectinload
 
+from . import summaries
 from .extensions import db
 from .models import (TERMINAL_STATES, Application, ApplicationMaterial, ClockStop, CorrectionNotice, Decision,
-                     Licence, Rating, ServiceItem, User, WorkOrder)
+                     ServiceItem, StatLicenceDay, StatRatingDay, StatTurnaroundDay, User, WorkOrder)
 from .workflow import clock
 
 OPEN_ON_CLOCK = ("accepted", "under_review", "approved")
@@ -30,30 +31,27 @@ def _completed(start: date, end: date):
     return and_(Application.state.in_(TERMINAL_STATES), _between(Application.completed_on, start, end))
 
 
-def _has_deferral():
-    return exists().where(ApplicationMaterial.application_id == Application.id,
-                          ApplicationMaterial.was_deferred.is_(True))
+def _fresh() -> None:
+    """Summaries of days this transaction changed are brought up to date before they are read."""
+    summaries.settle(db.session)
 
 
-def _rated():
-    return exists().where(Rating.application_id == Application.id, Rating.defaulted.is_(False))
+def _sum(column):
+    """SUM (NULL over no rows: callers read it through _zeros; no COALESCE to build for each of ~200 columns)."""
+    return func.sum(column)
 
 
-def _timed():
-    """Completed cases that were accepted: those with working days used."""
-    return Application.workdays_used.is_not(None)
+def _zeros(row) -> tuple:
+    return tuple(v or 0 for v in row)
 
 
 def case_counts(start: date, end: date) -> dict:
+    _fresh()
+    s = summaries.case_source(start, end).c
     row = db.session.execute(select(
-        _count_if(_between(Application.received_on, start, end)),
-        _count_if(_between(Application.accepted_on, start, end)),
-        _count_if(and_(_between(Application.accepted_on, start, end), _has_deferral())),
-        _count_if(_completed(start, end)),
-        _count_if(and_(_between(Application.accepted_on, start, end), Application.single_window.is_(True))),
-        _count_if(and_(_between(Application.accepted_on, start, end), Application.correction_count == 0)),
-    ).where(or_(_between(Application.received_on, start, end), _between(Application.accepted_on, start, end),
-                _between(Application.completed_on, start, end)))).one()
+        _sum(s.received), _sum(s.accepted), _sum(s.accepted_with_deferral), _sum(s.completed),
+        _sum(s.single_window), _sum(s.first_time_right))).one()
+    row = _zeros(row)
     received, accepted, deferred, completed, single_window, first_time = row
     return {"received": received, "accepted": accepted, "accepted_with_deferral": deferred, "completed": completed,
             "_single_window": single_window, "_first_time_right": first_time}
@@ -61,28 +59,24 @@ def case_counts(start: date, end: date) -> dict:
 
 def completed_figures(start: date, end: date) -> dict:
     """Aggregates over the cases completed in the period (turnaround, on-time, visits, rated)."""
-    timed = _timed()
-    row = db.session.execute(select(
-        func.count(),
-        _count_if(Application.visits == 0),
-        _count_if(timed),
-        func.coalesce(func.sum(Application.workdays_used), 0),
-        func.coalesce(func.sum(case((timed, Application.statutory_days), else_=0)), 0),
-        _count_if(and_(timed, Application.completed_on <= Application.due_promised)),
-        _count_if(and_(timed, Application.completed_on <= Application.due_statutory)),
-        _count_if(_rated()),
-    ).where(_completed(start, end))).one()
+    _fresh()
+    s = summaries.case_source(start, end).c
     keys = ("completed", "zero_visit", "timed", "used", "statutory", "on_time_promised", "on_time_statutory",
             "rated")
+    columns = (s.completed, s.zero_visit, s.timed, s.workdays_used, s.statutory_days, s.on_time_promised,
+               s.on_time_statutory, s.rated)
+    row = _zeros(db.session.execute(select(*(_sum(c) for c in columns))).one())
     return dict(zip(keys, row))
 
 
 def turnaround_histogram(start: date, end: date) -> list[tuple[int, int]]:
     """(working days used, cases) over completed accepted cases, ascending."""
+    _fresh()
+    t = StatTurnaroundDay
     rows = db.session.execute(
-        select(Application.workdays_used, func.count()).where(_completed(start, end), _timed())
-        .group_by(Application.workdays_used).order_by(Application.workdays_used)).all()
-    return [(days, n) for days, n in rows]
+        select(t.workdays, func.sum(t.cases)).where(_between(t.day, start, end))
+        .group_by(t.workdays).having(func.sum(t.cases) > 0).order_by(t.workdays)).all()
+    return [(days, int(n)) for days, n in rows]
 
 
 def _nearest_rank(histogram: list[tuple[int, int]], rank: int) -> int:
@@ -105,15 +99,21 @@ def turnaround(histogram: list[tuple[int, int]]) -> dict:
     return {"mean": total / n, "median": middle, "p90": _nearest_rank(histogram, -(-9 * n // 10))}
 
 
+def _month_of(column):
+    """'YYYY-MM' of a date column, in SQL (grouping by month returns 72 rows for six years, not 2,190)."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.substr(column, 1, 7)
+
+
 def licence_counts(start: date, end: date) -> dict:
-    # Grouped in the order of ix_licence_issued_on (day, kind, format): no sort of a million rows, and at
-    # most four rows a day come back to be added up here.
-    rows = db.session.execute(
-        select(Licence.kind, Licence.format, func.count()).where(_between(Licence.issued_on, start, end))
-        .group_by(Licence.issued_on, Licence.kind, Licence.format)).all()
+    t = StatLicenceDay
+    _fresh()
+    rows = db.session.execute(select(t.kind, t.format, func.sum(t.licences)).where(_between(t.day, start, end))
+                              .group_by(t.kind, t.format)).all()
     by = Counter()
     for kind, fmt, n in rows:
-        by[(kind, fmt)] += n
+        by[(kind, fmt)] += int(n)
     paper, electronic = by.get(("station_licence", "paper"), 0), by.get(("station_licence", "electronic"), 0)
     return {"permits_issued": by.get(("frequency_permit", "paper"), 0) + by.get(("frequency_permit", "electronic"), 0),
             "station_licences_issued": {"total": paper + electronic, "paper": paper, "electronic": electronic}}
@@ -150,21 +150,20 @@ def deferral_figures(start: date, end: date, as_of: date) -> dict:
 
 
 def rating_figures(start: date, end: date, completed: int, rated: int) -> dict:
-    r = Rating
-    bad = r.level <= 2
-    on_time = and_(WorkOrder.id.is_not(None),
-                   func.coalesce(WorkOrder.replied_on, WorkOrder.closed_on) <= WorkOrder.due_on)
+    _fresh()
+    r = StatRatingDay
+    counted = r.defaulted.is_(False)
+
+    def total(*conditions, column=r.ratings):
+        return _sum(case((and_(*conditions), column), else_=0))
+
     row = db.session.execute(select(
-        _count_if(r.defaulted.is_(False)),
-        _count_if(and_(r.defaulted.is_(False), r.level == 5)),
-        _count_if(and_(r.defaulted.is_(False), r.channel == "window")),
-        _count_if(and_(r.defaulted.is_(False), r.channel == "window", r.level == 5)),
-        _count_if(and_(r.defaulted.is_(False), r.level >= 3)),
-        _count_if(and_(r.defaulted.is_(False), bad)),
-        _count_if(and_(r.defaulted.is_(False), bad, on_time)),
-        _count_if(r.defaulted.is_(True)),
-    ).join(Application, r.application_id == Application.id)
-        .outerjoin(WorkOrder, WorkOrder.rating_id == r.id).where(_completed(start, end))).one()
+        total(counted), total(counted, r.level == 5), total(counted, r.channel == "window"),
+        total(counted, r.channel == "window", r.level == 5), total(counted, r.level >= 3),
+        total(counted, r.level <= 2), total(counted, r.level <= 2, column=r.bad_on_time),
+        total(r.defaulted.is_(True)),
+    ).where(_between(r.day, start, end))).one()
+    row = _zeros(row)
     count, very, window, window_very, good, bad_n, bad_on_time, defaulted = row
     return {"count": count, "coverage": _rate(rated, completed), "very_satisfied_rate": _rate(very, count),
             "window_very_satisfied_rate": _rate(window_very, window), "good_rate": _rate(good, count),
@@ -200,30 +199,16 @@ def compute(start: date, end: date, today: date | None = None, histogram: list[t
 
 # ---- breakdowns -------------------------------------------------------------------------------
 
-def _dimension(name: str, date_column):
-    """(key expression, joins) of a breakdown dimension.
+_BREAKDOWN_DIMENSIONS = {"item": "service_item_id", "channel": "channel", "reviewer": "reviewer_id", "month": "all"}
 
-    Months group by the measure's own date and are folded into months afterwards: grouping on the
-    bare date walks the date index, where a per-row strftime() would not (at most 366 groups a year).
-    """
+
+def _key_names(name: str) -> dict | None:
+    """Summary keys (ids as text) -> the key a breakdown shows: item code, reviewer name; None: the key itself."""
     if name == "item":
-        return ServiceItem.code, [(ServiceItem, ServiceItem.id == Application.service_item_id)]
-    if name == "channel":
-        return Application.channel, []
+        return {str(i): code for i, code in db.session.execute(select(ServiceItem.id, ServiceItem.code))}
     if name == "reviewer":
-        reviewer = aliased(User)
-        return func.coalesce(reviewer.display_name, ""), [(reviewer, reviewer.id == Application.reviewer_id)]
-    if name == "month":
-        return date_column, []
-    raise ValueError(name)
-
-
-def _grouped(name: str, date_column, where, *measures):
-    key, joins = _dimension(name, date_column)
-    query = select(key, *measures).select_from(Application)
-    for target, on in joins:
-        query = query.outerjoin(target, on)
-    return db.session.execute(query.where(where).group_by(key)).all()
+        return {str(i): display for i, display in db.session.execute(select(User.id, User.display_name))}
+    return None
 
 
 def _month_key(day: date | str) -> str:
@@ -232,54 +217,58 @@ def _month_key(day: date | str) -> str:
 
 def breakdown(name: str, start: date, end: date) -> list[dict]:
     """Per item, channel, reviewer or month: counts, turnaround, on-time rates, outcomes."""
-    rows: dict = {}
+    if name not in _BREAKDOWN_DIMENSIONS:
+        raise ValueError(name)
+    _fresh()
+    s = summaries.case_source(start, end, _BREAKDOWN_DIMENSIONS[name]).c
+    group = s.day if name == "month" else s.key
     summed = ("received", "accepted", "completed", *TERMINAL_STATES, "timed", "_used", "_promised", "_statutory")
-
-    def row(key):
-        key = _month_key(key) if name == "month" else (key or "")
-        return rows.setdefault(key, {"key": key, **{k: 0 for k in summed}})
-
-    for key, n in _grouped(name, Application.received_on, _between(Application.received_on, start, end),
-                           func.count()):
-        row(key)["received"] += n
-    for key, n in _grouped(name, Application.accepted_on, _between(Application.accepted_on, start, end),
-                           func.count()):
-        row(key)["accepted"] += n
-    timed = _timed()
-    for key, *values in _grouped(
-            name, Application.completed_on, _completed(start, end), func.count(), _count_if(timed),
-            func.coalesce(func.sum(Application.workdays_used), 0),
-            _count_if(and_(timed, Application.completed_on <= Application.due_promised)),
-            _count_if(and_(timed, Application.completed_on <= Application.due_statutory)),
-            *(_count_if(Application.state == s) for s in TERMINAL_STATES)):
-        r = row(key)
-        for field, value in zip(("completed", "timed", "_used", "_promised", "_statutory", *TERMINAL_STATES), values):
+    fields = ("received", "accepted", "completed", "timed", "_used", "_promised", "_statutory", *TERMINAL_STATES)
+    query = select(group, _sum(s.received), _sum(s.accepted), _sum(s.completed), _sum(s.timed), _sum(s.workdays_used),
+                   _sum(s.on_time_promised), _sum(s.on_time_statutory),
+                   *(_sum(getattr(s, f"completed_{state}")) for state in TERMINAL_STATES)).group_by(group)
+    names = _key_names(name)
+    rows: dict = {}
+    for k, *values in db.session.execute(query):
+        values = _zeros(values)
+        if name == "month":
+            k = _month_key(k)
+        elif names is not None:
+            k = names.get(k, "") or ""
+        r = rows.setdefault(k, {"key": k, **{f: 0 for f in summed}})
+        for field, value in zip(fields, values):
             r[field] += value
+    out = []
     for r in rows.values():
+        if not (r["received"] or r["accepted"] or r["completed"]):
+            continue
         used, promised, statutory = r.pop("_used"), r.pop("_promised"), r.pop("_statutory")
         r.update(turnaround_mean=_rate(used, r["timed"]) if r["timed"] else None,
                  on_time_promised=_rate(promised, r["timed"]), on_time_statutory=_rate(statutory, r["timed"]))
-    return sorted(rows.values(), key=lambda r: r["key"])
+        out.append(r)
+    return sorted(out, key=lambda r: r["key"])
 
 
 def licences_by_month(start: date, end: date) -> list[dict]:
-    rows = db.session.execute(select(Licence.issued_on, Licence.kind, Licence.format, func.count())
-                              .where(_between(Licence.issued_on, start, end))
-                              .group_by(Licence.issued_on, Licence.kind, Licence.format)).all()
+    _fresh()
+    t = StatLicenceDay
+    month = _month_of(t.day)
     months: dict = {}
-    for day, kind, fmt, n in rows:
-        entry = months.setdefault(_month_key(day), {"key": _month_key(day), "frequency_permit": 0,
-                                                     "paper": 0, "electronic": 0})
-        entry["frequency_permit" if kind == "frequency_permit" else fmt] += n
+    for key, kind, fmt, n in db.session.execute(
+            select(month, t.kind, t.format, func.sum(t.licences)).where(_between(t.day, start, end))
+            .group_by(month, t.kind, t.format)):
+        entry = months.setdefault(key, {"key": key, "frequency_permit": 0, "paper": 0, "electronic": 0})
+        entry["frequency_permit" if kind == "frequency_permit" else fmt] += int(n)
     return sorted(months.values(), key=lambda r: r["key"])
 
 
 def ratings_matrix(start: date, end: date) -> list[dict]:
+    _fresh()
+    r = StatRatingDay
     rows = db.session.execute(
-        select(Rating.channel, Rating.level, func.count()).join(Application, Rating.application_id == Application.id)
-        .where(_completed(start, end), Rating.defaulted.is_(False))
-        .group_by(Rating.channel, Rating.level).order_by(Rating.channel, Rating.level)).all()
-    return [{"channel": c, "level": level, "count": n} for c, level, n in rows]
+        select(r.channel, r.level, func.sum(r.ratings)).where(_between(r.day, start, end), r.defaulted.is_(False))
+        .group_by(r.channel, r.level).having(func.sum(r.ratings) > 0).order_by(r.channel, r.level)).all()
+    return [{"channel": c, "level": level, "count": int(n)} for c, level, n in rows]
 
 
 def reasons(start: date, end: date, top: int = 10) -> dict:

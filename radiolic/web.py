@@ -65,7 +65,19 @@ def init_extensions(app: Flask) -> None:
     login_manager.session_protection = "strong"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(ROOT / "radiolic" / "translations"))
+    # Templates call _() hundreds of times a page: look the catalogue up once per request, not once per call.
+    app.jinja_env.install_gettext_callables(lambda s: _translations().ugettext(s),
+                                            lambda s, p, n: _translations().ungettext(s, p, n), newstyle=True)
     bootstrap.init_app(app)
+
+
+def _translations():
+    """The request's gettext catalogue (flask_babel's, fetched once per application context)."""
+    found = g.get("_translations")
+    if found is None:
+        from flask_babel import get_translations
+        found = g._translations = get_translations()
+    return found
 
 
 def register_blueprints(app: Flask) -> None:

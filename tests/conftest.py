@@ -26,7 +26,7 @@ def base_config(uri: str, tmp_path) -> dict:
         "UPLOAD_FOLDER": str(tmp_path / "uploads"), "SIGNING_KEY_PATH": str(tmp_path / "signing_key.pem"),
         "PUBLIC_BASE_URL": "http://localhost", "ARCHIVE_FOLDER": str(tmp_path / "archive"),
         "RETIRED_KEYS_DIR": str(tmp_path / "retired_keys"), "SEAL_FOLDER": seal_folder(),
-        "JOBS_FOLDER": str(tmp_path / "jobs"),
+        "JOBS_FOLDER": str(tmp_path / "jobs"), "OPEN_DATA_FOLDER": str(tmp_path / "open-data"),
     }
 
 

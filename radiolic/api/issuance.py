@@ -57,6 +57,8 @@ def issuance_issue(number: str):
     result = issuance.issue(case, format=fmt, by=request.api_user, on=today(), permit=permit,
                             valid_until=iso_date(data, "valid_until"))
     db.session.commit()
+    from .. import open_data
+    open_data.publish_after_issue()
     return jsonify({"issued": result.count, "first_number": result.first_number, "last_number": result.last_number,
                     "state": case.state}), 201
 
@@ -90,11 +92,11 @@ def _positive_arg(name: str, default: int, high: int) -> int:
 @bp.get("/public/licences/<code>")
 @public
 def issuance_verify_licence(code: str):
-    from ..issuance.views import public_view
-    lic = db.session.scalar(select(Licence).where(Licence.verify_code == code.strip().upper()[:40]))
-    if lic is None:
+    from ..issuance.views import find_for_verification, public_view
+    found = find_for_verification(code)
+    if found is None:
         raise ApiError(404, "not_found", "未找到该核验码对应的证照。")
-    view = public_view(lic, today())
+    view = public_view(found[0], today(), found[1])
     view["fields"] = [{"label": label, "value": value} for label, value in view["fields"]]
     for key in ("issued_on", "valid_from", "valid_until", "status_changed_on"):
         view[key] = view[key].isoformat() if view[key] else None

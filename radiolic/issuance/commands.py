@@ -43,4 +43,15 @@ def archive_command(case_number, processes):
     click.echo(f"已归档 {run.done} 份证照。")
 
 
-commands: list = [licences_cli]
+register_cli = AppGroup("register", help="The public register's open-data files.")
+
+
+@register_cli.command("publish")
+def publish_command():
+    """Daily (and after issuance): write the public register CSV and XLSX served at /register.csv and .xlsx."""
+    from .. import open_data
+    meta = open_data.publish(today())
+    click.echo(f"已生成开放数据文件：{meta['rows']} 行，截至 {meta['as_of']}（{open_data.folder()}）。")
+
+
+commands: list = [licences_cli, register_cli]

@@ -5,12 +5,12 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
                    stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import instruments
 from ..archive import ArchiveError
@@ -269,6 +269,8 @@ def issue(number: str):
         # Small issues are rendered, sealed and archived now; larger ones by instruments.archive_licences
         # (a background job), or once each at first download until it has run.
         instruments.archive_licences(Licence.application_id == case.id, on=today())
+    from .. import open_data
+    open_data.publish_after_issue()
     if result.count > 1:
         flash(_("已发证 %(count)s 份：%(first)s 至 %(last)s。", count=result.count, first=result.first_number,
                 last=result.last_number), "success")
@@ -513,14 +515,34 @@ def expiring():
 
 # ---------------------------------------------------------------------------------------------------- public
 
-def public_view(lic: Licence, on: date) -> dict:
-    """What anyone holding the code may see: live status, masked holder, the hash to compare."""
+_SUCCESSOR = aliased(Licence)
+
+
+def find_for_verification(code: str) -> tuple[Licence, str | None] | None:
+    """The licence of a verification code with its holder, station and successor's number: one query."""
+    row = db.session.execute(
+        select(Licence, _SUCCESSOR.number).outerjoin(_SUCCESSOR, _SUCCESSOR.id == Licence.superseded_by_id)
+        .options(joinedload(Licence.applicant), joinedload(Licence.station))
+        .where(Licence.verify_code == code.strip().upper()[:40])).first()
+    return None if row is None else (row[0], row[1])
+
+
+_UNKNOWN = object()
+
+
+def public_view(lic: Licence, on: date, successor_number=_UNKNOWN) -> dict:
+    """What anyone holding the code may see: live status, masked holder, the hash to compare.
+
+    `successor_number` comes from find_for_verification(); without it the successor is looked up.
+    """
     a = lic.applicant
     person = disclosure.person_of(a.kind, lic.holder_name, lic.holder_code, a.phone)
     station_type = STATION_TYPES.get(lic.station.station_type, "") if lic.station is not None else ""
     fields = list(disclosure.mask(dict(face_fields(lic, lic.station)), person, station_type=station_type).items())
     shown = disclosure.mask({"holder": lic.holder_name, "holder_code": mask_id(lic.holder_code)}, person)
-    successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
+    if successor_number is _UNKNOWN:
+        successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
+        successor_number = successor.number if successor else None
     result, status = check(lic), live_status(lic, on)
     return {
         "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": KIND_NAMES[lic.kind],
@@ -530,7 +552,7 @@ def public_view(lic: Licence, on: date) -> dict:
         "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,
         "face_hash": face_hash(lic, lic.station),
         "signature": lic.signature or None, "e_identifier": lic.e_identifier, "record_intact": result.hash_matches,
-        "signature_valid": result.signature_valid, "superseded_by": successor.number if successor else None,
+        "signature_valid": result.signature_valid, "superseded_by": successor_number,
         "fields": fields, "key_id": lic.key_id, "status_event_hash": lic.status_event_hash,
         # record_check: "intact" only when the row, its seal's signature and the event that set its status agree;
         # otherwise "failed" (记录校验失败) and the status shown must not be relied on.
@@ -587,10 +609,10 @@ def checkpoints_json():
 @bp.route("/verify/<code>")
 @public
 def verify(code: str):
-    lic = db.session.scalar(select(Licence).where(Licence.verify_code == code.strip().upper()[:40]))
-    if lic is None:
+    found = find_for_verification(code)
+    if found is None:
         return render_template("issuance/verify.html", view=None), 404
-    return render_template("issuance/verify.html", view=public_view(lic, today()))
+    return render_template("issuance/verify.html", view=public_view(found[0], today(), found[1]))
 
 
 def _register_filters(args, on: date) -> tuple[list, dict]:
@@ -642,13 +664,33 @@ def register():
                "frequencies": (st.tx_mhz if st else lic.frequencies), "place": st.address if st else lic.area,
                "valid_until": lic.valid_until}
         shown.append(disclosure.mask(row, person, station_type=row["type"]))
+    from .. import open_data
     return render_template("issuance/register.html", rows=shown, q=q, page=page, total=total,
-                           pages=max((total + PAGE - 1) // PAGE, 1))
+                           pages=max((total + PAGE - 1) // PAGE, 1), open_data=open_data.info())
+
+
+def _open_data_file(fmt: str):
+    """The published register file with ETag and Last-Modified (304 when unchanged); written once if missing."""
+    from .. import open_data
+    path = open_data.path(fmt)
+    if not path.exists():
+        open_data.publish()
+    return send_file(path, mimetype=open_data.MIMETYPES[fmt], as_attachment=True,
+                     download_name=open_data.FILES[fmt], conditional=True, etag=True, max_age=300)
+
+
+@bp.route("/register.xlsx")
+@public
+def register_xlsx():
+    return _open_data_file("xlsx")
 
 
 @bp.route("/register.csv")
 @public
 def register_csv():
+    if not any(request.args.get(k) for k in ("holder", "number", "station_type", "area", "low", "high", "kind")):
+        return _open_data_file("csv")
+    # A filtered extract is built for the request (the whole register is the published file).
     conditions, _q = _register_filters(request.args, today())
     ids = select(Licence.id).outerjoin(Station, Licence.station_id == Station.id).where(*conditions)
     batches = exports.licence_rows(Licence.id.in_(ids), first=exports.BATCH, batch=2000)

@@ -9,6 +9,7 @@ from .jobs import JOB_STATES, Job
 from .licences import LICENCE_STATUSES, STATION_TYPES, Delivery, Licence, PrintLog, Station
 from .ratings import LEVEL_NAMES, RATING_CHANNELS, Rating, RatingDevice, WorkOrder
 from .records import CalendarYear, Counter, Event, HolidayOverride, OutboxMessage, Upload
+from .stats import StatCaseDay, StatCaseMonth, StatLicenceDay, StatRatingDay, StatTurnaroundDay
 from .users import ROLE_NAMES, ROLES, Attempt, User
 
 __all__ = [name for name in dir() if not name.startswith("_")]

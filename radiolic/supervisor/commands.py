@@ -1,9 +1,9 @@
-"""`flask --app radiolic demo`: load the demo year (registered by radiolic.cli)."""
+"""`flask --app radiolic demo` (the demo year) and `stats rebuild` (the daily summaries); registered by radiolic.cli."""
 import time
 from datetime import date
 
 import click
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from ..extensions import db
 from ..workflow import WorkflowError
@@ -36,4 +36,24 @@ def demo_command(year, force, if_empty):
         click.echo(f"  新建演示账号 {username}\t{password}")
 
 
-commands: list = [demo_command]
+stats_cli = AppGroup("stats", help="The daily summary tables the indicators read.")
+
+
+@stats_cli.command("rebuild")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="first day YYYY-MM-DD (default: the first day of the register)")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="last day YYYY-MM-DD (default: the last day of the register)")
+def stats_rebuild(start, end):
+    """Recompute the daily summaries of [--from, --to] from the records, in one transaction."""
+    from .. import summaries
+    start, end = (d.date() if d else None for d in (start, end))
+    if start and end and start > end:
+        raise click.BadParameter("起始日期不能晚于截止日期。", param_hint="--from")
+    started = time.perf_counter()
+    days = summaries.rebuild(db.session, start, end)
+    db.session.commit()
+    click.echo(f"已重算每日统计：{days} 天（{time.perf_counter() - started:.1f} 秒）。")
+
+
+commands: list = [demo_command, stats_cli]

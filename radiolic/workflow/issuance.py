@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
-from .. import numbering, outbox
+from .. import numbering, outbox, summaries
 from ..extensions import db
 from ..licence_records import (KIND_NAMES, PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
                                new_verify_codes, parse_frequencies, seal_all, signing_key)
@@ -151,15 +151,33 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
     crash_point("issue:event")
     for row in rows:
         row["status_event_hash"] = event.hash
-    seal_all(rows, stations, key)
+    seal_all(rows, stations, key, processes=seal_processes())
     # Core executemany on the table: the ORM's bulk path spends more per row than SQLite does.
     db.session.execute(insert(_LICENCE_TABLE), rows)
+    summaries.licences_issued(db.session, on)
     crash_point("issue:rows")
     if any(row["supersedes_id"] for row in rows):
         _mark_superseded(case, on, by)
     clock.refresh(case, on)
     # The rating invitation is queued by workflow.ratings when any verb completes a case.
     return IssueResult(len(rows), numbers[0], numbers[-1])
+
+
+def seal_processes() -> int:
+    """Processes that sign a large batch: SEAL_PROCESSES if set, else the cores not busy with other work.
+
+    Forking signers only wins when cores are free: on a host loaded by other work the pool's start-up and
+    the scheduler's sharing cost more than they save (bench/scale.py measures both ways).
+    """
+    configured = current_app.config.get("SEAL_PROCESSES") or 0
+    if configured:
+        return int(configured)
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]        # includes this request's own process
+    except OSError:
+        busy = 0.0
+    return max(1, min(cores, int(cores - busy + 1.5)))
 
 
 def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict]:

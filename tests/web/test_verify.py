@@ -104,3 +104,23 @@ def test_public_register_search_and_csv(app, client, make_case, make_user, make_
     assert rows[0][0] == "编号" and len(rows) == 3 and rows[1][4] == "欧阳**" and rows[1][5].startswith("欧阳**的")
     assert "441802199001010017" not in exported.get_data(as_text=True)
     assert "核验码" not in rows[0]
+
+
+def test_verify_page_reads_licence_holder_station_and_successor_in_one_query(app, client, issued):
+    from sqlalchemy import event
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = client.get(f"/verify/{issued['superseded']}")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert page.status_code == 200 and "441800-2024-S-000004" in page.get_data(as_text=True)
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 1, reads
+    assert all(table in reads[0] for table in ("licence", "station", "applicant"))
