@@ -106,11 +106,12 @@ def publish(on: date | None = None) -> dict:
 
 
 def publish_after_issue() -> None:
-    """After an issuance batch has committed: refresh the files; a failure is logged, never shown to the clerk."""
+    """After an issuance batch has committed: queue a refresh of the files; a failure is logged, never shown to the clerk."""
     if not current_app.config.get("OPEN_DATA_AFTER_ISSUE", True):
         return
+    from .jobs.tasks import publish_register
     try:
-        publish()
+        publish_register()       # queued: a national register takes a while to write
     except Exception:        # the licences are issued already; tomorrow's daily run retries
         log.exception("open-data register files not refreshed after issuance")
 

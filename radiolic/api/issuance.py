@@ -57,8 +57,8 @@ def issuance_issue(number: str):
     result = issuance.issue(case, format=fmt, by=request.api_user, on=today(), permit=permit,
                             valid_until=iso_date(data, "valid_until"))
     db.session.commit()
-    from .. import open_data
-    open_data.publish_after_issue()
+    from ..issuance import followup
+    followup.after_issue(case, result.count, by=request.api_user, on=today())
     return jsonify({"issued": result.count, "first_number": result.first_number, "last_number": result.last_number,
                     "state": case.state}), 201
 

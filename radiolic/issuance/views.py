@@ -31,7 +31,7 @@ from ..station_import import validate_rows
 from ..web import today
 from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
-from . import exports
+from . import exports, followup
 from .. import jobs
 from .forms import (CancelForm, DeliveryForm, FormatForm, ImportForm, IssueForm, PrintForm, RevokeForm,
                     RestoreForm, StationForm, VerifyPdfForm)
@@ -265,12 +265,7 @@ def issue(number: str):
     except WorkflowError as err:
         return _refused(case, err, issue_form=form)
     db.session.commit()
-    if result.count <= instruments.INLINE_LICENCES:
-        # Small issues are rendered, sealed and archived now; larger ones by instruments.archive_licences
-        # (a background job), or once each at first download until it has run.
-        instruments.archive_licences(Licence.application_id == case.id, on=today())
-    from .. import open_data
-    open_data.publish_after_issue()
+    followup.after_issue(case, result.count, by=current_user, on=today())
     if result.count > 1:
         flash(_("已发证 %(count)s 份：%(first)s 至 %(last)s。", count=result.count, first=result.first_number,
                 last=result.last_number), "success")

@@ -46,7 +46,8 @@ def licence_zip(conditions, out, progress, filename: str) -> tuple[str, str]:
     db.session.rollback()
     progress(0, total, force=True)
     done = 0
-    for chunk in exports.zip_stream(exports.licence_rows(*conditions), _render_processes(total)):
+    # Archived licences are served as issued; any not archived yet are archived once on the way.
+    for chunk in exports.zip_stream(exports.licence_rows(*conditions), _render_processes(total), archive_missing=True):
         out.write(chunk)
         done = min(done + 1, total)
         progress(done)
@@ -99,6 +100,51 @@ def ratings_invite(on: date) -> None:
 def prune_attempts(on: date) -> None:
     from .. import throttle
     throttle.prune(timedelta(days=2))
+
+
+@daily(17, 45)
+def audit_checkpoint(on: date) -> None:
+    """The signed daily checkpoint of the audit chain (audit verify checks the chain against each)."""
+    from .. import audit
+    audit.daily_checkpoint(on)
+
+
+@daily(17, 50)
+def archive_pending(on: date) -> None:
+    """Archive any issued licence not archived yet (a safety net behind the archive job)."""
+    from .. import instruments
+    instruments.archive_licences(on=on, processes=_render_processes(instruments.INLINE_LICENCES + 1))
+
+
+@daily(18, 0)
+def open_data_publish(on: date) -> None:
+    """The public register's open-data files, once a day."""
+    from .. import open_data
+    open_data.publish(on)
+
+
+@huey.task(name="open_data.publish")
+def publish_register() -> None:
+    """Refresh the open-data files after an issue (queued by open_data.publish_after_issue)."""
+    with task_app().app_context():
+        from .. import open_data
+        open_data.publish()
+
+
+@job_kind("licence_archive")
+def licence_archive(params: dict, out, progress) -> tuple[str, str, str]:
+    """Render, PAdES-seal and archive a case's issued licences (the instruments as issued)."""
+    from .. import instruments
+    from ..web import today
+    progress(0, 1, force=True)
+
+    def step(done: int, total: int) -> None:
+        progress(done, total)
+    run = instruments.archive_licences(Licence.application_id == params["case_id"], on=today(), progress=step,
+                                       processes=_render_processes(instruments.INLINE_LICENCES + 1))
+    summary = f"{params['number']}：已归档 {run.done} 份证照（共 {run.total} 份待归档）。"
+    out.write(summary.encode("utf-8-sig"))
+    return f"{params['number']}-archive.txt", "text/plain; charset=utf-8", summary
 
 
 @job_kind("station_import")
