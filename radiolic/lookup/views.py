@@ -13,7 +13,7 @@ from ..ratings.views import submit_rating
 from ..station_import import ImportRejected, parse_stations
 from ..web import today
 from ..workflow import WorkflowError, intake, issuance
-from ..workflow.ratings import TAGS
+from ..workflow.ratings import TAGS, already_rated_message, intake_has_outcome, online_rating
 from . import gate
 from .forms import ApplyForm, CorrectionForm, SupplyForm
 from .progress import progress
@@ -63,7 +63,8 @@ def _case_page(case: Application, error: str | None = None, status: int = 200):
     return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
                            correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
                            rate_action=url_for("lookup.rate", number=case.number),
-                           can_rate="online" not in view["rated_channels"], error=error), status
+                           rated=online_rating(case), already_rated_message=already_rated_message,
+                           rating_open=intake_has_outcome(case), error=error), status
 
 
 @bp.route("/status/forget", methods=["POST"])
