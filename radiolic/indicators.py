@@ -71,9 +71,13 @@ def completed_figures(start: date, end: date) -> dict:
         _count_if(and_(timed, Application.completed_on <= Application.due_promised)),
         _count_if(and_(timed, Application.completed_on <= Application.due_statutory)),
         _count_if(_rated()),
+        _count_if(and_(timed, Application.completed_on <= func.coalesce(Application.due_statutory_unextended,
+                                                                         Application.due_statutory))),
+        _count_if(and_(timed, Application.extension_days > 0)),
+        _count_if(and_(timed, Application.deemed_accepted.is_(True))),
     ).where(_completed(start, end))).one()
     keys = ("completed", "zero_visit", "timed", "used", "statutory", "on_time_promised", "on_time_statutory",
-            "rated")
+            "rated", "on_time_unextended", "extended", "deemed_accepted")
     return dict(zip(keys, row))
 
 
@@ -191,7 +195,9 @@ def compute(start: date, end: date, today: date | None = None, histogram: list[t
         **catalogue_figures(),
         "turnaround_workdays": turnaround(histogram),
         "on_time_rate": {"promised": _rate(done["on_time_promised"], done["timed"]),
-                         "statutory": _rate(done["on_time_statutory"], done["timed"])},
+                         "statutory": _rate(done["on_time_statutory"], done["timed"]),
+                         "unextended": _rate(done["on_time_unextended"], done["timed"])},
+        "extended_cases": done["extended"], "deemed_accepted_cases": done["deemed_accepted"],
         "deferrals": deferral_figures(start, end, as_of),
         "ratings": rating_figures(start, end, done["completed"], done["rated"]),
         "first_time_right_rate": _rate(counts["_first_time_right"], counts["accepted"]),

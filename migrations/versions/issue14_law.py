@@ -16,11 +16,28 @@ ONLINE = sa.text("channel IN ('qr', 'online', 'sms')")
 
 
 def upgrade():
+    with op.batch_alter_table("application", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("deemed_accepted", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("extension_days", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("due_statutory_unextended", sa.Date(), nullable=True))
+    with op.batch_alter_table("extension_request", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("doc_number", sa.String(length=40), nullable=False, server_default=""))
+    with op.batch_alter_table("clock_stop", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_clock_stop_kind_valid"), type_="check")
+        batch_op.create_check_constraint(
+            "kind_valid", "kind IN ('hearing', 'tendering', 'testing', 'appraisal', 'expert_review', "
+            "'coordination', 'extension')")
     with op.batch_alter_table("rating", schema=None) as batch_op:
         batch_op.create_index("uq_rating_online_once", ["application_id"], unique=True,
                               sqlite_where=ONLINE, postgresql_where=ONLINE)
 
 
 def downgrade():
+    with op.batch_alter_table("extension_request", schema=None) as batch_op:
+        batch_op.drop_column("doc_number")
+    with op.batch_alter_table("application", schema=None) as batch_op:
+        batch_op.drop_column("due_statutory_unextended")
+        batch_op.drop_column("extension_days")
+        batch_op.drop_column("deemed_accepted")
     with op.batch_alter_table("rating", schema=None) as batch_op:
         batch_op.drop_index("uq_rating_online_once")

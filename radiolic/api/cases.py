@@ -27,6 +27,9 @@ def case_json(case: Application) -> dict:
         "decided_on": _iso(case.decided_on), "issued_on": _iso(case.issued_on),
         "completed_on": _iso(case.completed_on),
         "due_on": {"promised": _iso(c.due_promised), "statutory": _iso(c.due_statutory), "issue": _iso(c.due_issue)},
+        "due_statutory_unextended": _iso(c.due_statutory_unextended),
+        "clock_starts": _iso(c.starts), "deemed_accepted": c.deemed,
+        "extension": _extension(case),
         "workdays_used": c.used, "paused": c.paused, "calendar_warning": c.warning or None,
         "materials": [{"code": m.code, "name": m.name, "core": m.core, "status": m.status, "due_on": _iso(m.due_on)}
                       for m in case.materials],
@@ -39,6 +42,16 @@ def case_json(case: Application) -> dict:
                       "actor": e.actor, "role": e.role, "from_state": e.from_state, "to_state": e.to_state,
                       "note": e.note} for e in events],
     }
+
+
+def _extension(case: Application) -> dict | None:
+    from ..workflow.review import extensions
+    rows = extensions(case)
+    if not rows:
+        return None
+    req = rows[-1]
+    return {"status": req.status, "days": req.days, "reason": req.reason, "requested_on": _iso(req.requested_on),
+            "decided_on": _iso(req.decided_on), "document_number": req.doc_number or None}
 
 
 @bp.get("/applications/<number>")

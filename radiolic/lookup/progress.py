@@ -9,6 +9,7 @@ from ..identifiers import mask_id, mask_name, mask_phone
 from ..models import Application, Licence, Rating
 from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock
+from ..workflow.review import STOP_NAMES
 
 STEPS = [("received", "提交申请"), ("accepted", "受理"), ("under_review", "审查"), ("decided", "作出决定"),
          ("issued", "发证")]
@@ -19,8 +20,6 @@ NEXT = {
     "under_review": ("office", "审核人员正在审查"),
     "approved": ("office", "准予许可，正在制发证照"),
 }
-STOP_NAMES = {"hearing": "听证", "testing": "检测检验", "expert_review": "专家评审",
-              "coordination": "频率协调", "extension": "延长审查期限"}
 LICENCES_SHOWN = 50
 
 
@@ -65,7 +64,20 @@ def _clock(case: Application, today: date) -> dict:
     return {"promised_days": case.promised_days, "statutory_days": case.statutory_days, "used": c.used,
             "stopped": c.stopped, "paused": c.paused, "due_promised": _iso(c.due_promised),
             "due_statutory": _iso(c.due_statutory), "left_promised": c.left_promised,
-            "left_statutory": c.left_statutory, "warning": c.warning or None}
+            "left_statutory": c.left_statutory, "warning": c.warning or None,
+            "clock_starts": _iso(c.starts), "deemed_accepted": c.deemed, "extension_days": c.extension_days,
+            "due_statutory_unextended": _iso(c.due_statutory_unextended)}
+
+
+def _extension(case: Application, session_links: bool) -> dict | None:
+    """The approved Art. 42 extension the applicant was told about (the 延长期限告知书)."""
+    from ..workflow.review import approved_extension
+    req = approved_extension(case) if case.extension_days else None
+    if req is None:
+        return None
+    return {"days": req.days, "reason": req.reason, "approved_on": _iso(req.decided_on),
+            "document_number": req.doc_number,
+            "pdf_url": url_for("lookup.extension_pdf", number=case.number) if session_links else None}
 
 
 def _stop(case: Application) -> dict | None:
@@ -156,4 +168,5 @@ def progress(case: Application, today: date, session_links: bool = True) -> dict
         "clock": _clock(case, today), "clock_stop": _stop(case), "outstanding": outstanding(case),
         "decision": _decision(case), "outcome_reason": case.outcome_reason or None,
         "licences": licences(case, session_links), "rated_channels": sorted(rated),
+        "extension": _extension(case, session_links),
     }

@@ -1,4 +1,6 @@
 """Applicants' pages: status lookup, online application, supplying materials; staff download of uploads."""
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -145,6 +147,21 @@ def rate(number: str):
         return redirect(url_for("lookup.status"))
     return submit_rating(case, "online", on_error=lambda msg: _case_page(case, msg, 422),
                          done=url_for("lookup.case", number=case.number))
+
+
+@bp.route("/status/case/<number>/extension.pdf")
+@public
+def extension_pdf(number: str):
+    """The applicant's copy of the 延长期限告知书."""
+    from ..documents import render_notice
+    from ..review.notices import extension_notice
+    from ..workflow.review import approved_extension
+    case = gate.authorised_case(number)
+    req = approved_extension(case) if case is not None else None
+    if req is None:
+        abort(404)
+    return send_file(io.BytesIO(render_notice(extension_notice(case, req))), mimetype="application/pdf",
+                     download_name=f"{case.number}-extension.pdf")
 
 
 @bp.route("/status/case/<number>/uploads/<int:upload_id>")

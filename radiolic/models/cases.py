@@ -13,7 +13,10 @@ TERMINAL_STATES = ("issued", "rejected", "not_accepted", "withdrawn", "terminate
 CHANNELS = ("window", "online", "mail")
 FORMATS = ("paper", "electronic")
 MATERIAL_STATUSES = ("received", "missing", "defective", "deferred", "supplied", "waived")
-STOP_KINDS = ("hearing", "testing", "expert_review", "coordination", "extension")
+# Periods not counted (行政许可法 Art. 45; 条例 Art. 83). "extension" is kept only for rows written before an
+# Art. 42 extension stopped being a clock stop (it now lengthens the limit: ExtensionRequest).
+STOP_KINDS = ("hearing", "tendering", "testing", "appraisal", "expert_review", "coordination")
+LEGACY_STOP_KINDS = STOP_KINDS + ("extension",)
 
 
 class Application(db.Model):
@@ -64,6 +67,13 @@ class Application(db.Model):
     due_statutory: Mapped[date | None]
     due_issue: Mapped[date | None]
     stopped_days: Mapped[int] = mapped_column(default=0)
+    # Art. 32: a correction notice later than 5 working days after receipt (or an acceptance after day 5
+    # without one) means the case counts as accepted from receipt: its clock starts on received_on.
+    deemed_accepted: Mapped[bool] = mapped_column(default=False)
+    # Art. 42: working days an approved extension adds to the statutory limit (0: none), and the statutory
+    # due date without it (on-time is reported against both).
+    extension_days: Mapped[int] = mapped_column(default=0)
+    due_statutory_unextended: Mapped[date | None]
     workdays_used: Mapped[int | None]
     statutory_days: Mapped[int | None]
     promised_days: Mapped[int | None]
@@ -165,7 +175,7 @@ class ClockStop(db.Model):
 
     __tablename__ = "clock_stop"
     __table_args__ = (
-        one_of("kind", STOP_KINDS),
+        one_of("kind", LEGACY_STOP_KINDS),
         CheckConstraint("resumed_on IS NULL OR resumed_on >= paused_on", name="resume_after_pause"),
         CheckConstraint("expected_days > 0", name="expected_positive"),
     )
@@ -204,7 +214,10 @@ class Decision(db.Model):
 
 
 class ExtensionRequest(db.Model):
-    """A reviewer's request to extend the review period (Art. 42), approved or declined by a supervisor."""
+    """A reviewer's request to extend the review period (Art. 42), approved or declined by a supervisor.
+
+    An approved extension lengthens the statutory limit; it is not a clock stop (clock_stop_id is only set
+    on rows written before that rule)."""
 
     __tablename__ = "extension_request"
     __table_args__ = (
@@ -224,6 +237,7 @@ class ExtensionRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_on: Mapped[date | None]
     decision_note: Mapped[str] = mapped_column(Text, default="")
+    doc_number: Mapped[str] = mapped_column(String(40), default="")     # 延长期限告知书 文号 (when approved)
     clock_stop_id: Mapped[int | None] = mapped_column(ForeignKey("clock_stop.id"))
 
     application: Mapped[Application] = relationship()

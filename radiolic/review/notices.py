@@ -8,12 +8,11 @@ from ..extensions import db
 from ..models import Application, ClockStop, Station
 from ..workflow.review import STOP_NAMES
 
+ART45 = "《中华人民共和国行政许可法》第四十五条"
 STOP_BASIS = {
-    "hearing": "《中华人民共和国行政许可法》第四十五条",
-    "testing": "《中华人民共和国行政许可法》第四十五条",
-    "expert_review": "《中华人民共和国行政许可法》第四十五条",
+    "hearing": ART45, "tendering": ART45, "testing": ART45, "appraisal": ART45, "expert_review": ART45,
     "coordination": "《中华人民共和国无线电管理条例》第八十三条",
-    "extension": "《中华人民共和国行政许可法》第四十二条",
+    "extension": "《中华人民共和国行政许可法》第四十二条第一款",
 }
 
 
@@ -59,6 +58,20 @@ def stop_notice(case: Application, stop: ClockStop) -> Notice:
     if stop.resumed_on:
         table.append(("恢复计算日期", chinese_date(stop.resumed_on)))
     return _base(case, title, stop.doc_number, stop.paused_on, [_opening(case), body, "特此告知。"], table)
+
+
+def extension_notice(case: Application, req) -> Notice:
+    """延长行政许可期限告知书 (Art. 42 ¶1): the limit grows by the approved working days; it is not a stop."""
+    from ..workflow import clock
+    c = clock.compute(case, req.decided_on)
+    statutory = case.statutory_days or 0
+    body = (f"因{_sentence(req.reason)[:-1]}，本申请不能在{statutory}个工作日的法定期限内作出决定。"
+            f"经本机关负责人批准，根据{STOP_BASIS['extension']}的规定，审查期限延长{req.days}个工作日，"
+            f"办理期限由{chinese_date(c.due_statutory_unextended)}延长至{chinese_date(c.due_statutory)}。")
+    table = [("申请编号", case.number), ("申请事项", case.service_item.name),
+             ("法定审查期限", f"{statutory}个工作日"), ("延长期限", f"{req.days}个工作日"),
+             ("原届满日期", chinese_date(c.due_statutory_unextended)), ("延长后届满日期", chinese_date(c.due_statutory))]
+    return _base(case, "延长行政许可期限告知书", req.doc_number, req.decided_on, [_opening(case), body, "特此告知。"], table)
 
 
 def _appeal_rights() -> str:
