@@ -13,6 +13,7 @@ from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
 from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
 from ..web import today
+from ..workdays import CalendarGap
 from ..workflow import WorkflowError, clock
 from ..workflow import intake as verbs
 from . import notices
@@ -213,19 +214,26 @@ def queue():
     on = today()
     cal = clock.load_calendar()
     cases = db.session.scalars(select(Application).where(Application.state.in_(OPEN_INTAKE))
-                               .options(*LIST_LOADS, selectinload(Application.materials))
+                               .options(*LIST_LOADS, selectinload(Application.materials), selectinload(Application.corrections))
                                .order_by(Application.received_on, Application.id).limit(500)).all()
     uploads = dict(db.session.execute(
         select(Upload.application_id, func.count(Upload.id))
         .where(Upload.application_id.in_([c.id for c in cases] or [0])).group_by(Upload.application_id)).all())
     rows = []
     for c in cases:
-        try:
-            waited = cal.count(c.received_on, on)
-        except ValueError:
-            waited = None
-        rows.append((c, waited, uploads.get(c.id, 0)))
+        rows.append((c, _notice_left(c, cal, on), uploads.get(c.id, 0)))
     return render_template("intake/queue.html", rows=rows)
+
+
+def _notice_left(case: Application, cal, on) -> int | None:
+    """Working days left to give the 一次性告知 (Art. 32), negative once late; None when it no longer applies."""
+    if case.state != "submitted" or case.corrections:
+        return None
+    try:
+        due = clock.notice_due(case, cal)
+        return cal.count(on, due) if due >= on else -cal.count(due, on)
+    except (ValueError, CalendarGap):
+        return None
 
 
 # --- the four outcomes --------------------------------------------------------------------------------------
