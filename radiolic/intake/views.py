@@ -399,6 +399,26 @@ def notice(number: str, kind: str):
         "Content-Disposition": f"inline; filename=\"{case.number}-{kind}.pdf\"; filename*=UTF-8''{quote(name)}"})
 
 
+def case_documents(case: Application) -> list[tuple[str, str, str]]:
+    """(kind, title, url) of every instrument issued on the case: intake notices, stop and extension notices,
+    the decision and a withdrawal of an approval — the 文书 list of the case page."""
+    from ..models import ExtensionRequest
+    docs = [(kind, title, url_for("intake.notice", number=case.number, kind=kind, **args))
+            for kind, title, args in notices.available(case)]
+    for stop in case.clock_stops:
+        docs.append(("stop", "延长行政许可期限告知书" if stop.kind == "extension" else "特别程序期限告知书",
+                     url_for("review.stop_pdf", number=case.number, stop_id=stop.id)))
+    if db.session.scalar(select(ExtensionRequest.id).where(ExtensionRequest.application_id == case.id,
+                                                           ExtensionRequest.status == "approved")):
+        docs.append(("extension", "延长行政许可期限告知书", url_for("review.extension_pdf", number=case.number)))
+    if case.decision is not None:
+        docs.append(("decision", "准予行政许可决定书" if case.decision.outcome == "approve" else "不予行政许可决定书",
+                     url_for("review.decision_pdf", number=case.number)))
+        if case.decision.withdrawn_on is not None:
+            docs.append(("withdrawal", "撤回行政许可决定书", url_for("review.withdrawal_pdf", number=case.number)))
+    return docs
+
+
 @bp.app_context_processor
 def _case_page_helpers():
-    return {"intake_documents": notices.available}
+    return {"intake_documents": notices.available, "case_documents": case_documents}

@@ -95,7 +95,7 @@ def _stop(case: Application) -> dict | None:
 def outstanding(case: Application) -> list[dict]:
     """What the applicant still owes: deferred materials (with due dates) and items of a correction notice."""
     items = [{"code": m.code, "name": m.name, "kind": "deferred", "due_on": _iso(m.due_on), "overdue": m.overdue,
-              "problem": m.note} for m in case.outstanding_deferred]
+              "problem": m.note, "checking": m.status == "unchecked"} for m in case.outstanding_deferred]
     if case.state == "awaiting_correction":
         items += [{"code": m.code, "name": m.name, "kind": "correction", "due_on": None, "overdue": False,
                    "problem": m.note} for m in case.materials if m.status in ("missing", "defective")]

@@ -12,7 +12,8 @@ STATES = ("submitted", "awaiting_correction", "accepted", "under_review", "appro
 TERMINAL_STATES = ("issued", "rejected", "not_accepted", "withdrawn", "terminated")
 CHANNELS = ("window", "online", "mail")
 FORMATS = ("paper", "electronic")
-MATERIAL_STATUSES = ("received", "missing", "defective", "deferred", "supplied", "waived")
+# "unchecked": a deferred material uploaded online, received but not yet checked by a clerk (still owed).
+MATERIAL_STATUSES = ("received", "missing", "defective", "deferred", "unchecked", "supplied", "waived")
 # Periods not counted (行政许可法 Art. 45; 条例 Art. 83). "extension" is kept only for rows written before an
 # Art. 42 extension stopped being a clock stop (it now lengthens the limit: ExtensionRequest).
 STOP_KINDS = ("hearing", "tendering", "testing", "appraisal", "expert_review", "coordination")
@@ -96,7 +97,8 @@ class Application(db.Model):
 
     @property
     def outstanding_deferred(self) -> list["ApplicationMaterial"]:
-        return [m for m in self.materials if m.status == "deferred"]
+        """Deferred materials still owed: not supplied, or uploaded but not yet checked by a clerk."""
+        return [m for m in self.materials if m.status in ("deferred", "unchecked")]
 
     @property
     def open_stop(self) -> "ClockStop | None":
@@ -208,6 +210,11 @@ class Decision(db.Model):
     decided_on: Mapped[date]
     by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     doc_number: Mapped[str] = mapped_column(String(40), default="")
+    # 撤回: an approval made before the deferred materials arrived (DEFER_DECIDE_BEFORE_SUPPLY) is withdrawn
+    # when the case is terminated, by its own decision document.
+    withdrawn_on: Mapped[date | None]
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    withdrawal_doc_number: Mapped[str] = mapped_column(String(40), default="")
 
     application: Mapped[Application] = relationship(back_populates="decision")
     by = relationship("User")

@@ -171,6 +171,15 @@ def extension_pdf(number: str):
     return _pdf(render_notice(notices.extension_notice(case, req)), f"{case.number}-extension.pdf")
 
 
+@bp.get("/review/<number>/withdrawal.pdf")
+@roles(*STAFF_READ)
+def withdrawal_pdf(number: str):
+    case = _case(number)
+    if case.decision is None or case.decision.withdrawn_on is None:
+        abort(404)
+    return _pdf(render_notice(notices.withdrawal_notice(case)), f"{case.number}-withdrawal.pdf")
+
+
 @bp.get("/review/<number>/decision.pdf")
 @roles(*STAFF_READ)
 def decision_pdf(number: str):

@@ -181,6 +181,11 @@ def decide(case: Application, *, outcome: str, by: User, on: date, reason: str =
         raise WorkflowError(f"计时暂停中（{STOP_NAMES[case.open_stop.kind]}），请先恢复计时再作决定。", code="conflict")
     if current_app.config["TWO_PERSON_RULE"] and case.accepted_by_id == by.id:
         raise WorkflowError("受理人不能同时作出审批决定（双人原则），请由其他审核人员决定。", code="forbidden")
+    owed = case.outstanding_deferred
+    if owed and not current_app.config["DEFER_DECIDE_BEFORE_SUPPLY"]:
+        listed = "、".join(f"{m.name}（{'已上传待核对' if m.status == 'unchecked' else '应于 ' + m.due_on.isoformat() + ' 前补齐'}）"
+                          for m in owed)
+        raise WorkflowError(f"容缺材料补齐并核对后才能作出决定：{listed}。", field="materials", code="conflict")
     reason, legal_basis = (reason or "").strip(), (legal_basis or "").strip()
     if outcome == "reject" and not reason:
         raise WorkflowError("不予许可须写明理由。", field="reason")

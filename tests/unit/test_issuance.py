@@ -102,6 +102,7 @@ def test_issue_refused_before_approval(app, make_case, make_user, state):
 
 
 def test_issue_refused_while_deferred_material_outstanding(app, make_case, make_user):
+    app.config["DEFER_DECIDE_BEFORE_SUPPLY"] = True      # approved before supply: only with the setting on
     reviewer = make_user("reviewer")
     number = make_case("ST-NEW", "approved", deferred=["site_proof"], reviewer=reviewer)
     with app.app_context():
