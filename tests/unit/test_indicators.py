@@ -99,7 +99,8 @@ def march(ctx):
 
     b = _submit("FP-NEW", D("2024-03-05"), channel="online", missing=["equipment_info"])
     _accept(b, D("2024-03-05"), deferred=["equipment_info"])
-    intake.supply(b, "equipment_info", by=None, on=D("2024-03-06"))
+    intake.supply(b, "equipment_info", by=None, on=D("2024-03-06"))      # uploaded online ...
+    intake.check_supplied(b, "equipment_info", accept=True, by=_users()[0], on=D("2024-03-06"))   # ... and checked
     _decide(b, D("2024-03-06"))
     _issue(b, D("2024-03-06"))
     _rate(b, "online", 4, D("2024-03-07"))
