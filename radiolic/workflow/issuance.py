@@ -377,13 +377,22 @@ def revoke_licence(licence: Licence, *, reason: str, by: User, on: date) -> Lice
 
 
 def expire_licences(today: date, by: User | None = None) -> int:
-    """Mark valid licences past their last day as expired; one event per case."""
-    due = select(Licence.application_id, func.count()).where(
-        Licence.status == "valid", Licence.valid_until < today).group_by(Licence.application_id)
+    """Mark valid licences past their last day as expired; one event per case.
+
+    行政许可法 Art. 50 ¶2: a licence whose renewal was applied for in time stays valid until the renewal is
+    decided, so the run leaves it alone.
+    """
+    from .renewals import pending_renewals
+    past = Licence.status == "valid", Licence.valid_until < today
+    candidates = db.session.execute(select(Licence.id, Licence.applicant_id, Licence.kind, Licence.valid_until)
+                                    .where(*past)).all()
+    kept = set(pending_renewals(candidates)) if candidates else set()
+    keep = (Licence.id.not_in(kept),) if kept else ()
+    due = select(Licence.application_id, func.count()).where(*past, *keep).group_by(Licence.application_id)
     counts = db.session.execute(due).all()
     if not counts:
         return 0
-    db.session.execute(update(Licence).where(Licence.status == "valid", Licence.valid_until < today).values(
+    db.session.execute(update(Licence).where(*past, *keep).values(
         status="expired", status_changed_on=today, status_reason="有效期届满"),
         execution_options={"synchronize_session": False})
     cases = _cases([application_id for application_id, _n in counts])
@@ -395,25 +404,9 @@ def expire_licences(today: date, by: User | None = None) -> int:
 
 
 def queue_renewal_reminders(today: date) -> int:
-    """Queue one reminder per case and expiry date for licences ending within 30 working days (setting)."""
-    horizon = clock.load_calendar().add(today, current_app.config["RENEWAL_REMINDER_WORKDAYS"])
-    groups = db.session.execute(select(Licence.application_id, Licence.valid_until, Licence.kind, func.count(),
-                                       func.min(Licence.number)).where(
-        Licence.status == "valid", Licence.valid_until >= today, Licence.valid_until <= horizon)
-        .group_by(Licence.application_id, Licence.valid_until, Licence.kind)).all()
-    queued, cases = 0, _cases([group[0] for group in groups])
-    for application_id, until, kind, n, first in groups:
-        case = cases[application_id]
-        key = f"renew:{case.number}:{kind}:{until.isoformat()}"
-        more = f"等 {n} 份" if n > 1 else ""
-        message = outbox.queue(
-            kind="renewal_reminder", recipient=case.applicant.phone, application=case, dedupe_key=key,
-            body=f"【{current_app.config['OFFICE_NAME']}】您的{KIND_NAMES[kind]} {first}{more}将于 "
-                 f"{until.isoformat()} 到期，请在到期前三十个工作日内申请延续，逾期将失效。")
-        if message is not None:
-            db.session.flush()
-            queued += 1
-    return queued
+    """Renewal reminders at 90 and 60 calendar days and 45 working days before the last day to apply."""
+    from .renewals import queue_reminders
+    return queue_reminders(today)
 
 
 def _cases(ids) -> dict[int, Application]:

@@ -272,7 +272,7 @@ def test_daily_check_expires_and_queues_reminders(app, make_case, make_user, mak
         lic_a, lic_b = db.session.get(Licence, ids[0]), db.session.get(Licence, ids[1])
         lic_a.valid_from = TODAY - timedelta(days=400)
         lic_a.valid_until = TODAY - timedelta(days=1)        # past its last day
-        lic_b.valid_until = TODAY + timedelta(days=20)       # within 30 working days
+        lic_b.valid_until = date(2025, 1, 24)     # last day to apply 2024-12-12; 90-day reminder due from 09-13
         db.session.commit()
         assert issuance.expire_licences(TODAY) == 1
         assert issuance.queue_renewal_reminders(TODAY) == 1
@@ -281,7 +281,7 @@ def test_daily_check_expires_and_queues_reminders(app, make_case, make_user, mak
         assert db.session.get(Licence, ids[0]).status == "expired"
         assert db.session.get(Licence, ids[2]).status == "valid"
         reminder = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "renewal_reminder"))
-        assert lic_b.number in reminder.body and "延续" in reminder.body
+        assert lic_b.number in reminder.body and "请于 2024-12-12" in reminder.body and "延续" in reminder.body
 
 
 def test_print_and_delivery_of_paper_licences(app, make_case, make_user):
