@@ -33,6 +33,10 @@ class Defaults:
     APPLICANT_SESSION_MINUTES = 30       # after a lookup, the applicant's pages work this long
     RENEWAL_REMINDER_WORKDAYS = 30
     STATION_LICENCE_MAX_YEARS = 5
+    # Station types whose licence needs a frequency use permit of the holder covering every frequency (setting,
+    # e.g. ("repeater", "trunked"); empty: only the validity cap applies, where a permit covers the station;
+    # public mobile operators' permits are issued by the ministry, not this office, so they are not listed).
+    PERMIT_REQUIRED_STATION_TYPES = ()
     PERMIT_MAX_YEARS = 10
 
     # Security

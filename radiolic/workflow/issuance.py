@@ -163,23 +163,22 @@ def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict
         .order_by(Station.seq)).mappings().all()
     if not stations:
         raise WorkflowError("本案没有准予许可的台站：请先录入台站。", field="stations")
-    until = _station_until(case, on, valid_until)
+    from . import coverage
+    caps = coverage.check(stations, coverage.holder_permits(case.applicant_id, on))
     replaced = _replacements(case, stations) if case.service_item.action in ("change", "renewal") else {}
     rows = []
     for s in stations:
         low, high = frequency_bounds(s["tx_mhz"])
+        until = _station_until(case, on, valid_until, caps[s["id"]])
         rows.append({**base, "station_id": s["id"], "format": s["format_override"] or format, "valid_until": until,
                      "conditions": STATION_CONDITIONS, "freq_low_mhz": low, "freq_high_mhz": high,
                      "supersedes_id": replaced.get(s["id"])})
     return rows, {s["id"]: s for s in stations}
 
 
-def _station_until(case, on, valid_until) -> date:
-    """≤ 5 years (setting), and ≤ the holder's frequency use permit where the holder has one."""
+def _station_until(case, on, valid_until, permit_until: date | None) -> date:
+    """≤ 5 years (setting), and ≤ the frequency use permit that covers the station's frequencies, if one does."""
     cap = last_valid_day(on, current_app.config["STATION_LICENCE_MAX_YEARS"])
-    permit_until = db.session.scalar(select(func.max(Licence.valid_until)).where(
-        Licence.applicant_id == case.applicant_id, Licence.kind == "frequency_permit", Licence.status == "valid",
-        Licence.valid_until >= on))
     if permit_until is not None:
         cap = min(cap, permit_until)
     if valid_until is None:

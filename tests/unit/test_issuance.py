@@ -121,24 +121,45 @@ def test_station_case_without_stations_is_refused(app, make_case, make_user):
             issuance.issue(get_case(number), format="paper", by=db.session.get(User, reviewer.id), on=TODAY)
 
 
-def test_station_validity_capped_by_holder_permit(app, make_case, make_user, make_applicant):
+# permit frequencies, station types needing a permit (setting) -> the licence's last day, or the refusal
+COVERAGE = [
+    ("1880-1920;2010-2025", (), date(2026, 9, 22)),     # the 2-year permit covers the station: capped by it
+    ("351.0125;351.0375", (), date(2029, 9, 22)),       # it covers none of its frequencies: 5 years (setting)
+    ("1880-1920", ("public_mobile_base",), "清远基站00001（1885-1915;2010-2025 MHz）"),   # 2010-2025 uncovered
+    ("351.0125", ("public_mobile_base",), "清远基站00001（1885-1915;2010-2025 MHz）"),
+]
+
+
+@pytest.mark.parametrize("frequencies, required, expected", COVERAGE)
+def test_station_validity_and_the_permit_that_covers_it(app, make_case, make_user, make_applicant, frequencies,
+                                                        required, expected):
+    app.config["PERMIT_REQUIRED_STATION_TYPES"] = required
     holder = make_applicant()
     reviewer = make_user("reviewer")
     permit_case = make_case("FP-NEW", "approved", applicant_id=holder, reviewer=reviewer)
     with app.app_context():
         issuance.issue(get_case(permit_case), format="electronic", by=db.session.get(User, reviewer.id),
-                       on=TODAY, permit={**PERMIT, "term_years": 2})
+                       on=TODAY, permit={**PERMIT, "frequencies": frequencies, "term_years": 2})
         db.session.commit()
     number = approved_with_stations(app, make_case, make_user, 1, applicant_id=holder)
     with app.app_context():
         by = db.session.get(User, reviewer.id)
-        with pytest.raises(WorkflowError, match="2026-09-22"):
-            issuance.issue(get_case(number), format="paper", by=by, on=TODAY, valid_until=date(2027, 1, 1))
-        db.session.rollback()
+        if isinstance(expected, str):
+            with pytest.raises(WorkflowError) as err:
+                issuance.issue(get_case(number), format="paper", by=by, on=TODAY)
+            assert "没有持证人有效的频率使用许可证覆盖" in err.value.message and expected in err.value.message
+            db.session.rollback()
+            assert db.session.scalar(select(func.count()).select_from(Licence)
+                                     .where(Licence.kind == "station_licence")) == 0
+            return
+        if expected == date(2026, 9, 22):
+            with pytest.raises(WorkflowError, match="2026-09-22"):
+                issuance.issue(get_case(number), format="paper", by=by, on=TODAY, valid_until=date(2027, 1, 1))
+            db.session.rollback()
         issuance.issue(get_case(number), format="paper", by=by, on=TODAY)
         db.session.commit()
         lic = db.session.scalar(select(Licence).where(Licence.kind == "station_licence"))
-        assert lic.valid_until == date(2026, 9, 22)
+        assert lic.valid_until == expected
 
 
 @pytest.mark.parametrize("change, message", [
