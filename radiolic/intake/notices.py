@@ -194,10 +194,8 @@ def refusal(case: Application) -> Notice:
         f"根据{LICENSING_LAW}第三十二条第一款的规定，本机关决定不予受理。",
         remedy(),
     ]
-    table = [("申请编号", case.number), ("申请事项", case.service_item.name), ("收件日期", _d(case.received_on)),
-             ("决定", "不予受理"), ("复议机关", _cfg("APPEAL_REVIEW_BODY"))]
     return _notice(case, "refusal", doc_number=case.outcome_doc_number, dated=case.completed_on,
-                   paragraphs=paragraphs, table=table)
+                   paragraphs=paragraphs)
 
 
 def termination(case: Application) -> Notice:
