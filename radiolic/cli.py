@@ -128,7 +128,7 @@ def demo_accounts_command():
         click.echo("  " + line)
 
 
-STAGE_COMMANDS = ["intake", "deferrals", "review", "issuance", "lookup", "ratings", "supervisor"]
+STAGE_COMMANDS = ["intake", "deferrals", "review", "issuance", "lookup", "ratings", "supervisor", "admin"]
 
 
 def register(app: Flask) -> None:

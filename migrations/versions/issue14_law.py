@@ -1,14 +1,14 @@
 """issue 14: law-true rules (one online rating per case, stop kinds, extensions, per-station outcomes, renewals)
 
 Revision ID: issue14_law
-Revises: 8f1af254c60b
+Revises: issue10_calendar
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "issue14_law"
-down_revision = "8f1af254c60b"
+down_revision = "issue10_calendar"   # re-chained after merging main (issue-10)
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..models import ROLE_NAMES
@@ -51,3 +52,12 @@ class YearForm(FlaskForm):
     year = IntegerField(_l("年份"), validators=[DataRequired(), NumberRange(2000, 2100)])
     source = StringField(_l("依据（如国务院办公厅通知文号）"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("确认该年节假日已录入完整"))
+
+
+class NoticeForm(FlaskForm):
+    year = IntegerField(_l("年份"), validators=[DataRequired(message=_l("请输入年份")), NumberRange(2004, 2199)])
+    source = StringField(_l("依据（如国务院办公厅通知文号）"), validators=[DataRequired(message=_l("请填写依据")), Length(max=200)])
+    text = TextAreaField(_l("放假安排（每行一段：日期或日期~日期，休/班，说明）"), validators=[Optional(), Length(max=20000)])
+    file = FileField(_l("或上传 CSV / ICS 文件"))
+    preview = SubmitField(_l("预览"))
+    confirm = SubmitField(_l("确认录入并重算期限"))

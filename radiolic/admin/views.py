@@ -1,15 +1,16 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..access import roles
 from ..auth import accounts, passwords
 from ..extensions import db
-from ..models import ROLE_NAMES, Application, CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
+from ..models import ROLE_NAMES, CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
 from ..web import today
 from ..workdays import CalendarGap
+from .. import calendar_notice as calendar_notice_parser
+from ..workflow import calendar as calendar_verbs
 from ..workflow import clock, record, verify_chain
 from .forms import HolidayForm, ItemForm, MaterialForm, ResetForm, UserForm
 
@@ -137,33 +138,32 @@ def calendar():
     if form.submit.data and form.validate_on_submit():
         row = db.session.get(HolidayOverride, form.day.data) or HolidayOverride(day=form.day.data)
         row.workday, row.note = form.kind.data == "workday", form.note.data or ""
+        old = clock.load_calendar()
         db.session.add(row)
-        _restate(f"{form.day.data.isoformat()} 设为{'工作日' if row.workday else '休息日'}")
+        _restate(f"{form.day.data.isoformat()} 设为{'工作日' if row.workday else '休息日'}", old)
         flash(_("已保存，所有案件的期限已按新日历重算。"), "success")
         return redirect(url_for("admin.calendar"))
     if year_form.submit.data and year_form.validate_on_submit():
         row = db.session.get(CalendarYear, year_form.year.data) or CalendarYear(year=year_form.year.data)
+        old = clock.load_calendar()
         row.source = year_form.source.data
         db.session.add(row)
-        _restate(f"{row.year} 年节假日录入完整：{row.source}")
+        _restate(f"{row.year} 年节假日录入完整：{row.source}", old)
         flash(_("%(year)s 年已标记为录入完整。", year=row.year), "success")
         return redirect(url_for("admin.calendar"))
     overrides = db.session.scalars(select(HolidayOverride).order_by(HolidayOverride.day.desc())).all()
     years = db.session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
-    cal, gaps = clock.load_calendar(), []
-    for year in (today().year, today().year + 1):
-        if not cal.covers(year):
-            gaps.append(year)
     return render_template("admin/calendar.html", form=form, year_form=year_form, overrides=overrides,
-                           years=years, gaps=gaps)
+                           years=years, calendar_status=calendar_verbs.status(today()))
 
 
 @bp.post("/calendar/<day>/delete")
 @roles("admin")
 def delete_override(day: str):
     row = db.session.scalar(select(HolidayOverride).where(HolidayOverride.day == _parse_day(day))) or abort(404)
+    old = clock.load_calendar()
     db.session.delete(row)
-    _restate(f"删除日历调整 {day}")
+    _restate(f"删除日历调整 {day}", old)
     flash(_("已删除，期限已重算。"), "success")
     return redirect(url_for("admin.calendar"))
 
@@ -176,17 +176,73 @@ def _parse_day(day: str):
         abort(404)
 
 
-def _restate(note: str) -> None:
-    """Recompute every case's derived clock after a calendar change, in the same transaction."""
+def _restate(note: str, old) -> None:
+    """Recompute every case's derived clock after a calendar change, in the same transaction.
+
+    `old` is the calendar before the change: open cases whose dates moved get a timeline entry.
+    """
     db.session.flush()
     clock.forget_calendar()
-    cal, on = clock.load_calendar(), today()
-    # The clock reads each case's stops: load them with the cases, not one query per case.
-    for case in db.session.scalars(select(Application).where(Application.accepted_on.is_not(None))
-                                   .options(selectinload(Application.clock_stops))):
-        clock.refresh(case, on, cal)
+    on = today()
     record(None, "calendar_edit", by=current_user, on=on, note=note)
+    calendar_verbs.restate_all(on, old, clock.load_calendar(), by=current_user, reason=f"日历调整（{note}）")
     db.session.commit()
+
+
+NOTICE_UPLOAD_LIMIT = 256 * 1024
+
+
+@bp.route("/calendar/notice", methods=["GET", "POST"])
+@roles("admin")
+def calendar_notice():
+    """Enter a year's whole notice at once: paste or upload, preview with the statutory check, confirm."""
+    from .forms import NoticeForm
+    form = NoticeForm(prefix="n")
+    if request.method == "GET" and not form.year.data:
+        form.year.data = today().year + 1
+    notice = missing = current = None
+    if form.validate_on_submit():
+        text = form.text.data or ""
+        upload = form.file.data
+        if upload and getattr(upload, "filename", ""):
+            raw = upload.read(NOTICE_UPLOAD_LIMIT + 1)
+            if len(raw) > NOTICE_UPLOAD_LIMIT:
+                form.file.errors.append(_("文件过大（不超过 256 KB）。"))
+                raw = None
+            else:
+                try:
+                    text = raw.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    try:
+                        text = raw.decode("gb18030")
+                    except UnicodeDecodeError:
+                        form.file.errors.append(_("无法读取文件：请使用 UTF-8 或 GB18030 编码的 CSV / ICS。"))
+                        raw = None
+            if raw is None:
+                return render_template("admin/calendar_notice.html", form=form), 422
+        if not text.strip():
+            form.text.errors.append(_("请粘贴放假安排或上传文件。"))
+            return render_template("admin/calendar_notice.html", form=form), 422
+        notice = calendar_notice_parser.parse(form.year.data, text)
+        form.text.data = notice.canonical() if not notice.errors else text
+        if notice.errors:
+            return render_template("admin/calendar_notice.html", form=form, notice=notice), 422
+        missing = calendar_notice_parser.missing_statutory(notice)
+        cal = clock.load_calendar()
+        current = {d: cal.is_workday(d) for d in notice.days}
+        if form.confirm.data and not missing:
+            seen, moved = calendar_verbs.apply_notice(form.year.data, notice.days, form.source.data.strip(),
+                                                      by=current_user, on=today())
+            db.session.commit()
+            flash(_("%(year)s 年放假安排已录入；%(seen)s 件在办案件已重算，%(moved)s 件的期限有变化并已记入办理过程。",
+                    year=form.year.data, seen=seen, moved=moved), "success")
+            return redirect(url_for("admin.calendar"))
+        status = 422 if missing else 200
+        return render_template("admin/calendar_notice.html", form=form, notice=notice, missing=missing,
+                               current=current), status
+    if request.method == "POST":
+        return render_template("admin/calendar_notice.html", form=form), 422
+    return render_template("admin/calendar_notice.html", form=form)
 
 
 @bp.route("/system")
@@ -202,4 +258,29 @@ def system():
     except CalendarGap as gap:
         calendar_gap = str(gap)
     return render_template("admin/system.html", font=font, checked=checked, broken=broken,
-                           calendar_gap=calendar_gap, db_url=db.engine.url.render_as_string(hide_password=True))
+                           calendar_gap=calendar_gap, calendar_status=calendar_verbs.status(today()), db_url=db.engine.url.render_as_string(hide_password=True))
+
+
+@bp.app_template_global()
+def calendar_warning():
+    """The provisional-calendar status when it deserves a warning (from 1 October while next year is provisional)."""
+    state = calendar_verbs.status(today())
+    return state if state.warn or state.stale else None
+
+
+@bp.app_template_global()
+def tentative(due, clk=None):
+    """A 暂定 badge after a date that depends on a provisional (not yet published) working day."""
+    from markupsafe import Markup, escape
+    if due is None:
+        return ""
+    if clk is not None:
+        provisional = clk.is_provisional(due)
+    else:
+        on = today()
+        provisional = clock.load_calendar().provisional_from(min(on, due), due) is not None
+    if not provisional:
+        return ""
+    title = _("暂按法定节假日推算，以国务院公布的放假安排为准")
+    return Markup('<span class="badge text-bg-warning provisional" title="{}">{}</span>').format(
+        escape(title), escape(_("暂定")))

@@ -26,7 +26,9 @@ def case_json(case: Application) -> dict:
         "received_on": _iso(case.received_on), "accepted_on": _iso(case.accepted_on),
         "decided_on": _iso(case.decided_on), "issued_on": _iso(case.issued_on),
         "completed_on": _iso(case.completed_on),
-        "due_on": {"promised": _iso(c.due_promised), "statutory": _iso(c.due_statutory), "issue": _iso(c.due_issue)},
+        "due_on": {"promised": _iso(c.due_promised), "statutory": _iso(c.due_statutory), "issue": _iso(c.due_issue),
+                   # 暂定: a date counted over working days of a year whose notice is not yet published.
+                   "provisional": any(c.is_provisional(d) for d in c.dates), "provisional_year": c.provisional_from},
         "due_statutory_unextended": _iso(c.due_statutory_unextended),
         "clock_starts": _iso(c.starts), "deemed_accepted": c.deemed,
         "extension": _extension(case),

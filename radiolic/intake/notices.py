@@ -111,15 +111,33 @@ def acceptance(case: Application, query_code: str | None = None) -> Notice:
                              f"{case.promised_days}个工作日内办结，听证、检测检验、专家评审等时间不计算在内。")
     table = [("申请编号", case.number), ("查询码", _code_line(query_code)),
              ("查询办理进度", f"凭申请编号和查询码登录 {_status_url()}，或扫描下方二维码"),
-             ("受理日期", _d(case.accepted_on)), ("承诺办结期限", promised),
-             ("法定办结期限", _d(case.due_statutory))]
+             ("受理日期", _d(case.accepted_on)),
+             ("承诺办结期限", promised if promised != _d(case.due_promised)
+              else _due(case.due_promised, case.accepted_on, case.promised_days)),
+             ("法定办结期限", _due(case.due_statutory, case.accepted_on, case.statutory_days))]
     return _notice(case, "acceptance", doc_number=case.acceptance_doc_number, dated=case.accepted_on,
                    paragraphs=paragraphs, table=table, qr_url=_status_url(), qr_caption="扫码查询进度")
 
 
-def _deferred_rows(case: Application, codes: list[str], dues: dict[str, date]) -> list[list[str]]:
+PROVISIONAL_WORDING = "（暂按法定节假日推算，以国务院公布的放假安排为准）"
+
+
+def _due(due: date | None, since: date | None, days: int | None = None) -> str:
+    """A due date as printed; one that depends on provisional working days names its limit and the caveat."""
+    if due is None or since is None:
+        return _d(due)
+    from ..workflow import clock
+    if clock.load_calendar().provisional_from(since, due) is None:
+        return _d(due)
+    limit = f"{days}个工作日，至" if days is not None else ""
+    return f"{limit}{_d(due)}{PROVISIONAL_WORDING}"
+
+
+def _deferred_rows(case: Application, codes: list[str], dues: dict[str, date],
+                   since: date | None = None) -> list[list[str]]:
+    since = since or case.accepted_on or case.received_on
     return [["序号", "容缺材料", "补齐期限"]] + [
-        [str(i), material(case, code).name, _d(dues[code])] for i, code in enumerate(codes, start=1)]
+        [str(i), material(case, code).name, _due(dues[code], since)] for i, code in enumerate(codes, start=1)]
 
 
 def commitment_letter(case: Application, commitment: Commitment | None = None, *, codes: list[str] = (),
@@ -145,7 +163,7 @@ def commitment_letter(case: Application, commitment: Commitment | None = None, *
     ]
     return Notice(title=KINDS["commitment"], office=case.applicant.name, doc_number=f"申请编号：{case.number}",
                   addressee=f"{_cfg('OFFICE_NAME')}：", paragraphs=paragraphs,
-                  table=_deferred_rows(case, codes, dues), dated=signed_on, signature_block=True,
+                  table=_deferred_rows(case, codes, dues, signed_on), dated=signed_on, signature_block=True,
                   footer_lines=[f"本承诺书一式两份，申请人与{_cfg('OFFICE_NAME')}各执一份。"
                                 + (f"签署人：{commitment.signed_by}。" if commitment else "")],
                   font_path=_cfg("PDF_FONT_PATH"))

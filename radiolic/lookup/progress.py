@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..identifiers import mask_id, mask_name, mask_phone
-from ..models import Application, Licence, Rating
+from ..models import Application, Event, Licence, Rating
 from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock
 from ..workflow.review import STOP_NAMES
@@ -66,7 +66,9 @@ def _clock(case: Application, today: date) -> dict:
             "due_statutory": _iso(c.due_statutory), "left_promised": c.left_promised,
             "left_statutory": c.left_statutory, "warning": c.warning or None,
             "clock_starts": _iso(c.starts), "deemed_accepted": c.deemed, "extension_days": c.extension_days,
-            "due_statutory_unextended": _iso(c.due_statutory_unextended)}
+            "due_statutory_unextended": _iso(c.due_statutory_unextended),
+            "provisional": {"promised": c.is_provisional(c.due_promised), "statutory": c.is_provisional(c.due_statutory)},
+            "restated": _restated(case)}
 
 
 def _extension(case: Application, session_links: bool) -> dict | None:
@@ -78,6 +80,16 @@ def _extension(case: Application, session_links: bool) -> dict | None:
     return {"days": req.days, "reason": req.reason, "approved_on": _iso(req.decided_on),
             "document_number": req.doc_number,
             "pdf_url": url_for("lookup.extension_pdf", number=case.number) if session_links else None}
+
+
+def _restated(case: Application) -> dict | None:
+    """The latest restatement of the case's dates by a calendar change (old → new), for the applicant."""
+    event = db.session.scalars(select(Event).where(Event.application_id == case.id,
+                                                   Event.action == "calendar_restated")
+                               .order_by(Event.id.desc()).limit(1)).first()
+    if event is None:
+        return None
+    return {"on": event.on.isoformat(), "note": event.note.split("：", 1)[-1]}
 
 
 def _stop(case: Application) -> dict | None:
@@ -94,7 +106,9 @@ def _stop(case: Application) -> dict | None:
 
 def outstanding(case: Application) -> list[dict]:
     """What the applicant still owes: deferred materials (with due dates) and items of a correction notice."""
+    cal = clock.load_calendar()
     items = [{"code": m.code, "name": m.name, "kind": "deferred", "due_on": _iso(m.due_on), "overdue": m.overdue,
+              "provisional": m.due_on is not None and cal.is_provisional(m.due_on.year),
               "problem": m.note, "checking": m.status == "unchecked"} for m in case.outstanding_deferred]
     if case.state == "awaiting_correction":
         items += [{"code": m.code, "name": m.name, "kind": "correction", "due_on": None, "overdue": False,

@@ -76,6 +76,7 @@ class Application(db.Model):
     extension_days: Mapped[int] = mapped_column(default=0)
     due_statutory_unextended: Mapped[date | None]
     workdays_used: Mapped[int | None]
+    provisional_from: Mapped[int | None]   # first year of provisional (暂定) working days the due dates use
     statutory_days: Mapped[int | None]
     promised_days: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -38,10 +38,15 @@ def restate_open_clocks(on: date) -> tuple[int, int]:
 @office_date_option
 def clocks_command(on):
     """Recompute the deadlines of open cases from their events (after a calendar fix, or daily)."""
+    from ..workflow.calendar import restate_after_upgrade
     day = on or today()
+    # A newly installed chinesecalendar year first: those cases get a timeline entry (old → new).
+    upgraded, moved = restate_after_upgrade(day)
     seen, changed = restate_open_clocks(day)
     db.session.commit()
     click.echo(f"{day.isoformat()}：重算 {seen} 件在办案件的期限，{changed} 件的届满日有变化。")
+    if upgraded:
+        click.echo(f"其中 {upgraded} 件的暂定期限已按新公布的放假安排重算，{moved} 件有变化（已记入办理过程）。")
 
 
 commands: list = [review_cli]

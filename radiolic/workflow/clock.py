@@ -10,14 +10,17 @@ from ..models import Application, CalendarYear, HolidayOverride
 from ..workdays import CalendarGap, WorkCalendar
 
 
-def load_calendar() -> WorkCalendar:
-    """The working-day calendar: chinesecalendar plus the admin's overrides (cached per request)."""
-    if has_app_context() and "work_calendar" in g:
+def load_calendar(provisional_from: int | None = None) -> WorkCalendar:
+    """The working-day calendar: the admin's notices, chinesecalendar, then provisional (cached per request).
+
+    `provisional_from` builds the calendar as it was before the package covered that year (not cached).
+    """
+    if provisional_from is None and has_app_context() and "work_calendar" in g:
         return g.work_calendar
     overrides = {row.day: row.workday for row in db.session.scalars(select(HolidayOverride))}
     years = db.session.scalars(select(CalendarYear.year)).all()
-    calendar = WorkCalendar(overrides, covered_years=years)
-    if has_app_context():
+    calendar = WorkCalendar(overrides, covered_years=years, provisional_from=provisional_from)
+    if provisional_from is None and has_app_context():
         g.work_calendar = calendar
     return calendar
 
@@ -48,6 +51,15 @@ class Clock:
     deemed: bool = False                    # 视为自收件之日起受理
     due_statutory_unextended: date | None = None   # the statutory due date without an Art. 42 extension
     extension_days: int = 0
+    provisional_from: int | None = None     # first year without a published notice the due dates depend on
+
+    def is_provisional(self, due: date | None) -> bool:
+        """Whether `due` (one of this clock's dates) depends on a provisional (暂定) working day."""
+        return due is not None and self.provisional_from is not None and due.year >= self.provisional_from
+
+    @property
+    def dates(self) -> tuple[date | None, date | None, date | None]:
+        return self.due_promised, self.due_statutory, self.due_issue
 
 
 def _left(cal: WorkCalendar, today: date, due: date | None) -> int | None:
@@ -147,6 +159,9 @@ def compute(case: Application, today: date, cal: WorkCalendar | None = None) -> 
             clock.left_statutory = (case.statutory_days or 0) + clock.extension_days - clock.used
         if case.state == "approved":
             clock.left_issue = _left(cal, today, clock.due_issue)
+        dues = [d for d in clock.dates if d is not None]
+        if dues:
+            clock.provisional_from = cal.provisional_from(start, max(dues))
     except CalendarGap as gap:
         clock.warning = str(gap)
     return clock
@@ -164,4 +179,37 @@ def refresh(case: Application, today: date, cal: WorkCalendar | None = None) -> 
     case.due_statutory_unextended = clock.due_statutory_unextended
     case.stopped_days = clock.stopped
     case.workdays_used = clock.used if case.completed_on else None
+    case.provisional_from = clock.provisional_from
     return clock
+
+
+def _fmt(d: date | None) -> str:
+    return d.isoformat() if d else "—"
+
+
+def restate_note(before: Clock, after: Clock) -> str:
+    """One line naming each due date that moved, old → new (暂定 marked)."""
+    parts = []
+    for label, old, new in (("承诺期限", before.due_promised, after.due_promised),
+                            ("法定期限", before.due_statutory, after.due_statutory),
+                            ("发证期限", before.due_issue, after.due_issue)):
+        if old != new:
+            mark_old = "（暂定）" if before.is_provisional(old) else ""
+            mark_new = "（暂定）" if after.is_provisional(new) else ""
+            parts.append(f"{label} {_fmt(old)}{mark_old} → {_fmt(new)}{mark_new}")
+    return "；".join(parts)
+
+
+def restate(case: Application, on: date, old: WorkCalendar, new: WorkCalendar, *, by, reason: str) -> bool:
+    """Restate `case` from its events on the `new` calendar; a timeline entry (old → new) if a date moved.
+
+    Both clocks are computed as of the same day, so only the calendar change shows (not a paused case's
+    daily drift). Returns whether a date moved. The caller commits.
+    """
+    from .core import record
+    before = compute(case, on, old)
+    after = refresh(case, on, new)
+    if before.dates == after.dates:
+        return False
+    record(case, "calendar_restated", by=by, on=on, note=f"{reason}：{restate_note(before, after)}")
+    return True

@@ -58,11 +58,38 @@ def test_same_day_completion_uses_zero(ctx, make_applicant):
     assert clock.compute(case, date(2024, 12, 1)).used == 0
 
 
-def test_calendar_gap_is_a_warning_not_a_guess(ctx, make_applicant):
+def test_year_without_notice_gives_provisional_dates(ctx, make_applicant):
+    # Accepted Mon 2026-12-28, 20 working days: 12-29, 12-30, 12-31 (1-3), Fri 2027-01-01 元旦 off,
+    # 01-04..01-08 (4-8), 01-11..01-15 (9-13), 01-18..01-22 (14-18), Mon 01-25 (19), Tue 01-26 (20).
     case = _case(make_applicant(), date(2026, 12, 28), statutory=20)
     c = clock.compute(case, date(2026, 12, 28))
-    assert c.due_statutory is None
-    assert "2027" in c.warning
+    assert c.warning == ""
+    assert c.due_statutory == date(2027, 1, 26) and c.due_promised == date(2026, 12, 29)
+    assert c.provisional_from == 2027
+    assert c.is_provisional(c.due_statutory) and not c.is_provisional(c.due_promised)
+    clock.refresh(case, date(2026, 12, 28))
+    assert case.provisional_from == 2027
+
+
+def test_notice_with_make_up_day_restates_with_a_timeline_entry(ctx, make_applicant):
+    from radiolic.models import CalendarYear, Event, HolidayOverride
+    case = _case(make_applicant(), date(2026, 12, 28), statutory=20)
+    old = clock.load_calendar()
+    clock.refresh(case, date(2026, 12, 28), old)
+    # A (hypothetical) notice makes Sat 2027-01-09 a working day: it is the 9th, so the 20th is Mon 01-25.
+    db.session.add_all([HolidayOverride(day=date(2027, 1, 1), workday=False, note="元旦"),
+                        HolidayOverride(day=date(2027, 1, 9), workday=True, note="调休上班"),
+                        CalendarYear(year=2027, source="国办发明电〔2026〕1号")])
+    db.session.flush()
+    clock.forget_calendar()
+    new = clock.load_calendar()
+    assert clock.restate(case, date(2026, 12, 28), old, new, by=None, reason="录入 2027 年放假安排")
+    assert case.due_statutory == date(2027, 1, 25) and case.provisional_from is None
+    note = db.session.scalars(db.select(Event.note).where(Event.application_id == case.id,
+                                                          Event.action == "calendar_restated")).one()
+    assert note == "录入 2027 年放假安排：法定期限 2027-01-26（暂定） → 2027-01-25"
+    # Nothing moves the second time: no second entry.
+    assert not clock.restate(case, date(2026, 12, 28), new, new, by=None, reason="again")
 
 
 @pytest.mark.parametrize("accepted,days,due", [

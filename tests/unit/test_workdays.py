@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from radiolic.workdays import CalendarGap, WorkCalendar, deadline, used
+from radiolic.workdays import CalendarGap, WorkCalendar, deadline, statutory_holidays, used
 
 D = date
 
@@ -155,9 +155,8 @@ def test_used(cal, end, stops, expected):
     assert used(cal, D(2024, 9, 27), end, stops) == expected
 
 
-@pytest.mark.parametrize("year", [2003, 2027])
-def test_calendar_gap_without_overrides(cal, year):
-    # chinesecalendar 1.11 covers 2004-2026; if an upgrade adds 2027, move this to the next gap year.
+@pytest.mark.parametrize("year", [1900, 2200])
+def test_calendar_gap_outside_the_provisional_range(cal, year):
     assert not cal.covers(year)
     with pytest.raises(CalendarGap) as exc:
         cal.is_workday(D(year, 1, 5))
@@ -167,15 +166,60 @@ def test_calendar_gap_without_overrides(cal, year):
     assert isinstance(exc.value, ValueError)
 
 
-def test_calendar_gap_when_arithmetic_crosses_into_uncovered_year(cal):
-    # 2026-12-28..31 are the last four working days of 2026.
+def test_year_without_notice_is_provisional_not_an_error(cal):
+    # chinesecalendar 1.11 covers 2004-2026; if an upgrade adds 2027, move this to the next year.
+    assert cal.covers(2027) and cal.is_provisional(2027) and not cal.is_provisional(2026)
+    assert cal.provisional_from(D(2026, 12, 1), D(2026, 12, 31)) is None
+    assert cal.provisional_from(D(2026, 12, 1), D(2027, 1, 5)) == 2027
+    # 2026-12-28..31 are the last four working days of 2026; Fri 2027-01-01 (元旦) off, weekend,
+    # Mon 01-04 is the 5th.
     assert cal.add(D(2026, 12, 25), 4) == D(2026, 12, 31)
-    with pytest.raises(CalendarGap, match="2027"):
-        cal.add(D(2026, 12, 25), 5)
-    with pytest.raises(CalendarGap, match="2027"):
-        cal.count(D(2026, 12, 1), D(2027, 1, 5))
-    with pytest.raises(CalendarGap, match="2027"):
-        cal.stopped([(D(2026, 12, 30), None)], until=D(2027, 1, 5))
+    assert cal.add(D(2026, 12, 25), 5) == D(2027, 1, 4)
+    # (12-01, 2027-01-05]: 22 working days after Tue 12-01 in December (3+5+5+5+4), + 01-04, 01-05.
+    assert cal.count(D(2026, 12, 1), D(2027, 1, 5)) == 24
+    assert cal.stopped([(D(2026, 12, 30), None)], until=D(2027, 1, 5)) == 3  # 12-31, 01-04, 01-05
+
+
+def test_provisional_2027_statutory_days():
+    # Computed by hand from the lunar calendar: 春节 2027-02-06 (除夕 Fri 02-05), 清明 Mon 04-05,
+    # 端午 Wed 06-09, 中秋 Wed 09-15.
+    days = statutory_holidays(2027)
+    assert [d.isoformat() for d in days] == [
+        "2027-01-01", "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-04-05", "2027-05-01",
+        "2027-05-02", "2027-06-09", "2027-09-15", "2027-10-01", "2027-10-02", "2027-10-03"]
+    cal = WorkCalendar()
+    assert not cal.is_workday(D(2027, 2, 5)) and not cal.is_workday(D(2027, 2, 8))  # Fri 除夕, Mon 初三
+    assert cal.is_workday(D(2027, 2, 9))  # Tue after the holiday
+    # After Wed 02-03: Thu 02-04 (1), [02-05..02-08 off], Tue 02-09 (2).
+    assert cal.add(D(2027, 2, 3), 2) == D(2027, 2, 9)
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_statutory_days_match_chinesecalendar(year):
+    # Under the 2024 revision (from 2025) every statutory day is a holiday of the published notice, with the
+    # package's name for it.
+    english = {"元旦": "New Year's Day", "除夕": "Spring Festival", "春节": "Spring Festival",
+               "清明节": "Tomb-sweeping Day", "劳动节": "Labour Day", "端午节": "Dragon Boat Festival",
+               "中秋节": "Mid-autumn Festival", "国庆节": "National Day"}
+    days = statutory_holidays(year)
+    assert len(days) == 13
+    for d, name in days.items():
+        on_holiday, detail = chinese_calendar.get_holiday_detail(d)
+        assert on_holiday and detail == english[name], (d, name, detail)
+
+
+def test_statutory_days_2024_match_except_the_eve():
+    # 2024 predates the revision: 除夕 (Fri 02-09) was still a working day; every other day matches.
+    for d, name in statutory_holidays(2024).items():
+        assert chinese_calendar.is_holiday(d) == (name != "除夕"), (d, name)
+
+
+def test_provisional_from_treats_package_years_as_unknown():
+    # The calendar as it stood before the package covered 2026: 2026 New Year make-up day Sun 01-04 is off.
+    old = WorkCalendar(provisional_from=2026)
+    assert old.is_provisional(2026) and not old.is_provisional(2025)
+    assert not old.is_workday(D(2026, 1, 4)) and WorkCalendar().is_workday(D(2026, 1, 4))
+    assert old.is_workday(D(2026, 1, 2)) and not WorkCalendar().is_workday(D(2026, 1, 2))  # Fri 01-02: a bridge day
 
 
 # A hypothetical 2027 notice for New Year: Fri 01-01 off; Sat 01-02/Sun 01-03 are ordinary weekend days.
@@ -212,12 +256,14 @@ def test_overrides_beat_the_package():
     assert cal.add(D(2024, 9, 27), 5) == D(2024, 10, 11)
 
 
-def test_override_in_uncovered_year_answers_only_that_date():
-    cal = WorkCalendar({D(2027, 1, 4): True})
-    assert not cal.covers(2027)
-    assert cal.is_workday(D(2027, 1, 4))
-    with pytest.raises(CalendarGap):
-        cal.is_workday(D(2027, 1, 5))
+def test_override_in_provisional_year_beats_the_estimate():
+    cal = WorkCalendar({D(2027, 1, 4): False, D(2027, 2, 5): True})
+    assert cal.is_provisional(2027)
+    assert not cal.is_workday(D(2027, 1, 4))  # a local closure on a Monday
+    assert cal.is_workday(D(2027, 2, 5))      # 除夕 made a working day
+    assert cal.is_workday(D(2027, 1, 5))      # the estimate answers the rest
+    # After Thu 2026-12-31: 01-01 off (statutory), weekend, 01-04 off (override), Tue 01-05 (1).
+    assert cal.add(D(2026, 12, 31), 1) == D(2027, 1, 5)
 
 
 def test_override_values_must_be_booleans():
