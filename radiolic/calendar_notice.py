@@ -14,7 +14,6 @@ statutory days a notice leaves out.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta

@@ -8,8 +8,8 @@ class Defaults:
     """Values every installation starts from (settings of domain.md are marked there)."""
 
     # Office
-    OFFICE_NAME = "清远市无线电管理局"
-    OFFICE_NAME_EN = "Qingyuan Radio Administration Bureau"
+    OFFICE_NAME = "清远市工业和信息化局"   # the issuing body of the 2024 report (domain.md §6)
+    OFFICE_NAME_EN = "Qingyuan Municipal Bureau of Industry and Information Technology"
     OFFICE_DOC_PREFIX = "清无"           # 文号 prefix: 清无受〔2024〕12号
     OFFICE_USCC = "11441800MB2C12345X"   # issuer code used in e-licence identifiers
     OFFICE_PHONE = "0763-3360000"
@@ -26,13 +26,19 @@ class Defaults:
     REMINDER_WORKDAYS = 2                # remind before a deferred material falls due
     ISSUE_LIMIT_WORKDAYS = 10            # Art. 44: deliver within 10 working days of the decision
     EXTENSION_MAX_WORKDAYS = 10          # Art. 42
-    APPEAL_REVIEW_BODY = "清远市人民政府"   # where a refused applicant applies for 行政复议 (named on 不予许可决定书)
+    CORRECTION_NOTICE_WORKDAYS = 5       # Art. 32: give the 一次性告知 within this many days of receipt
+    DEFER_DECIDE_BEFORE_SUPPLY = False   # decide while deferred materials are outstanding (then 撤回 on termination)
+    APPEAL_REVIEW_BODY = "清远市人民政府"   # the 复议机关 named on 不予许可/不予受理/终止/撤回 instruments
     DECISION_STATION_TABLE_MAX = 300     # a 准予许可决定书 lists stations one by one up to this many
     BAD_RATING_FOLLOWUP_WORKDAYS = 15
     RATING_LINK_DAYS = 30                # an SMS rating link expires after this many days
     APPLICANT_SESSION_MINUTES = 30       # after a lookup, the applicant's pages work this long
     RENEWAL_REMINDER_WORKDAYS = 30
     STATION_LICENCE_MAX_YEARS = 5
+    # Station types whose licence needs a frequency use permit of the holder covering every frequency (setting,
+    # e.g. ("repeater", "trunked"); empty: only the validity cap applies, where a permit covers the station;
+    # public mobile operators' permits are issued by the ministry, not this office, so they are not listed).
+    PERMIT_REQUIRED_STATION_TYPES = ()
     PERMIT_MAX_YEARS = 10
 
     # Security

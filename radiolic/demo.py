@@ -188,7 +188,7 @@ def plan_year(year: int, rng: random.Random, days: list[date]) -> list[Plan]:
     order = plans[2:]
     rng.shuffle(order)
     order = plans[:1] + order[:20] + plans[1:2] + order[20:]
-    extra = {3: ("deferred", "site_proof"), 17: ("deferred", "emc_report"), 40: ("deferred", "agent_authorisation"),
+    extra = {3: ("deferred", "site_proof"), 17: ("deferred", "site_proof"), 40: ("deferred", "agent_authorisation"),
              9: ("stop", "testing"), 29: ("stop", "expert_review"), 12: ("correction", "type_approval"),
              45: ("correction", "site_proof")}
     step = (len(days) - 12) / len(order)

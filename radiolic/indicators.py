@@ -62,9 +62,9 @@ def completed_figures(start: date, end: date) -> dict:
     _fresh()
     s = summaries.case_source(start, end).c
     keys = ("completed", "zero_visit", "timed", "used", "statutory", "on_time_promised", "on_time_statutory",
-            "rated")
+            "rated", "on_time_unextended", "extended", "deemed_accepted")
     columns = (s.completed, s.zero_visit, s.timed, s.workdays_used, s.statutory_days, s.on_time_promised,
-               s.on_time_statutory, s.rated)
+               s.on_time_statutory, s.rated, s.on_time_unextended, s.extended, s.deemed_accepted)
     row = _zeros(db.session.execute(select(*(_sum(c) for c in columns))).one())
     return dict(zip(keys, row))
 
@@ -190,7 +190,9 @@ def compute(start: date, end: date, today: date | None = None, histogram: list[t
         **catalogue_figures(),
         "turnaround_workdays": turnaround(histogram),
         "on_time_rate": {"promised": _rate(done["on_time_promised"], done["timed"]),
-                         "statutory": _rate(done["on_time_statutory"], done["timed"])},
+                         "statutory": _rate(done["on_time_statutory"], done["timed"]),
+                         "unextended": _rate(done["on_time_unextended"], done["timed"])},
+        "extended_cases": done["extended"], "deemed_accepted_cases": done["deemed_accepted"],
         "deferrals": deferral_figures(start, end, as_of),
         "ratings": rating_figures(start, end, done["completed"], done["rated"]),
         "first_time_right_rate": _rate(counts["_first_time_right"], counts["accepted"]),

@@ -60,7 +60,8 @@ def _ref(case: Application, kind: str, seq: int | None = None) -> str:
 
 
 def case_instruments(case: Application) -> list[tuple[str, int | None, str]]:
-    """(kind, seq, title) of every instrument the case has issued so far (intake notices, stop notices, decision)."""
+    """(kind, seq, title) of every instrument the case has issued so far (intake notices, stop notices, the
+    extension notice, the decision and its withdrawal)."""
     from .intake import notices
     out = []
     for kind, title, args in notices.available(case):
@@ -68,8 +69,13 @@ def case_instruments(case: Application) -> list[tuple[str, int | None, str]]:
     for stop in db.session.scalars(select(ClockStop).where(ClockStop.application_id == case.id)
                                    .order_by(ClockStop.id)):
         out.append(("stop", stop.id, "期限告知书"))
+    from .workflow.review import approved_extension
+    if approved_extension(case) is not None:
+        out.append(("extension", None, "延长期限告知书"))
     if case.decision is not None:
         out.append(("decision", None, "决定书"))
+        if case.decision.withdrawn_on is not None:
+            out.append(("withdrawal", None, "撤回行政许可决定书"))
     return out
 
 
@@ -83,6 +89,13 @@ def notice_of(case: Application, kind: str, seq: int | None = None, *, query_cod
         return review_notices.stop_notice(case, stop) if stop is not None and stop.application_id == case.id else None
     if kind == "decision":
         return review_notices.decision_notice(case) if case.decision is not None else None
+    if kind == "extension":
+        from .workflow.review import approved_extension
+        req = approved_extension(case)
+        return review_notices.extension_notice(case, req) if req is not None else None
+    if kind == "withdrawal":
+        withdrawn = case.decision is not None and case.decision.withdrawn_on is not None
+        return review_notices.withdrawal_notice(case) if withdrawn else None
     return notices.build(case, kind, seq=seq, query_code=query_code, draft_codes=list(draft_codes), on=on)
 
 

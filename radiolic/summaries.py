@@ -73,7 +73,11 @@ def _case_roles():
             "statutory_days": func.coalesce(func.sum(case((timed, a.statutory_days), else_=0)), 0),
             "on_time_promised": _sum_if(and_(timed, a.completed_on <= a.due_promised)),
             "on_time_statutory": _sum_if(and_(timed, a.completed_on <= a.due_statutory)),
-            "rated": _sum_if(_rated())}),
+            "rated": _sum_if(_rated()),
+            "on_time_unextended": _sum_if(and_(timed, a.completed_on <= func.coalesce(a.due_statutory_unextended,
+                                                                                    a.due_statutory))),
+            "extended": _sum_if(and_(timed, a.extension_days > 0)),
+            "deemed_accepted": _sum_if(and_(timed, a.deemed_accepted.is_(True)))}),
     }
 
 

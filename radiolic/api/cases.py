@@ -29,6 +29,9 @@ def case_json(case: Application) -> dict:
         "due_on": {"promised": _iso(c.due_promised), "statutory": _iso(c.due_statutory), "issue": _iso(c.due_issue),
                    # 暂定: a date counted over working days of a year whose notice is not yet published.
                    "provisional": any(c.is_provisional(d) for d in c.dates), "provisional_year": c.provisional_from},
+        "due_statutory_unextended": _iso(c.due_statutory_unextended),
+        "clock_starts": _iso(c.starts), "deemed_accepted": c.deemed,
+        "extension": _extension(case),
         "workdays_used": c.used, "paused": c.paused, "calendar_warning": c.warning or None,
         "materials": [{"code": m.code, "name": m.name, "core": m.core, "status": m.status, "due_on": _iso(m.due_on)}
                       for m in case.materials],
@@ -41,6 +44,16 @@ def case_json(case: Application) -> dict:
                       "actor": e.actor, "role": e.role, "from_state": e.from_state, "to_state": e.to_state,
                       "note": e.note} for e in events],
     }
+
+
+def _extension(case: Application) -> dict | None:
+    from ..workflow.review import extensions
+    rows = extensions(case)
+    if not rows:
+        return None
+    req = rows[-1]
+    return {"status": req.status, "days": req.days, "reason": req.reason, "requested_on": _iso(req.requested_on),
+            "decided_on": _iso(req.decided_on), "document_number": req.doc_number or None}
 
 
 @bp.get("/applications/<number>")

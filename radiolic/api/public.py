@@ -45,7 +45,7 @@ def public_rating():
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ApiError(409, "conflict", "本案已通过网上渠道评价过，每个渠道只能评价一次。") from None
+        raise ApiError(409, "conflict", "本案已网上评价过，每个案件只能网上评价一次。") from None
     return jsonify(rating_json(rating)), 201
 
 

@@ -29,9 +29,16 @@ def start_review(number: str):
 @api_roles("reviewer", "supervisor")
 def pause(number: str):
     case, data = case_or_404(number), body()
-    kind = one_of(data, "kind", STOP_KINDS)
+    kind = one_of(data, "kind", STOP_KINDS + ("extension",))
     reason = text(data, "reason", max_len=1000)
     expected = integer(data, "expected_days", low=1, high=verbs.MAX_EXPECTED_DAYS)
+    if kind == "extension":
+        # Kept for callers of the first API: an Art. 42 extension is not a stop. A reviewer's call files the
+        # extension request; a supervisor's call files and approves it (before the original deadline).
+        req = verbs.request_extension(case, days=expected, reason=reason, by=request.api_user, on=today())
+        if request.api_user.role == "supervisor":
+            verbs.approve_extension(req, by=request.api_user, on=today())
+        return _done(case)
     verbs.pause(case, kind=kind, reason=reason, expected_days=expected, by=request.api_user, on=today())
     return _done(case)
 
@@ -113,9 +120,11 @@ def _op(summary: str, roles: str, props: dict | None = None, required: tuple = (
 OPENAPI = {
     "/applications/{number}/start-review": _op("Start the review of an accepted case", "reviewer"),
     "/applications/{number}/pause": _op(
-        "Stop the clock (Art. 45 special procedure; an extension under Art. 42 only by a supervisor)",
+        "Stop the clock for an Art. 45 special procedure or 条例 Art. 83 coordination (kind `extension` is kept for "
+        "compatibility: it files an Art. 42 extension request, approved at once when a supervisor calls; an "
+        "extension is not a stop)",
         "reviewer, supervisor", {
-            "kind": {"type": "string", "enum": list(STOP_KINDS)},
+            "kind": {"type": "string", "enum": list(STOP_KINDS) + ["extension"]},
             "reason": {"type": "string", "maxLength": 1000},
             "expected_days": {"type": "integer", "minimum": 1, "maximum": verbs.MAX_EXPECTED_DAYS,
                               "description": "working days; for an extension at most EXTENSION_MAX_WORKDAYS (10)"}},
@@ -126,7 +135,7 @@ OPENAPI = {
         "Ask a supervisor to extend the review period (Art. 42: once, at most 10 working days)", "reviewer",
         {"days": {"type": "integer", "minimum": 1, "maximum": 10}, "reason": {"type": "string"}}, ("days", "reason")),
     "/applications/{number}/extension-request/decide": _op(
-        "Approve (the extension starts today) or decline the pending extension request", "supervisor",
+        "Approve (on or before the original statutory due date: the limit grows by the days, the clock keeps running) or decline the pending extension request", "supervisor",
         {"approve": {"type": "boolean"}, "note": {"type": "string", "description": "required to decline"}},
         ("approve",)),
     "/applications/{number}/decide": _op(

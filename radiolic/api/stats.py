@@ -77,7 +77,11 @@ OPENAPI = {"/stats": {"get": {
                     "min_level": {"type": "integer", "nullable": True}, "level4_item_rate": _RATE}},
                 "turnaround_workdays": {"type": "object", "properties": {
                     k: {"type": "number", "nullable": True} for k in ("mean", "median", "p90")}},
-                "on_time_rate": {"type": "object", "properties": {"promised": _RATE, "statutory": _RATE}},
+                "on_time_rate": {"type": "object", "properties": {"promised": _RATE, "statutory": _RATE,
+                                                                  "unextended": _RATE}},
+                "extended_cases": {"type": "integer", "description": "completed cases with an Art. 42 extension"},
+                "deemed_accepted_cases": {"type": "integer",
+                                          "description": "completed cases deemed accepted from receipt (Art. 32)"},
                 "deferrals": {"type": "object", "properties": {k: {"type": "integer"} for k in (
                     "cases", "materials", "supplied_on_time", "overdue", "terminated")}},
                 "ratings": {"type": "object", "properties": {

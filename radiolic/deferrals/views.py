@@ -55,6 +55,26 @@ def supply(number: str, code: str):
     return redirect(_back(number))
 
 
+@bp.post("/deferrals/cases/<number>/materials/<code>/check")
+@roles("clerk")
+def check(number: str, code: str):
+    """Accept or return a deferred material the applicant uploaded online."""
+    case = _case(number)
+    accept = request.form.get("decision") == "accept"
+    if not accept and request.form.get("decision") != "return":
+        flash(_("请选择核对结果。"), "danger")
+        return case_page_again(number)
+    m, refused = commit_verb(lambda: verbs.check_supplied(case, code, accept=accept, by=current_user, on=today(),
+                                                          reason=request.form.get("reason", "")[:500]))
+    if refused:
+        return case_page_again(number)
+    if accept:
+        flash(_("已核对“%(name)s”，该项容缺材料已补齐。", name=m.name), "success")
+    else:
+        flash(_("已退回“%(name)s”并短信告知申请人。", name=m.name), "success")
+    return redirect(url_for("main.case", number=number))
+
+
 @bp.post("/deferrals/cases/<number>/terminate")
 @roles("supervisor")
 def terminate(number: str):
@@ -67,6 +87,9 @@ def terminate(number: str):
         return case_page_again(number)
     flash(_("已终止办理 %(number)s（%(doc_number)s），申请人的信用记录已登记承诺未履行。请送达《终止办理通知书》。",
             number=number, doc_number=case.outcome_doc_number), "success")
+    if case.decision is not None and case.decision.withdrawn_on is not None:
+        flash(_("已撤回准予行政许可决定（%(doc_number)s），请一并送达《撤回行政许可决定书》。",
+                doc_number=case.decision.withdrawal_doc_number), "warning")
     return redirect(url_for("main.case", number=number))
 
 

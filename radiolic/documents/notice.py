@@ -383,10 +383,13 @@ def render_notice(doc: Notice) -> bytes:
                                   space_after=10))
     if doc.addressee:
         story.append(_para(doc.addressee, styles["addressee"]))
-    story += [_para(text, styles["body"]) for text in doc.paragraphs]
+    body = [_para(text, styles["body"]) for text in doc.paragraphs]
     if doc.table:
-        story += [Spacer(1, 8), _table(list(doc.table), styles, font, available), Spacer(1, 8)]
-    closing: list[Flowable] = [
+        body += [Spacer(1, 8), _table(list(doc.table), styles, font, available), Spacer(1, 8)]
+    # The seal never stands alone on a page: the last piece of the body goes with it.
+    last = 3 if doc.table else 1
+    story += body[:-last]
+    closing: list[Flowable] = [*body[-last:],
         Spacer(1, 8),
         _ClosingBlock(doc.office, doc.dated, font, doc.qr_url, doc.qr_caption,
                       doc.signature_block, doc.sealed, doc.seal_label),

@@ -18,8 +18,28 @@ KINDS = {
     "termination": "终止办理通知书",
 }
 
-REMEDY = ("如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，"
-          "或者在六个月内依法向人民法院提起行政诉讼。")
+LICENSING_LAW = "《中华人民共和国行政许可法》"
+
+
+def remedy(instrument: str = "本决定书", what: str = "本决定") -> str:
+    """The right to review or sue: the 复议机关 (a setting) and both terms, with their legal basis."""
+    body = current_app.config["APPEAL_REVIEW_BODY"]
+    return (f"如不服{what}，可以自收到{instrument}之日起六十日内向{body}申请行政复议"
+            "（《中华人民共和国行政复议法》第二十条），或者自收到"
+            f"{instrument}之日起六个月内依法向人民法院提起行政诉讼（《中华人民共和国行政诉讼法》第四十六条）。")
+
+
+def without_lead(text: str, lead: str = "经审查") -> str:
+    """Free text quoted after the instrument's own "经审查，" must not repeat it."""
+    text = (text or "").strip()
+    while text.startswith(lead):
+        text = text[len(lead):].lstrip("，,：: ")
+    return text
+
+
+def sentence(text: str) -> str:
+    text = (text or "").strip()
+    return text if text.endswith(("。", "！", "？", ".", "；")) else text + "。"
 
 
 def _cfg(key: str):
@@ -71,16 +91,29 @@ def acceptance(case: Application, query_code: str | None = None) -> Notice:
     """受理通知书 (《行政许可法》第三十二条)."""
     paragraphs = [
         f"你（单位）于{_d(case.received_on)}提出的“{case.service_item.name}”申请材料齐全、符合法定形式，"
-        "根据《中华人民共和国行政许可法》第三十二条，本机关决定予以受理。",
+        "根据《中华人民共和国行政许可法》第三十二条第一款第（五）项的规定，本机关决定予以受理。",
         f"本机关将自受理之日起{case.statutory_days}个工作日内作出决定（承诺{case.promised_days}个工作日内办结），"
         "听证、检测检验、专家评审等时间不计算在内。",
     ]
+    promised = _d(case.due_promised)
     if case.commitments:
-        paragraphs.append("本申请为容缺受理，待补材料及期限见《容缺受理通知书》，材料补齐前不予发证。")
+        paragraphs.append("本申请为容缺受理，待补材料及期限见《容缺受理通知书》，"
+                          + ("材料补齐并核对前不予发证。" if _cfg("DEFER_DECIDE_BEFORE_SUPPLY")
+                             else "材料补齐并核对后作出决定、颁发证件。"))
+        latest = max((m.due_on for m in case.materials if m.was_deferred and m.due_on), default=None)
+        if latest is not None and case.due_promised is not None and latest >= case.due_promised:
+            # Never promise a completion earlier than the deferred materials are due: count from supply.
+            from ..workflow import clock
+            by = clock.load_calendar().add(latest, case.promised_days or 0)
+            promised = (f"自容缺材料全部补齐之日起{case.promised_days}个工作日内"
+                        f"（按最迟补齐期限{_d(latest)}计，不晚于{_d(by)}）")
+            paragraphs[1] = (f"本机关将自受理之日起{case.statutory_days}个工作日内作出决定，承诺自容缺材料全部补齐之日起"
+                             f"{case.promised_days}个工作日内办结，听证、检测检验、专家评审等时间不计算在内。")
     table = [("申请编号", case.number), ("查询码", _code_line(query_code)),
              ("查询办理进度", f"凭申请编号和查询码登录 {_status_url()}，或扫描下方二维码"),
              ("受理日期", _d(case.accepted_on)),
-             ("承诺办结期限", _due(case.due_promised, case.accepted_on, case.promised_days)),
+             ("承诺办结期限", promised if promised != _d(case.due_promised)
+              else _due(case.due_promised, case.accepted_on, case.promised_days)),
              ("法定办结期限", _due(case.due_statutory, case.accepted_on, case.statutory_days))]
     return _notice(case, "acceptance", doc_number=case.acceptance_doc_number, dated=case.accepted_on,
                    paragraphs=paragraphs, table=table, qr_url=_status_url(), qr_caption="扫码查询进度")
@@ -144,7 +177,9 @@ def deferral(case: Application, commitment: Commitment) -> Notice:
         f"你（单位）于{_d(case.received_on)}提出的“{case.service_item.name}”申请（申请编号：{case.number}），"
         f"核心材料齐全，根据你（单位）签署的《申请容缺受理承诺书》（签署人：{commitment.signed_by}），"
         f"本机关于{_d(commitment.signed_on)}予以容缺受理。",
-        f"请于下表所列期限前，通过{commitment.method}的方式补齐下列材料。材料补齐前，本机关可以继续审查，但不予发证；"
+        f"请于下表所列期限前，通过{commitment.method}的方式补齐下列材料。材料补齐并经核对前，本机关可以继续审查，"
+        + ("但不予发证；" if _cfg("DEFER_DECIDE_BEFORE_SUPPLY") else "但不作出许可决定、不予发证；")
+        + "网上上传的材料经窗口核对后方视为补齐；"
         "逾期未补齐的，本机关将终止办理，并记入信用记录。",
         "特此通知。",
     ]
@@ -156,7 +191,7 @@ def correction(case: Application, notice: CorrectionNotice) -> Notice:
     """补正材料通知书 (一次性告知)."""
     paragraphs = [
         f"你（单位）于{_d(case.received_on)}提出的“{case.service_item.name}”申请（申请编号：{case.number}），"
-        "经审查，申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条的规定，"
+        "经审查，申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条第一款第（四）项的规定，"
         "现一次性告知你（单位）需要补正的全部内容如下：",
     ]
     if notice.seq > 1:
@@ -170,26 +205,28 @@ def correction(case: Application, notice: CorrectionNotice) -> Notice:
 
 
 def refusal(case: Application) -> Notice:
-    """不予受理决定书, with reasons and the right to review or sue."""
+    """不予受理决定书 (Art. 32 ¶1): reasons, legal basis, and where and when to apply for review or sue."""
     paragraphs = [
         f"你（单位）于{_d(case.received_on)}提出的“{case.service_item.name}”申请（申请编号：{case.number}），"
-        f"经审查，本机关决定不予受理。理由如下：{case.outcome_reason}",
-        REMEDY,
+        f"经审查，{sentence(without_lead(case.outcome_reason))}",
+        f"根据{LICENSING_LAW}第三十二条第一款的规定，本机关决定不予受理。",
+        remedy(),
     ]
     return _notice(case, "refusal", doc_number=case.outcome_doc_number, dated=case.completed_on,
                    paragraphs=paragraphs)
 
 
 def termination(case: Application) -> Notice:
-    """终止办理通知书: deferred materials overdue."""
+    """终止办理通知书: deferred materials overdue; names the basis and the remedy."""
     broken = [c for c in case.commitments if c.status == "broken"]
     overdue = [m for m in case.materials if m.status == "deferred"]
     paragraphs = [
         f"你（单位）申请的“{case.service_item.name}”（申请编号：{case.number}）于{_d(case.accepted_on)}容缺受理。"
-        "你（单位）未在《申请容缺受理承诺书》承诺的期限内补齐材料，本机关决定终止办理该申请。",
-        f"理由：{case.outcome_reason}",
-        f"根据承诺书约定，该失信情况已记入信用记录，{_cfg('CREDIT_BAN_MONTHS')}个月内不再适用容缺受理。",
-        REMEDY,
+        "你（单位）未在《申请容缺受理承诺书》承诺的期限内补齐材料。",
+        f"理由：{sentence(without_lead(case.outcome_reason))}",
+        "根据你（单位）签署的《申请容缺受理承诺书》的约定，本机关决定终止办理该申请。"
+        f"该失信情况已记入信用记录，{_cfg('CREDIT_BAN_MONTHS')}个月内不再适用容缺受理。",
+        remedy("本通知书"),
     ]
     rows = [["序号", "逾期未补齐的材料", "补齐期限"]] + [
         [str(i), m.name, _d(m.due_on)] for i, m in enumerate(overdue, start=1)] if overdue else ()

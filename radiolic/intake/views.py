@@ -15,6 +15,7 @@ from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
 from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
 from ..web import today
+from ..workdays import CalendarGap
 from ..workflow import WorkflowError, clock
 from ..workflow import intake as verbs
 from . import notices
@@ -215,19 +216,26 @@ def queue():
     on = today()
     cal = clock.load_calendar()
     cases = db.session.scalars(select(Application).where(Application.state.in_(OPEN_INTAKE))
-                               .options(*LIST_LOADS, selectinload(Application.materials))
+                               .options(*LIST_LOADS, selectinload(Application.materials), selectinload(Application.corrections))
                                .order_by(Application.received_on, Application.id).limit(500)).all()
     uploads = dict(db.session.execute(
         select(Upload.application_id, func.count(Upload.id))
         .where(Upload.application_id.in_([c.id for c in cases] or [0])).group_by(Upload.application_id)).all())
     rows = []
     for c in cases:
-        try:
-            waited = cal.count(c.received_on, on)
-        except ValueError:
-            waited = None
-        rows.append((c, waited, uploads.get(c.id, 0)))
+        rows.append((c, _notice_left(c, cal, on), uploads.get(c.id, 0)))
     return render_template("intake/queue.html", rows=rows)
+
+
+def _notice_left(case: Application, cal, on) -> int | None:
+    """Working days left to give the 一次性告知 (Art. 32), negative once late; None when it no longer applies."""
+    if case.state != "submitted" or case.corrections:
+        return None
+    try:
+        due = clock.notice_due(case, cal)
+        return cal.count(on, due) if due >= on else -cal.count(due, on)
+    except (ValueError, CalendarGap):
+        return None
 
 
 # --- the four outcomes --------------------------------------------------------------------------------------
@@ -400,6 +408,26 @@ def notice(number: str, kind: str):
         "Content-Disposition": f"inline; filename=\"{case.number}-{kind}.pdf\"; filename*=UTF-8''{quote(name)}"})
 
 
+def case_documents(case: Application) -> list[tuple[str, str, str]]:
+    """(kind, title, url) of every instrument issued on the case: intake notices, stop and extension notices,
+    the decision and a withdrawal of an approval — the 文书 list of the case page."""
+    from ..models import ExtensionRequest
+    docs = [(kind, title, url_for("intake.notice", number=case.number, kind=kind, **args))
+            for kind, title, args in notices.available(case)]
+    for stop in case.clock_stops:
+        docs.append(("stop", "延长行政许可期限告知书" if stop.kind == "extension" else "特别程序期限告知书",
+                     url_for("review.stop_pdf", number=case.number, stop_id=stop.id)))
+    if db.session.scalar(select(ExtensionRequest.id).where(ExtensionRequest.application_id == case.id,
+                                                           ExtensionRequest.status == "approved")):
+        docs.append(("extension", "延长行政许可期限告知书", url_for("review.extension_pdf", number=case.number)))
+    if case.decision is not None:
+        docs.append(("decision", "准予行政许可决定书" if case.decision.outcome == "approve" else "不予行政许可决定书",
+                     url_for("review.decision_pdf", number=case.number)))
+        if case.decision.withdrawn_on is not None:
+            docs.append(("withdrawal", "撤回行政许可决定书", url_for("review.withdrawal_pdf", number=case.number)))
+    return docs
+
+
 @bp.app_context_processor
 def _case_page_helpers():
-    return {"intake_documents": notices.available}
+    return {"intake_documents": notices.available, "case_documents": case_documents}

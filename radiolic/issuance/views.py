@@ -539,7 +539,14 @@ def public_view(lic: Licence, on: date, successor_number=_UNKNOWN) -> dict:
         successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
         successor_number = successor.number if successor else None
     result, status = check(lic), live_status(lic, on)
+    renewal = None
+    if lic.status == "valid" and lic.valid_until < on:
+        from ..workflow.renewals import renewal_pending
+        pending = renewal_pending(lic)
+        if pending is not None:     # Art. 50 ¶2: valid until the renewal applied for in time is decided
+            status, renewal = "valid", {"number": pending.number, "received_on": pending.received_on}
     return {
+        "renewal_pending": renewal,
         "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": KIND_NAMES[lic.kind],
         "format": lic.format, "status": status, "status_name": STATUS_NAMES[status],
         "status_changed_on": lic.status_changed_on, "holder": shown["holder"],

@@ -9,6 +9,7 @@ from ..identifiers import mask_id, mask_name, mask_phone
 from ..models import Application, Event, Licence, Rating
 from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock
+from ..workflow.review import STOP_NAMES
 
 STEPS = [("received", "提交申请"), ("accepted", "受理"), ("under_review", "审查"), ("decided", "作出决定"),
          ("issued", "发证")]
@@ -19,8 +20,6 @@ NEXT = {
     "under_review": ("office", "审核人员正在审查"),
     "approved": ("office", "准予许可，正在制发证照"),
 }
-STOP_NAMES = {"hearing": "听证", "testing": "检测检验", "expert_review": "专家评审",
-              "coordination": "频率协调", "extension": "延长审查期限"}
 LICENCES_SHOWN = 50
 
 
@@ -66,8 +65,21 @@ def _clock(case: Application, today: date) -> dict:
             "stopped": c.stopped, "paused": c.paused, "due_promised": _iso(c.due_promised),
             "due_statutory": _iso(c.due_statutory), "left_promised": c.left_promised,
             "left_statutory": c.left_statutory, "warning": c.warning or None,
+            "clock_starts": _iso(c.starts), "deemed_accepted": c.deemed, "extension_days": c.extension_days,
+            "due_statutory_unextended": _iso(c.due_statutory_unextended),
             "provisional": {"promised": c.is_provisional(c.due_promised), "statutory": c.is_provisional(c.due_statutory)},
             "restated": _restated(case)}
+
+
+def _extension(case: Application, session_links: bool) -> dict | None:
+    """The approved Art. 42 extension the applicant was told about (the 延长期限告知书)."""
+    from ..workflow.review import approved_extension
+    req = approved_extension(case) if case.extension_days else None
+    if req is None:
+        return None
+    return {"days": req.days, "reason": req.reason, "approved_on": _iso(req.decided_on),
+            "document_number": req.doc_number,
+            "pdf_url": url_for("lookup.extension_pdf", number=case.number) if session_links else None}
 
 
 def _restated(case: Application) -> dict | None:
@@ -97,7 +109,7 @@ def outstanding(case: Application) -> list[dict]:
     cal = clock.load_calendar()
     items = [{"code": m.code, "name": m.name, "kind": "deferred", "due_on": _iso(m.due_on), "overdue": m.overdue,
               "provisional": m.due_on is not None and cal.is_provisional(m.due_on.year),
-              "problem": m.note} for m in case.outstanding_deferred]
+              "problem": m.note, "checking": m.status == "unchecked"} for m in case.outstanding_deferred]
     if case.state == "awaiting_correction":
         items += [{"code": m.code, "name": m.name, "kind": "correction", "due_on": None, "overdue": False,
                    "problem": m.note} for m in case.materials if m.status in ("missing", "defective")]
@@ -170,4 +182,5 @@ def progress(case: Application, today: date, session_links: bool = True) -> dict
         "clock": _clock(case, today), "clock_stop": _stop(case), "outstanding": outstanding(case),
         "decision": _decision(case), "outcome_reason": case.outcome_reason or None,
         "licences": licences(case, session_links), "rated_channels": sorted(rated),
+        "extension": _extension(case, session_links),
     }

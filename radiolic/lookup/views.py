@@ -1,4 +1,5 @@
 """Applicants' pages: status lookup, online application, supplying materials; staff download of uploads."""
+import io
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -17,7 +18,7 @@ from ..ratings.views import submit_rating
 from ..station_import import ImportRejected, parse_stations
 from ..web import today
 from ..workflow import WorkflowError, intake, issuance
-from ..workflow.ratings import TAGS
+from ..workflow.ratings import TAGS, already_rated_message, intake_has_outcome, online_rating
 from . import gate
 from .forms import ApplyForm, CorrectionForm, SupplyForm
 from .progress import progress
@@ -67,7 +68,8 @@ def _case_page(case: Application, error: str | None = None, status: int = 200):
     return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
                            correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
                            rate_action=url_for("lookup.rate", number=case.number),
-                           can_rate="online" not in view["rated_channels"], error=error), status
+                           rated=online_rating(case), already_rated_message=already_rated_message,
+                           rating_open=intake_has_outcome(case), error=error), status
 
 
 @bp.route("/status/forget", methods=["POST"])
@@ -149,6 +151,20 @@ def rate(number: str):
         return redirect(url_for("lookup.status"))
     return submit_rating(case, "online", on_error=lambda msg: _case_page(case, msg, 422),
                          done=url_for("lookup.case", number=case.number))
+
+
+@bp.route("/status/case/<number>/extension.pdf")
+@public
+def extension_pdf(number: str):
+    """The applicant's copy of the 延长期限告知书."""
+    from .. import instruments
+    from ..workflow.review import approved_extension
+    case = gate.authorised_case(number)
+    if case is None or approved_extension(case) is None:
+        abort(404)
+    data = instruments.case_pdf(case, "extension", None, today())
+    db.session.commit()
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"{case.number}-extension.pdf")
 
 
 @bp.route("/status/case/<number>/uploads/<int:upload_id>")

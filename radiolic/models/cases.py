@@ -12,8 +12,12 @@ STATES = ("submitted", "awaiting_correction", "accepted", "under_review", "appro
 TERMINAL_STATES = ("issued", "rejected", "not_accepted", "withdrawn", "terminated")
 CHANNELS = ("window", "online", "mail")
 FORMATS = ("paper", "electronic")
-MATERIAL_STATUSES = ("received", "missing", "defective", "deferred", "supplied", "waived")
-STOP_KINDS = ("hearing", "testing", "expert_review", "coordination", "extension")
+# "unchecked": a deferred material uploaded online, received but not yet checked by a clerk (still owed).
+MATERIAL_STATUSES = ("received", "missing", "defective", "deferred", "unchecked", "supplied", "waived")
+# Periods not counted (行政许可法 Art. 45; 条例 Art. 83). "extension" is kept only for rows written before an
+# Art. 42 extension stopped being a clock stop (it now lengthens the limit: ExtensionRequest).
+STOP_KINDS = ("hearing", "tendering", "testing", "appraisal", "expert_review", "coordination")
+LEGACY_STOP_KINDS = STOP_KINDS + ("extension",)
 
 
 class Application(db.Model):
@@ -69,6 +73,13 @@ class Application(db.Model):
     due_statutory: Mapped[date | None]
     due_issue: Mapped[date | None]
     stopped_days: Mapped[int] = mapped_column(default=0)
+    # Art. 32: a correction notice later than 5 working days after receipt (or an acceptance after day 5
+    # without one) means the case counts as accepted from receipt: its clock starts on received_on.
+    deemed_accepted: Mapped[bool] = mapped_column(default=False)
+    # Art. 42: working days an approved extension adds to the statutory limit (0: none), and the statutory
+    # due date without it (on-time is reported against both).
+    extension_days: Mapped[int] = mapped_column(default=0)
+    due_statutory_unextended: Mapped[date | None]
     workdays_used: Mapped[int | None]
     provisional_from: Mapped[int | None]   # first year of provisional (暂定) working days the due dates use
     statutory_days: Mapped[int | None]
@@ -92,7 +103,8 @@ class Application(db.Model):
 
     @property
     def outstanding_deferred(self) -> list["ApplicationMaterial"]:
-        return [m for m in self.materials if m.status == "deferred"]
+        """Deferred materials still owed: not supplied, or uploaded but not yet checked by a clerk."""
+        return [m for m in self.materials if m.status in ("deferred", "unchecked")]
 
     @property
     def open_stop(self) -> "ClockStop | None":
@@ -172,7 +184,7 @@ class ClockStop(db.Model):
 
     __tablename__ = "clock_stop"
     __table_args__ = (
-        one_of("kind", STOP_KINDS),
+        one_of("kind", LEGACY_STOP_KINDS),
         CheckConstraint("resumed_on IS NULL OR resumed_on >= paused_on", name="resume_after_pause"),
         CheckConstraint("expected_days > 0", name="expected_positive"),
     )
@@ -206,13 +218,21 @@ class Decision(db.Model):
     decided_on: Mapped[date]
     by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     doc_number: Mapped[str] = mapped_column(String(40), default="")
+    # 撤回: an approval made before the deferred materials arrived (DEFER_DECIDE_BEFORE_SUPPLY) is withdrawn
+    # when the case is terminated, by its own decision document.
+    withdrawn_on: Mapped[date | None]
+    withdrawal_reason: Mapped[str] = mapped_column(Text, default="")
+    withdrawal_doc_number: Mapped[str] = mapped_column(String(40), default="")
 
     application: Mapped[Application] = relationship(back_populates="decision")
     by = relationship("User")
 
 
 class ExtensionRequest(db.Model):
-    """A reviewer's request to extend the review period (Art. 42), approved or declined by a supervisor."""
+    """A reviewer's request to extend the review period (Art. 42), approved or declined by a supervisor.
+
+    An approved extension lengthens the statutory limit; it is not a clock stop (clock_stop_id is only set
+    on rows written before that rule)."""
 
     __tablename__ = "extension_request"
     __table_args__ = (
@@ -232,6 +252,7 @@ class ExtensionRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     decided_on: Mapped[date | None]
     decision_note: Mapped[str] = mapped_column(Text, default="")
+    doc_number: Mapped[str] = mapped_column(String(40), default="")     # 延长期限告知书 文号 (when approved)
     clock_stop_id: Mapped[int | None] = mapped_column(ForeignKey("clock_stop.id"))
 
     application: Mapped[Application] = relationship()

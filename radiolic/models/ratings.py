@@ -1,13 +1,14 @@
 """好差评 ratings and the work orders that follow a bad one."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import one_of, utcnow
 
 RATING_CHANNELS = ("window", "qr", "online", "sms")
+_ONLINE = text("channel IN ('qr', 'online', 'sms')")
 LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 WORK_ORDER_STATUSES = ("open", "replied", "closed", "appealed", "appeal_upheld")
 
@@ -18,6 +19,8 @@ class Rating(db.Model):
         UniqueConstraint("application_id", "channel"),
         one_of("channel", RATING_CHANNELS),
         CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        # One online rating per case whichever door (QR, status page, SMS link) it comes through.
+        Index("uq_rating_online_once", "application_id", unique=True, sqlite_where=_ONLINE, postgresql_where=_ONLINE),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ from ..extensions import db
 
 CASE_MEASURES = ("received", "accepted", "accepted_with_deferral", "single_window", "first_time_right", "completed",
                  "zero_visit", "timed", "workdays_used", "statutory_days", "on_time_promised", "on_time_statutory",
-                 "rated")
+                 "rated", "on_time_unextended", "extended", "deemed_accepted")
 CASE_DIMENSIONS = ("service_item_id", "channel", "reviewer_id", "outcome")
 # Completed cases per outcome, as measures of the monthly table (the breakdowns show one column per outcome).
 OUTCOME_MEASURES = ("completed_issued", "completed_rejected", "completed_not_accepted", "completed_withdrawn",
@@ -38,6 +38,9 @@ class _CaseMeasures:
     on_time_promised: Mapped[int] = mapped_column(default=0)
     on_time_statutory: Mapped[int] = mapped_column(default=0)
     rated: Mapped[int] = mapped_column(default=0)
+    on_time_unextended: Mapped[int] = mapped_column(default=0)    # on time against the limit before an extension
+    extended: Mapped[int] = mapped_column(default=0)              # 行政许可法 Art. 42 extensions
+    deemed_accepted: Mapped[int] = mapped_column(default=0)       # Art. 32: clock from receipt
 
 
 class StatCaseDay(_CaseMeasures, db.Model):

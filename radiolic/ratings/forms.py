@@ -22,6 +22,7 @@ class KioskRatingForm(FlaskForm):
     number = HiddenField(validators=[DataRequired(), Length(max=24)])
     level = RadioField(coerce=int, choices=[(n, LEVEL_NAMES[n]) for n in (5, 4, 3, 2, 1)],
                        validators=[InputRequired()])
+    tags = SelectMultipleField(choices=[(t, t) for t in ALL_TAGS], validate_choice=True)
 
 
 class PairForm(FlaskForm):

@@ -1,5 +1,4 @@
 """Ratings: QR, SMS and window-tablet rating pages; counter devices; the 差评 work orders."""
-from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -57,16 +56,18 @@ def submit_rating(case: Application, channel: str, *, on_error, done: str):
         db.session.rollback()
         return on_error(err.message)
     except IntegrityError:
-        db.session.rollback()     # a parallel rating through the same channel won the race
-        return on_error(_("本案已通过该渠道评价过，每个渠道只能评价一次。"))
+        db.session.rollback()     # a parallel online rating won the race
+        return on_error(_("本案已网上评价过，每个案件只能网上评价一次。"))
     flash(_("感谢您的评价！"), "success")
     return redirect(done)
 
 
 def _rate_page(case: Application, channel: str, action: str, error: str | None = None, status: int = 200):
-    rated = db.session.scalar(select(Rating.id).where(Rating.application_id == case.id, Rating.channel == channel))
-    return render_template("ratings/rate.html", case=case, form=RatingForm(), action=action, rated=bool(rated),
-                           applicant=_public_name(case), error=error), status
+    rated = verbs.online_rating(case)
+    return render_template("ratings/rate.html", case=case, form=RatingForm(), action=action, rated=rated,
+                           rated_note=verbs.already_rated_message(rated) if rated else "",
+                           is_open=verbs.intake_has_outcome(case), applicant=_public_name(case),
+                           error=error), status
 
 
 def _public_name(case: Application) -> str:
@@ -181,9 +182,17 @@ def window_rate():
         return redirect(url_for("ratings.window"))
     case = db.session.scalar(select(Application).where(Application.number == form.number.data))
     try:
-        kiosk.rate(device, case, level=form.level.data, on=today())
+        kiosk.rate(device, case, level=form.level.data, tags=form.tags.data or (), on=today())
         db.session.commit()
-    except (WorkflowError, IntegrityError):
+    except WorkflowError as err:
+        db.session.rollback()
+        if err.field == "tags" and case is not None:     # a 差评 needs a reason: ask for it on the tablet
+            clerk = kiosk.clerk_who_served(case, device.window_no, today())
+            return render_template("ratings/window.html", device=device, case=case, clerk=clerk,
+                                   applicant=_public_name(case), form=KioskRatingForm(number=case.number),
+                                   reason_level=form.level.data), 422
+        return redirect(url_for("ratings.window"))
+    except IntegrityError:
         db.session.rollback()
         return redirect(url_for("ratings.window"))
     return redirect(url_for("ratings.window_thanks"))

@@ -5,22 +5,21 @@ from sqlalchemy import select
 from ..documents import Notice
 from ..documents.chinese_text import chinese_date
 from ..extensions import db
+from ..intake.notices import remedy, sentence, without_lead
 from ..models import Application, ClockStop, Station
 from ..workflow.review import STOP_NAMES
 
+ART45 = "《中华人民共和国行政许可法》第四十五条"
 STOP_BASIS = {
-    "hearing": "《中华人民共和国行政许可法》第四十五条",
-    "testing": "《中华人民共和国行政许可法》第四十五条",
-    "expert_review": "《中华人民共和国行政许可法》第四十五条",
+    "hearing": ART45, "tendering": ART45, "testing": ART45, "appraisal": ART45, "expert_review": ART45,
     "coordination": "《中华人民共和国无线电管理条例》第八十三条",
-    "extension": "《中华人民共和国行政许可法》第四十二条",
+    "extension": "《中华人民共和国行政许可法》第四十二条第一款",
 }
 
 
 def _sentence(text: str) -> str:
     """End a reviewer's free text as a sentence (it is quoted into a formal paragraph)."""
-    text = text.strip()
-    return text if text.endswith(("。", "！", "？", ".", "；")) else text + "。"
+    return sentence(without_lead(text))
 
 
 def _office() -> str:
@@ -61,10 +60,22 @@ def stop_notice(case: Application, stop: ClockStop) -> Notice:
     return _base(case, title, stop.doc_number, stop.paused_on, [_opening(case), body, "特此告知。"], table)
 
 
+def extension_notice(case: Application, req) -> Notice:
+    """延长行政许可期限告知书 (Art. 42 ¶1): the limit grows by the approved working days; it is not a stop."""
+    from ..workflow import clock
+    c = clock.compute(case, req.decided_on)
+    statutory = case.statutory_days or 0
+    body = (f"因{_sentence(req.reason)[:-1]}，本申请不能在{statutory}个工作日的法定期限内作出决定。"
+            f"经本机关负责人批准，根据{STOP_BASIS['extension']}的规定，审查期限延长{req.days}个工作日，"
+            f"办理期限由{chinese_date(c.due_statutory_unextended)}延长至{chinese_date(c.due_statutory)}。")
+    table = [("申请编号", case.number), ("申请事项", case.service_item.name),
+             ("法定审查期限", f"{statutory}个工作日"), ("延长期限", f"{req.days}个工作日"),
+             ("原届满日期", chinese_date(c.due_statutory_unextended)), ("延长后届满日期", chinese_date(c.due_statutory))]
+    return _base(case, "延长行政许可期限告知书", req.doc_number, req.decided_on, [_opening(case), body, "特此告知。"], table)
+
+
 def _appeal_rights() -> str:
-    body = current_app.config["APPEAL_REVIEW_BODY"]
-    return (f"如不服本决定，可以自收到本决定书之日起六十日内向{body}申请行政复议，"
-            "或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。")
+    return remedy()
 
 
 def _stations(case: Application) -> list[Station]:
@@ -86,12 +97,13 @@ def decision_notice(case: Application) -> Notice:
     opening = _opening(case)
     if decision.outcome == "reject":
         paragraphs = [opening, f"经审查，你（单位）的申请不符合法定条件，理由如下：{_sentence(decision.reason)}",
-                      f"根据{decision.legal_basis}的规定，本机关决定不予行政许可。", _appeal_rights()]
+                      f"根据{decision.legal_basis}和《中华人民共和国行政许可法》第三十八条第二款的规定，"
+                      "本机关决定不予行政许可。", _appeal_rights()]
         table = [("申请编号", case.number), ("申请事项", case.service_item.name), ("决定", "不予行政许可")]
         return _base(case, "不予行政许可决定书", decision.doc_number, decision.decided_on, paragraphs, table)
     stations = _stations(case)
     refused = [s for s in stations if s.refused_reason]
-    basis = case.service_item.legal_basis or "《中华人民共和国行政许可法》第三十八条"
+    basis = "、".join(b for b in (case.service_item.legal_basis, "《中华人民共和国行政许可法》第三十八条第一款") if b)
     paragraphs = [opening]
     if decision.reason:
         paragraphs.append(f"经审查，{_sentence(decision.reason)}")
@@ -111,3 +123,22 @@ def decision_notice(case: Application) -> Notice:
     table = _station_table(stations, limit_rows) or [("申请编号", case.number), ("申请事项", case.service_item.name),
                                                       ("决定", "准予行政许可")]
     return _base(case, "准予行政许可决定书", decision.doc_number, decision.decided_on, paragraphs, table)
+
+
+def withdrawal_notice(case: Application) -> Notice:
+    """撤回准予行政许可决定书: an approval made before supply, withdrawn when the case is terminated."""
+    decision = case.decision
+    overdue = [m for m in case.materials if m.status == "deferred"]
+    paragraphs = [
+        _opening(case),
+        f"本机关已于{chinese_date(decision.decided_on)}作出准予行政许可决定（{decision.doc_number}）。"
+        "你（单位）未在《申请容缺受理承诺书》承诺的期限内补齐容缺材料，"
+        f"理由：{_sentence(decision.withdrawal_reason)}",
+        "根据你（单位）签署的《申请容缺受理承诺书》的约定，本机关决定撤回上述准予行政许可决定，"
+        "并终止办理该申请；该决定未颁发的许可证件不再颁发。",
+        _appeal_rights(),
+    ]
+    table = [["序号", "逾期未补齐的材料", "补齐期限"]] + [
+        [str(i), m.name, chinese_date(m.due_on)] for i, m in enumerate(overdue, start=1)] if overdue else \
+        [("申请编号", case.number), ("被撤回的决定", decision.doc_number)]
+    return _base(case, "撤回行政许可决定书", decision.withdrawal_doc_number, decision.withdrawn_on, paragraphs, table)

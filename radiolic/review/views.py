@@ -56,7 +56,8 @@ def review_context():
         station_count = db.session.scalar(select(func.count(Station.id)).where(Station.application_id == case.id))
         return {"forms": _forms(), "pending": verbs.pending_extension(case) if case.state == "under_review" else None,
                 "stop_names": verbs.STOP_NAMES, "stops": stops, "refused": refused, "station_count": station_count,
-                "extension_used": any(s.kind == "extension" for s in case.clock_stops),
+                "extension_used": case.extension_days > 0 or any(s.kind == "extension" for s in case.clock_stops),
+                "extension": verbs.approved_extension(case) if case.extension_days else None,
                 "extension_max": current_app.config["EXTENSION_MAX_WORKDAYS"],
                 "two_person_blocked": current_app.config["TWO_PERSON_RULE"] and current_user.is_authenticated
                 and case.accepted_by_id == current_user.id}
@@ -131,7 +132,7 @@ def decide_extension(number: str, request_id: int):
         abort(404)
     if form.approve.data:
         return _run(case, "extension_decision", form, lambda: verbs.approve_extension(req, by=_me(), on=today()),
-                    _("已批准延期，审查期限已顺延；请打印并送达延期告知书。"))
+                    _("已批准延期，法定审查期限已相应延长；请打印并送达延长期限告知书。"))
     return _run(case, "extension_decision", form, lambda: verbs.decline_extension(
         req, by=_me(), on=today(), note=form.note.data or ""), _("已不批准延期。"))
 
@@ -160,6 +161,29 @@ def stop_pdf(number: str, stop_id: int):
     data = instruments.case_pdf(case, "stop", stop.id, today())
     db.session.commit()
     return _pdf(data, f"{case.number}-stop-{stop.id}.pdf")
+
+
+@bp.get("/review/<number>/extension.pdf")
+@roles(*STAFF_READ)
+def extension_pdf(number: str):
+    case = _case(number)
+    req = verbs.approved_extension(case)
+    if req is None:
+        abort(404)
+    data = instruments.case_pdf(case, "extension", None, today())
+    db.session.commit()
+    return _pdf(data, f"{case.number}-extension.pdf")
+
+
+@bp.get("/review/<number>/withdrawal.pdf")
+@roles(*STAFF_READ)
+def withdrawal_pdf(number: str):
+    case = _case(number)
+    if case.decision is None or case.decision.withdrawn_on is None:
+        abort(404)
+    data = instruments.case_pdf(case, "withdrawal", None, today())
+    db.session.commit()
+    return _pdf(data, f"{case.number}-withdrawal.pdf")
 
 
 @bp.get("/review/<number>/decision.pdf")

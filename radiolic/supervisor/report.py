@@ -40,8 +40,8 @@ def number(value) -> str:
 def headline(ind: dict, label: str, _=_plain) -> str:
     """The report's opening paragraph, in the style of the office's annual report."""
     lic = ind["station_licences_issued"]
-    text = _("%(period)s，共受理办结无线电行政许可审批业务%(completed)s件，核发无线电频率使用许可证%(permits)s张、"
-             "无线电台执照%(total)s张（其中纸质执照%(paper)s张、电子执照%(electronic)s张）。",
+    text = _("%(period)s，共受理办结无线电行政许可审批业务%(completed)s件，核发中华人民共和国无线电频率使用许可证%(permits)s份，"
+             "核发中华人民共和国无线电台执照%(total)s份（其中纸质版%(paper)s份，电子版%(electronic)s份）。",
              period=label, completed=ind["cases"]["completed"], permits=ind["permits_issued"], total=lic["total"],
              paper=lic["paper"], electronic=lic["electronic"])
     depth = ind["online_depth"]

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..inputs import InputError
 from ..models import LEVEL_NAMES, Application
 from ..web import today
+from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock, record
 from ..workflow.ratings import CHANNEL_NAMES
 from . import exports, report
@@ -74,12 +75,35 @@ def dashboard():
     label = period.label(gettext)
     cal = clock.load_calendar()
     risky = [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)]
+    late = late_notices(period.start, period.end, on, cal)
     return render_template(
         "supervisor/dashboard.html", period=period, kinds=KINDS, error=error, data=data, label=label,
         headline=report.headline(data["indicators"], label, gettext),
         rows=report.indicator_rows(data["indicators"], gettext), charts=chart_data(data), at_risk=risky,
         week_end=indicators.week_end(on), bucket_names=BUCKET_NAMES, channel_names=exports.CHANNEL_NAMES,
-        years=range(on.year, on.year - 6, -1)), 400 if error else 200
+        years=range(on.year, on.year - 6, -1), late_notices=late), 400 if error else 200
+
+
+def late_notices(start, end, on, cal) -> list[tuple[Application, str]]:
+    """Art. 32: cases received in the period whose correction notice came (or is still missing) after day 5."""
+    from sqlalchemy.orm import selectinload
+    deemed = db.session.scalars(select(Application).where(
+        Application.deemed_accepted.is_(True), Application.received_on.between(start, end))
+        .options(selectinload(Application.corrections), selectinload(Application.service_item))
+        .order_by(Application.received_on, Application.id).limit(200)).all()
+    rows = [(c, gettext("视为自收件之日起受理")) for c in deemed]
+    waiting = db.session.scalars(select(Application).where(
+        Application.state == "submitted", Application.correction_count == 0,
+        Application.received_on.between(start, end))
+        .options(selectinload(Application.corrections), selectinload(Application.service_item))
+        .order_by(Application.received_on, Application.id).limit(500)).all()
+    for c in waiting:
+        try:
+            if clock.notice_due(c, cal) < on:
+                rows.append((c, gettext("未在 5 个工作日内告知补正或受理")))
+        except CalendarGap:
+            continue
+    return rows
 
 
 def _period_or_400():

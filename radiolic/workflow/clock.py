@@ -46,7 +46,11 @@ class Clock:
     paused: bool = False
     warning: str = ""
     used_to_decision: int | None = None     # working days from acceptance to the decision, less stops
-    extension_ends: date | None = None      # last working day an approved extension covers
+    extension_ends: date | None = None      # last working day a (legacy) extension stop covers
+    starts: date | None = None              # the statutory clock's day 0: acceptance, or receipt (Art. 32)
+    deemed: bool = False                    # 视为自收件之日起受理
+    due_statutory_unextended: date | None = None   # the statutory due date without an Art. 42 extension
+    extension_days: int = 0
     provisional_from: int | None = None     # first year without a published notice the due dates depend on
 
     def is_provisional(self, due: date | None) -> bool:
@@ -96,6 +100,30 @@ def due_date(cal: WorkCalendar, accepted: date, days: int, spans: list[tuple[dat
     return cal.add(cursor, remaining)
 
 
+def notice_due(case: Application, cal: WorkCalendar) -> date:
+    """The last day to give the 一次性告知 (Art. 32: within 5 working days of receipt)."""
+    return cal.add(case.received_on, current_app.config["CORRECTION_NOTICE_WORKDAYS"])
+
+
+def deemed_from_receipt(case: Application, cal: WorkCalendar) -> bool:
+    """Art. 32: a late correction notice, or an acceptance after the notice period without one, means the case
+    counts as accepted from the day the materials were received."""
+    if case.accepted_on is None:
+        return False
+    last = notice_due(case, cal)
+    if case.corrections:
+        return case.corrections[0].issued_on > last
+    return case.accepted_on > last
+
+
+def late_notice_days(case: Application, cal: WorkCalendar) -> int:
+    """Working days the first correction notice came after its last day (0 when on time or none)."""
+    if not case.corrections:
+        return 0
+    last, given = notice_due(case, cal), case.corrections[0].issued_on
+    return cal.count(last, given) if given > last else 0
+
+
 def compute(case: Application, today: date, cal: WorkCalendar | None = None) -> Clock:
     """Derive the clock of `case` as of `today` (completed cases: as of completion).
 
@@ -108,28 +136,32 @@ def compute(case: Application, today: date, cal: WorkCalendar | None = None) -> 
         return clock
     end = case.completed_on or today
     try:
+        start = case.received_on if case.deemed_accepted else case.accepted_on
+        clock.starts, clock.deemed, clock.extension_days = start, bool(case.deemed_accepted), case.extension_days or 0
         stops = stop_spans(case, cal)
         extension = next((s for s in case.clock_stops if s.kind == "extension"), None)
         if extension is not None:
             clock.extension_ends = cal.add(extension.paused_on, extension.expected_days)
         clock.stopped = cal.stopped(stops, until=end)
-        clock.used = max(cal.count(case.accepted_on, end) - clock.stopped, 0)
-        clock.due_promised = due_date(cal, case.accepted_on, case.promised_days or 0, stops, end)
-        clock.due_statutory = due_date(cal, case.accepted_on, case.statutory_days or 0, stops, end)
+        clock.used = max(cal.count(start, end) - clock.stopped, 0)
+        clock.due_promised = due_date(cal, start, case.promised_days or 0, stops, end)
+        # Art. 42: an approved extension adds its working days to the statutory limit; the clock keeps running.
+        clock.due_statutory_unextended = due_date(cal, start, case.statutory_days or 0, stops, end)
+        clock.due_statutory = due_date(cal, start, (case.statutory_days or 0) + clock.extension_days, stops, end)
         if case.decided_on:
-            clock.used_to_decision = max(cal.count(case.accepted_on, case.decided_on)
+            clock.used_to_decision = max(cal.count(start, case.decided_on)
                                          - cal.stopped(stops, until=case.decided_on), 0)
         if case.decided_on and case.state in ("approved", "issued"):
             clock.due_issue = cal.add(case.decided_on, current_app.config["ISSUE_LIMIT_WORKDAYS"])
         if case.is_open and case.decided_on is None:
             # The limit less the working days used: stopped days count neither way, overdue or not.
             clock.left_promised = (case.promised_days or 0) - clock.used
-            clock.left_statutory = (case.statutory_days or 0) - clock.used
+            clock.left_statutory = (case.statutory_days or 0) + clock.extension_days - clock.used
         if case.state == "approved":
             clock.left_issue = _left(cal, today, clock.due_issue)
         dues = [d for d in clock.dates if d is not None]
         if dues:
-            clock.provisional_from = cal.provisional_from(case.accepted_on, max(dues))
+            clock.provisional_from = cal.provisional_from(start, max(dues))
     except CalendarGap as gap:
         clock.warning = str(gap)
     return clock
@@ -137,8 +169,14 @@ def compute(case: Application, today: date, cal: WorkCalendar | None = None) -> 
 
 def refresh(case: Application, today: date, cal: WorkCalendar | None = None) -> Clock:
     """Recompute and store the derived clock columns the statistics read."""
+    cal = cal or load_calendar()
+    try:
+        case.deemed_accepted = deemed_from_receipt(case, cal)
+    except CalendarGap:
+        pass
     clock = compute(case, today, cal)
     case.due_promised, case.due_statutory, case.due_issue = clock.due_promised, clock.due_statutory, clock.due_issue
+    case.due_statutory_unextended = clock.due_statutory_unextended
     case.stopped_days = clock.stopped
     case.workdays_used = clock.used if case.completed_on else None
     case.provisional_from = clock.provisional_from

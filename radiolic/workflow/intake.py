@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import numbering
+from .. import numbering, outbox
 from ..extensions import db
 from ..identifiers import check_id_code, mask_id
 from ..models import (APPLICANT_KINDS, CHANNELS, FORMATS, Applicant, Application, ApplicationMaterial, Commitment,
@@ -349,12 +349,45 @@ def supply(case: Application, code: str, *, by: User | None, on: date, note: str
     in_place(case, "supply", by=by, on=received_on, note=f"{m.name}{('（' + detail + '）') if detail else ''}",
              actor_name=None if by else "申请人")
     late = m.status == "deferred" and m.due_on is not None and received_on > m.due_on
-    m.status = "supplied" if m.status == "deferred" else "received"
     m.supplied_on, m.supplied_by_id, m.supplied_from = received_on, by.id if by else None, supplied_from
+    if m.status == "deferred" and by is None:
+        # Uploaded online: received, not yet checked. The commitment is met once a clerk accepts it.
+        m.status, m.note = "unchecked", ""
+        return m
+    m.status = "supplied" if m.status == "deferred" else "received"
     m.overdue = late
+    _fulfil_commitments(case)
+    return m
+
+
+def _fulfil_commitments(case: Application) -> None:
     for c in case.commitments:
-        if c.status == "open" and not any(material(case, k).status == "deferred" for k in c.materials):
+        if c.status == "open" and not any(material(case, k).status in ("deferred", "unchecked") for k in c.materials):
             c.status = "fulfilled"
+
+
+def check_supplied(case: Application, code: str, *, accept: bool, by: User, on: date,
+                   reason: str = "") -> ApplicationMaterial:
+    """A clerk checks a deferred material uploaded online: accept it (the commitment is met) or return it with a
+    reason (still owed; the applicant is told)."""
+    m = material(case, code)
+    if m.status != "unchecked":
+        raise WorkflowError(f"材料“{m.name}”没有待核对的网上上传。", field="material", code="conflict")
+    if accept:
+        in_place(case, "check_material", by=by, on=on, note=f"{m.name}：核对无误")
+        m.status = "supplied"
+        m.overdue = m.due_on is not None and m.supplied_on is not None and m.supplied_on > m.due_on
+        _fulfil_commitments(case)
+        return m
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError("退回材料须写明理由（将告知申请人）。", field="reason")
+    in_place(case, "return_material", by=by, on=on, note=f"{m.name}：{reason}")
+    m.status, m.note, m.supplied_on, m.supplied_by_id = "deferred", reason, None, None
+    outbox.queue(kind="material_returned", recipient=case.agent_phone or case.applicant.phone, application=case,
+                 dedupe_key=f"material_returned:{case.number}:{code}:{on.isoformat()}",
+                 body=f"【{current_app.config['OFFICE_NAME']}】您为申请 {case.number} 上传的“{m.name}”未通过核对：{reason}。"
+                      f"请于 {m.due_on.isoformat()} 前重新提交。")
     return m
 
 
@@ -368,7 +401,8 @@ def withdraw(case: Application, *, reason: str, by: User | None, on: date) -> Ap
 
 
 def overdue_materials(case: Application, on: date) -> list[ApplicationMaterial]:
-    return [m for m in case.outstanding_deferred if m.due_on < on]
+    """Deferred materials not handed in by their due date (an upload awaiting its check was handed in)."""
+    return [m for m in case.outstanding_deferred if m.status == "deferred" and m.due_on < on]
 
 
 def terminate(case: Application, *, reason: str, by: User, on: date) -> Application:
@@ -379,7 +413,16 @@ def terminate(case: Application, *, reason: str, by: User, on: date) -> Applicat
     if not overdue:
         raise WorkflowError("只有容缺材料逾期未补齐的案件才能终止办理。", code="conflict")
     ensure_can(case, "terminate")
-    doc = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "终", on.year)
+    prefix = current_app.config["OFFICE_DOC_PREFIX"]
+    doc = numbering.document_number(prefix, "终", on.year)
+    decision = case.decision
+    if case.state == "approved" and decision is not None and decision.outcome == "approve":
+        # The approval was made before supply (DEFER_DECIDE_BEFORE_SUPPLY): terminating withdraws (撤回) it by
+        # its own decision document, so the case never ends with an approval standing and no licence.
+        decision.withdrawn_on, decision.withdrawal_reason = on, reason.strip()
+        decision.withdrawal_doc_number = numbering.document_number(prefix, "撤", on.year)
+        record(case, "withdraw_approval", by=by, on=on, obj=decision,
+               note=f"撤回准予行政许可决定（{decision.doc_number}）：{reason.strip()}")
     transition(case, "terminate", by=by, on=on, note=reason.strip(),
                changes={"outcome_reason": reason.strip(), "completed_on": on, "outcome_doc_number": doc})
     for c in case.commitments:

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
-from .. import numbering, outbox, summaries
+from .. import numbering, summaries
 from ..extensions import db
 from ..licence_records import (KIND_NAMES, PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
                                new_verify_codes, parse_frequencies, seal_all, signing_key)
@@ -186,23 +186,22 @@ def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict
         .order_by(Station.seq)).mappings().all()
     if not stations:
         raise WorkflowError("本案没有准予许可的台站：请先录入台站。", field="stations")
-    until = _station_until(case, on, valid_until)
+    from . import coverage
+    caps = coverage.check(stations, coverage.holder_permits(case.applicant_id, on))
     replaced = _replacements(case, stations) if case.service_item.action in ("change", "renewal") else {}
     rows = []
     for s in stations:
         low, high = frequency_bounds(s["tx_mhz"])
+        until = _station_until(case, on, valid_until, caps[s["id"]])
         rows.append({**base, "station_id": s["id"], "format": s["format_override"] or format, "valid_until": until,
                      "conditions": STATION_CONDITIONS, "freq_low_mhz": low, "freq_high_mhz": high,
                      "supersedes_id": replaced.get(s["id"])})
     return rows, {s["id"]: s for s in stations}
 
 
-def _station_until(case, on, valid_until) -> date:
-    """≤ 5 years (setting), and ≤ the holder's frequency use permit where the holder has one."""
+def _station_until(case, on, valid_until, permit_until: date | None) -> date:
+    """≤ 5 years (setting), and ≤ the frequency use permit that covers the station's frequencies, if one does."""
     cap = last_valid_day(on, current_app.config["STATION_LICENCE_MAX_YEARS"])
-    permit_until = db.session.scalar(select(func.max(Licence.valid_until)).where(
-        Licence.applicant_id == case.applicant_id, Licence.kind == "frequency_permit", Licence.status == "valid",
-        Licence.valid_until >= on))
     if permit_until is not None:
         cap = min(cap, permit_until)
     if valid_until is None:
@@ -467,32 +466,25 @@ def restore_licence(licence: Licence, *, reason: str, by: User, on: date) -> Lic
 
 
 def expire_licences(today: date, by: User | None = None) -> int:
-    """Mark valid licences past their last day as expired, re-sealed; one event per case."""
-    return restatus((Licence.status == "valid") & (Licence.valid_until < today), status="expired",
-                    reason="有效期届满", on=today, by=by, action="expire_licences",
+    """Mark valid licences past their last day as expired, re-sealed; one event per case.
+
+    行政许可法 Art. 50 ¶2: a licence whose renewal was applied for in time stays valid until the renewal is
+    decided, so the run leaves it alone.
+    """
+    from .renewals import pending_renewals
+    past = (Licence.status == "valid") & (Licence.valid_until < today)
+    candidates = db.session.execute(select(Licence.id, Licence.applicant_id, Licence.kind, Licence.valid_until)
+                                    .where(past)).all()
+    kept = set(pending_renewals(candidates)) if candidates else set()
+    where = past & Licence.id.not_in(kept) if kept else past
+    return restatus(where, status="expired", reason="有效期届满", on=today, by=by, action="expire_licences",
                     note=lambda n, first: f"{n} 份证照有效期届满，已标记为过期（{first}" + (" 等）" if n > 1 else "）"))
 
 
 def queue_renewal_reminders(today: date) -> int:
-    """Queue one reminder per case and expiry date for licences ending within 30 working days (setting)."""
-    horizon = clock.load_calendar().add(today, current_app.config["RENEWAL_REMINDER_WORKDAYS"])
-    groups = db.session.execute(select(Licence.application_id, Licence.valid_until, Licence.kind, func.count(),
-                                       func.min(Licence.number)).where(
-        Licence.status == "valid", Licence.valid_until >= today, Licence.valid_until <= horizon)
-        .group_by(Licence.application_id, Licence.valid_until, Licence.kind)).all()
-    queued, cases = 0, _cases([group[0] for group in groups])
-    for application_id, until, kind, n, first in groups:
-        case = cases[application_id]
-        key = f"renew:{case.number}:{kind}:{until.isoformat()}"
-        more = f"等 {n} 份" if n > 1 else ""
-        message = outbox.queue(
-            kind="renewal_reminder", recipient=case.applicant.phone, application=case, dedupe_key=key,
-            body=f"【{current_app.config['OFFICE_NAME']}】您的{KIND_NAMES[kind]} {first}{more}将于 "
-                 f"{until.isoformat()} 到期，请在到期前三十个工作日内申请延续，逾期将失效。")
-        if message is not None:
-            db.session.flush()
-            queued += 1
-    return queued
+    """Renewal reminders at 90 and 60 calendar days and 45 working days before the last day to apply."""
+    from .renewals import queue_reminders
+    return queue_reminders(today)
 
 
 def _cases(ids) -> dict[int, Application]:

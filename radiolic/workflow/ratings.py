@@ -13,6 +13,9 @@ from . import clock
 from .core import WorkflowError, record
 
 CHANNEL_NAMES = {"window": "窗口评价器", "qr": "二维码", "online": "网上查询页", "sms": "短信链接"}
+# 一次一评 (国办发〔2019〕51号): the window tablet rates a counter visit; QR, status page and SMS link are
+# three doors to the same online occasion, so a case gets one online rating whichever door is used.
+ONLINE_CHANNELS = ("qr", "online", "sms")
 
 # One tag list per level (codes are stored; names are shown). The 差评 tags follow the ones
 # Guangdong publishes most often (domain-research §5.2).
@@ -41,6 +44,22 @@ def _level(level) -> int:
     return level
 
 
+def intake_has_outcome(case: Application) -> bool:
+    """Online rating opens once intake has an outcome: accepted, told to correct (一次性告知) or refused."""
+    return case.accepted_on is not None or case.state == "not_accepted" or bool(case.corrections)
+
+
+def online_rating(case: Application) -> Rating | None:
+    """The case's one online rating (QR, status page or SMS link), if it has been given."""
+    return db.session.scalar(select(Rating).where(Rating.application_id == case.id,
+                                                  Rating.channel.in_(ONLINE_CHANNELS)).order_by(Rating.id).limit(1))
+
+
+def already_rated_message(rating: Rating) -> str:
+    return (f"本案已于 {rating.on.isoformat()} 通过“{CHANNEL_NAMES[rating.channel]}”评价为“{LEVEL_NAMES[rating.level]}”，"
+            "每个案件只能网上评价一次。")
+
+
 def rate(case: Application, *, channel: str, level: int, tags=(), comment: str = "", on: date,
          window_user: User | None = None) -> Rating:
     """The applicant rates the case through `channel`; a 差评 (level 1–2) opens a work order."""
@@ -59,9 +78,17 @@ def rate(case: Application, *, channel: str, level: int, tags=(), comment: str =
             raise WorkflowError("窗口评价须对应为本案服务的窗口人员。", field="window_user")
     elif window_user is not None:
         raise WorkflowError("只有窗口评价器的评价对应窗口人员。", field="window_user")
-    if db.session.scalar(select(Rating.id).where(Rating.application_id == case.id, Rating.channel == channel)):
-        raise WorkflowError(f"本案已通过“{CHANNEL_NAMES[channel]}”评价过，每个渠道只能评价一次。",
-                            field="channel", code="conflict")
+    if channel in ONLINE_CHANNELS:
+        if not intake_has_outcome(case):
+            raise WorkflowError("申请尚未作出受理、补正或不予受理的处理，暂不能评价；请在收到处理结果后再评价。",
+                                field="application", code="refused")
+        given = online_rating(case)
+        if given is not None:
+            raise WorkflowError(already_rated_message(given), field="channel", code="conflict")
+    elif db.session.scalar(select(Rating.id).where(Rating.application_id == case.id, Rating.channel == channel)):
+        raise WorkflowError("本次窗口服务已评价过，每次服务只能评价一次。", field="channel", code="conflict")
+    if level <= 2 and not tags and not comment:
+        raise WorkflowError("差评（不满意、非常不满意）请选择至少一个原因标签或填写评价意见。", field="tags", code="invalid")
     rating = Rating(application_id=case.id, channel=channel, level=level, tags=tags, comment=comment, on=on,
                     window_user_id=window_user.id if window_user else None)
     db.session.add(rating)

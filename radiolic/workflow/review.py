@@ -9,12 +9,12 @@ from ..extensions import db
 from ..models import Application, ClockStop, Decision, ExtensionRequest, Station, User
 from ..models.cases import STOP_KINDS
 from . import clock
-from .core import WorkflowError, in_place, transition
+from .core import WorkflowError, ensure_can, in_place, transition
 
-STOP_NAMES = {"hearing": "听证", "testing": "检测检验", "expert_review": "专家评审",
-              "coordination": "频率协调", "extension": "延长审查期限"}
-# Art. 45 special procedures a reviewer starts; an extension (Art. 42) needs a supervisor.
-SPECIAL_PROCEDURES = tuple(k for k in STOP_KINDS if k != "extension")
+STOP_NAMES = {"hearing": "听证", "tendering": "招标、拍卖", "testing": "检验、检测、检疫", "appraisal": "鉴定",
+              "expert_review": "专家评审", "coordination": "频率协调", "extension": "延长审查期限"}
+# Every kind a reviewer may stop the clock for; an extension (Art. 42) is not a stop (request_extension).
+SPECIAL_PROCEDURES = STOP_KINDS
 MAX_EXPECTED_DAYS = 250
 
 
@@ -56,16 +56,17 @@ def _tell_applicant(case: Application, kind: str, body: str) -> None:
 
 
 def pause(case: Application, *, kind: str, reason: str, expected_days: int, by: User, on: date) -> ClockStop:
-    """Stop the clock for a special procedure (Art. 45) — or, by a supervisor, for an extension (Art. 42)."""
-    if kind not in STOP_KINDS:
-        raise WorkflowError(f"暂停类型无效：{kind}", field="kind")
-    reason = _check_stop(case, reason, expected_days, on)
+    """Stop the clock for a special procedure (行政许可法 Art. 45, 条例 Art. 83), with a written notice.
+
+    An extension (Art. 42) is not a stop: see request_extension / approve_extension.
+    """
     if kind == "extension":
-        _check_extension(case, expected_days)
-        if by.role != "supervisor":
-            raise WorkflowError("延长审查期限须经主管批准：请提交延期申请，由主管在案件页批准。", field="kind",
-                                code="forbidden")
-    stop = _new_stop(case, kind, reason, expected_days, on, by if kind == "extension" else None)
+        raise WorkflowError("延长审查期限（《行政许可法》第四十二条）不是暂停计时：请提交延期申请，由主管在原审查期限届满前批准。",
+                            field="kind")
+    if kind not in STOP_KINDS:
+        raise WorkflowError(f"暂停类型无效：{kind}（可选：{'、'.join(STOP_NAMES[k] for k in STOP_KINDS)}）", field="kind")
+    reason = _check_stop(case, reason, expected_days, on)
+    stop = _new_stop(case, kind, reason, expected_days, on, None)
     in_place(case, "pause", by=by, on=on, obj=stop, note=f"{STOP_NAMES[kind]}：{reason}（预计 {expected_days} 个工作日）")
     _tell_applicant(case, "clock_stop", f"您的申请 {case.number} 因{STOP_NAMES[kind]}暂停计算审查期限，"
                     f"预计 {expected_days} 个工作日，书面告知书请查收。")
@@ -73,12 +74,30 @@ def pause(case: Application, *, kind: str, reason: str, expected_days: int, by: 
     return stop
 
 
+def approved_extension(case: Application) -> ExtensionRequest | None:
+    return db.session.scalar(select(ExtensionRequest).where(
+        ExtensionRequest.application_id == case.id, ExtensionRequest.status == "approved"))
+
+
+def extensions(case: Application) -> list[ExtensionRequest]:
+    return db.session.scalars(select(ExtensionRequest).where(ExtensionRequest.application_id == case.id)
+                              .order_by(ExtensionRequest.id)).all()
+
+
 def _check_extension(case: Application, days: int) -> None:
     limit = current_app.config["EXTENSION_MAX_WORKDAYS"]
-    if any(s.kind == "extension" for s in case.clock_stops):
-        raise WorkflowError("延长审查期限只能一次（《行政许可法》第四十二条）。", field="kind", code="conflict")
+    if approved_extension(case) is not None or any(s.kind == "extension" for s in case.clock_stops):
+        raise WorkflowError("延长审查期限只能一次（《行政许可法》第四十二条第一款）。", field="days", code="conflict")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= limit:
-        raise WorkflowError(f"延长期限须为 1–{limit} 个工作日（《行政许可法》第四十二条）。", field="expected_days")
+        raise WorkflowError(f"延长期限须为 1–{limit} 个工作日（《行政许可法》第四十二条第一款）。", field="days")
+
+
+def _before_original_deadline(case: Application, on: date, what: str) -> None:
+    """Art. 42: the extension is decided within the original limit; after it has passed there is nothing to extend."""
+    due = clock.compute(case, on).due_statutory_unextended
+    if due is not None and on > due:
+        raise WorkflowError(f"原法定审查期限已于 {due.isoformat()} 届满，不能再{what}"
+                            "（《行政许可法》第四十二条：延期须在法定期限内经负责人批准）。", field="days", code="refused")
 
 
 def pending_extension(case: Application) -> ExtensionRequest | None:
@@ -88,12 +107,14 @@ def pending_extension(case: Application) -> ExtensionRequest | None:
 
 def request_extension(case: Application, *, days: int, reason: str, by: User, on: date) -> ExtensionRequest:
     """A reviewer asks a supervisor to extend the review period; nothing changes on the clock yet."""
+    ensure_can(case, "request_extension")
     reason = (reason or "").strip()
     _check_extension(case, days)
     if not reason:
-        raise WorkflowError("申请延期须写明理由（将告知申请人）。", field="reason")
+        raise WorkflowError("申请延期须写明理由（将写入延长期限告知书）。", field="reason")
     if pending_extension(case) is not None:
         raise WorkflowError("本案已有待主管批准的延期申请。", code="conflict")
+    _before_original_deadline(case, on, "申请延期")
     req = ExtensionRequest(application_id=case.id, days=days, reason=reason, requested_by_id=by.id, requested_on=on)
     db.session.add(req)
     db.session.flush()
@@ -109,19 +130,24 @@ def _decidable_request(req: ExtensionRequest, by: User) -> Application:
     return req.application
 
 
-def approve_extension(req: ExtensionRequest, *, by: User, on: date) -> ClockStop:
-    """A supervisor approves: the extension starts today and covers the requested working days."""
+def approve_extension(req: ExtensionRequest, *, by: User, on: date) -> ExtensionRequest:
+    """A supervisor approves, on or before the original statutory due date: the limit grows by the requested
+    working days, the clock keeps running, and the applicant gets the 延长期限告知书."""
     case = _decidable_request(req, by)
-    reason = _check_stop(case, req.reason, req.days, on)
+    ensure_can(case, "extension_approved")
     _check_extension(case, req.days)
-    stop = _new_stop(case, "extension", reason, req.days, on, by)
-    req.status, req.decided_by_id, req.decided_on, req.clock_stop_id = "approved", by.id, on, stop.id
-    in_place(case, "extension_approved", by=by, on=on, obj=stop,
-             note=f"延长审查期限 {req.days} 个工作日：{reason}")
-    _tell_applicant(case, "extension", f"您的申请 {case.number} 经批准延长审查期限 {req.days} 个工作日，"
-                    "延期告知书请查收。")
-    clock.refresh(case, on)
-    return stop
+    _before_original_deadline(case, on, "批准延期")
+    req.status, req.decided_by_id, req.decided_on = "approved", by.id, on
+    req.doc_number = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "延", on.year)
+    case.extension_days = req.days
+    clk = clock.refresh(case, on)
+    in_place(case, "extension_approved", by=by, on=on, obj=req,
+             note=f"延长审查期限 {req.days} 个工作日（法定期限由 {clk.due_statutory_unextended.isoformat()} "
+                  f"延至 {clk.due_statutory.isoformat()}）：{req.reason}")
+    outbox.queue(kind="extension", recipient=case.applicant.phone, application=case, dedupe_key=f"extension:{case.number}",
+                 body=f"【{current_app.config['OFFICE_NAME']}】您的申请 {case.number} 经批准延长审查期限 {req.days} 个工作日，"
+                      f"办理期限延至 {clk.due_statutory.isoformat()}，延长期限告知书请查收。")
+    return req
 
 
 def decline_extension(req: ExtensionRequest, *, by: User, on: date, note: str) -> ExtensionRequest:
@@ -155,6 +181,11 @@ def decide(case: Application, *, outcome: str, by: User, on: date, reason: str =
         raise WorkflowError(f"计时暂停中（{STOP_NAMES[case.open_stop.kind]}），请先恢复计时再作决定。", code="conflict")
     if current_app.config["TWO_PERSON_RULE"] and case.accepted_by_id == by.id:
         raise WorkflowError("受理人不能同时作出审批决定（双人原则），请由其他审核人员决定。", code="forbidden")
+    owed = case.outstanding_deferred
+    if owed and not current_app.config["DEFER_DECIDE_BEFORE_SUPPLY"]:
+        listed = "、".join(f"{m.name}（{'已上传待核对' if m.status == 'unchecked' else '应于 ' + m.due_on.isoformat() + ' 前补齐'}）"
+                          for m in owed)
+        raise WorkflowError(f"容缺材料补齐并核对后才能作出决定：{listed}。", field="materials", code="conflict")
     reason, legal_basis = (reason or "").strip(), (legal_basis or "").strip()
     if outcome == "reject" and not reason:
         raise WorkflowError("不予许可须写明理由。", field="reason")

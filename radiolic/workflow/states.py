@@ -20,6 +20,8 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
 # Steps that record an event but keep the state.
 IN_PLACE = {
     "supply": frozenset({"submitted", "awaiting_correction", "accepted", "under_review", "approved"}),
+    "check_material": frozenset({"accepted", "under_review", "approved"}),
+    "return_material": frozenset({"accepted", "under_review", "approved"}),
     "pause": frozenset({"under_review"}),
     "resume": frozenset({"under_review"}),
     "request_extension": frozenset({"under_review"}),
@@ -47,7 +49,9 @@ ACTION_NAMES = {
     "cancel_licence": "注销证照", "revoke_licence": "撤销证照", "restore_licence": "恢复证照",
     "supersede_licences": "证照被换发替换", "credit_repair": "信用修复",
     "format_override": "调整证照形式", "expire_licences": "证照到期",
-    "extension_approved": "批准延期", "calendar_restated": "期限按放假安排重算",
+    "extension_approved": "批准延期", "check_material": "核对网上补交材料", "return_material": "退回网上补交材料",
+    "withdraw_approval": "撤回准予许可决定",
+    "calendar_restated": "期限按放假安排重算",
     "request_extension": "申请延长审查期限", "extension_declined": "不批准延期",
     "work_order_verify": "差评核实", "work_order_rectify": "差评整改/说明", "work_order_reply": "差评答复",
     "work_order_callback": "差评回访", "work_order_appeal": "差评申诉", "work_order_appeal_decided": "申诉裁定",

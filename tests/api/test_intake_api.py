@@ -74,10 +74,10 @@ def test_non_json_body(client, clerk):
 
 
 def test_accept_with_deferral_and_supply(app, client, clerk):
-    number = create(client, clerk, received_materials=[m for m in ST_ALL if m not in ("site_proof", "emc_report")]
+    number = create(client, clerk, received_materials=[m for m in ST_ALL if m not in ("site_proof", "agent_authorisation")]
                     ).get_json()["number"]
     response = client.post(f"/api/v1/applications/{number}/accept", headers=clerk,
-                           json={"deferred_materials": ["site_proof", "emc_report"], "commitment": {"signed_by": "李工"}})
+                           json={"deferred_materials": ["site_proof", "agent_authorisation"], "commitment": {"signed_by": "李工"}})
     assert response.status_code == 200
     data = response.get_json()
     assert data["state"] == "accepted" and data["accepted_on"] == "2024-09-23"

@@ -94,17 +94,24 @@ def test_roles(client, make_case, make_user, token_for):
         assert response.status_code == 403 and response.get_json()["error"]["code"] == "forbidden"
 
 
-def test_extension_by_api_needs_a_supervisor(app, client, make_case, make_user, token_for, reviewer_headers):
+def test_pause_kind_extension_still_works_as_an_extension_request(app, client, make_case, make_user, token_for,
+                                                                   reviewer_headers):
     number = make_case("ST-NEW", "under_review")
     payload = {"kind": "extension", "reason": "情况复杂，经负责人批准", "expected_days": 10}
-    response = client.post(f"{BASE}/{number}/pause", headers=reviewer_headers, json=payload)
-    assert response.status_code == 403 and "主管" in response.get_json()["error"]["message"]
+    # A reviewer's call files the request; nothing stops and the limit does not move yet.
+    body = client.post(f"{BASE}/{number}/pause", headers=reviewer_headers, json=payload).get_json()
+    assert body["clock_stops"] == [] and body["extension"]["status"] == "requested"
+    assert body["due_on"]["statutory"] == "2024-11-07"
     boss = token_for(make_user("supervisor"))
+    client.post(f"{BASE}/{number}/extension-request/decide", headers=boss, json={"approve": False, "note": "不必"})
     too_long = client.post(f"{BASE}/{number}/pause", headers=boss, json={**payload, "expected_days": 11})
-    assert too_long.status_code == 422
+    assert too_long.status_code == 422 and "1–10" in too_long.get_json()["error"]["message"]
+    # A supervisor's call files and approves it: the limit grows, the clock keeps running.
     response = client.post(f"{BASE}/{number}/pause", headers=boss, json=payload)
-    assert response.status_code == 200 and response.get_json()["clock_stops"][0]["kind"] == "extension"
-    client.post(f"{BASE}/{number}/resume", headers=reviewer_headers)
+    body = response.get_json()
+    assert response.status_code == 200 and body["clock_stops"] == [] and body["paused"] is False
+    assert body["extension"]["status"] == "approved" and body["extension"]["days"] == 10
+    assert (body["due_on"]["statutory"], body["due_statutory_unextended"]) == ("2024-11-21", "2024-11-07")
     again = client.post(f"{BASE}/{number}/pause", headers=boss, json={**payload, "expected_days": 2})
     assert again.status_code == 409 and "只能一次" in again.get_json()["error"]["message"]
 
@@ -169,5 +176,5 @@ def test_extension_request_and_approval_through_the_api(app, client, make_case, 
                        json={"approve": "yes"}).status_code == 422
     response = client.post(f"{BASE}/{number}/extension-request/decide", headers=boss, json={"approve": True})
     body = response.get_json()
-    assert response.status_code == 200 and body["clock_stops"][0]["kind"] == "extension"
+    assert response.status_code == 200 and body["clock_stops"] == [] and body["extension"]["days"] == 8
     assert [e["action"] for e in body["timeline"]][-2:] == ["request_extension", "extension_approved"]

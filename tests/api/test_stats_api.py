@@ -4,7 +4,7 @@ from tests.unit.test_indicators import march  # noqa: F401  (the hand-built Marc
 EXPECTED_KEYS = {"period", "cases", "permits_issued", "station_licences_issued", "single_window_rate",
                  "zero_trip_item_rate", "zero_trip_case_rate", "time_reduction_rate", "actual_time_reduction_rate",
                  "online_depth", "turnaround_workdays", "on_time_rate", "deferrals", "ratings",
-                 "first_time_right_rate", "breakdowns"}
+                 "first_time_right_rate", "breakdowns", "extended_cases", "deemed_accepted_cases"}
 
 
 def test_stats_answer_with_the_domain_names(client, make_user, token_for, march):  # noqa: F811
@@ -16,7 +16,7 @@ def test_stats_answer_with_the_domain_names(client, make_user, token_for, march)
     assert data["station_licences_issued"] == {"total": 6, "paper": 1, "electronic": 5}
     assert set(data["online_depth"]) == {"min_level", "level4_item_rate"}
     assert set(data["turnaround_workdays"]) == {"mean", "median", "p90"}
-    assert set(data["on_time_rate"]) == {"promised", "statutory"}
+    assert set(data["on_time_rate"]) == {"promised", "statutory", "unextended"}
     assert set(data["deferrals"]) == {"cases", "materials", "supplied_on_time", "overdue", "terminated"}
     assert {"count", "coverage", "very_satisfied_rate", "window_very_satisfied_rate", "good_rate", "bad",
             "bad_rectified_on_time_rate"} <= set(data["ratings"])

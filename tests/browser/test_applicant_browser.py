@@ -57,10 +57,14 @@ def test_applicant_applies_supplies_and_rates_without_visiting(app, phone, brows
     item.locator('input[type="file"]').set_input_files(_file("台址证明.pdf"))
     item.locator('button[type="submit"]').click()
     phone.wait_for_selector(".alert-success")
-    assert phone.locator("#deferred").count() == 0
+    # Received, not yet checked: the page says so until a clerk accepts the upload.
+    assert phone.locator('#deferred [data-checking="site_proof"]').count() == 1
     assert _fits_the_screen(phone)
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
+        assert {m.code: m.status for m in case.materials}["site_proof"] == "unchecked"
+        intake.check_supplied(case, "site_proof", accept=True, by=db.session.get(User, clerk.id), on=TODAY)
+        db.session.commit()
         assert {m.code: m.status for m in case.materials}["site_proof"] == "supplied"
         assert db.session.scalar(select(Upload.filename).where(Upload.material_code == "site_proof")) == "台址证明.pdf"
         _device, pair_code = kiosk.issue(window_no="3", label="", by=db.session.get(User, supervisor.id), on=TODAY)

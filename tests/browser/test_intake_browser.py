@@ -15,13 +15,13 @@ def test_clerk_accepts_with_deferral_and_supplies_one_material(staff, make_user)
     page.fill("#contact", "李工")
     page.fill("#phone", "13800138000")
     page.check("#m-ST-NEW-site_proof-missing")
-    page.check("#m-ST-NEW-emc_report-missing")
+    page.check("#m-ST-NEW-agent_authorisation-missing")
     page.click("#intake-save")
     page.wait_for_load_state()
 
     number = page.inner_text("#case-number")
     assert len(page.inner_text("#query-code")) == 10
-    assert page.is_checked("#defer-site_proof") and page.is_checked("#defer-emc_report")
+    assert page.is_checked("#defer-site_proof") and page.is_checked("#defer-agent_authorisation")
     assert page.input_value("#signed_by") == "李工"
     page.click("#accept-deferred")
     page.wait_for_load_state()
@@ -44,4 +44,4 @@ def test_clerk_accepts_with_deferral_and_supplies_one_material(staff, make_user)
     page.wait_for_load_state()
     assert "尚有 1 项容缺材料未补齐" in page.inner_text("main")
     remaining = page.locator(f'#deferral-board tr[data-case="{number}"]')
-    assert remaining.count() == 1 and remaining.first.get_attribute("data-material") == "emc_report"
+    assert remaining.count() == 1 and remaining.first.get_attribute("data-material") == "agent_authorisation"

@@ -21,7 +21,7 @@ def test_supervisor_sees_the_2024_report_and_downloads_the_pdf(staff, make_user,
     assert page.locator("#period-label").inner_text() == "2024年"
     headline = page.locator("#headline").inner_text()
     assert "共受理办结无线电行政许可审批业务58件" in headline
-    assert "核发无线电频率使用许可证2张、无线电台执照19203张（其中纸质执照44张、电子执照19159张）" in headline
+    assert "核发中华人民共和国无线电频率使用许可证2份，核发中华人民共和国无线电台执照19203份（其中纸质版44份，电子版19159份）" in headline
     assert "一窗受理率100%" in headline and "零跑动事项占比100%" in headline and "未收到差评" in headline
     tile = lambda key: page.locator(f'#tiles [data-key="{key}"] .tile-value, #rate-tiles [data-key="{key}"] .tile-value').first.inner_text()  # noqa: E731
     assert tile("cases.completed") == "58" and tile("station_licences_issued.total") == "19203"

@@ -44,7 +44,7 @@ def test_december_acceptance_is_provisional_until_the_notice(staff, make_user):
     page.fill("#contact", "李工")
     page.fill("#phone", "13800138000")
     page.check("#m-ST-NEW-site_proof-missing")
-    page.check("#m-ST-NEW-emc_report-missing")
+    page.check("#m-ST-NEW-agent_authorisation-missing")
     page.click("#intake-save")
     page.wait_for_load_state()
     number = page.inner_text("#case-number")

@@ -459,3 +459,23 @@ def test_documents_package_imports_no_flask_or_database():
             assert not roots & forbidden, f"{path.name} imports {roots & forbidden}"
         # Relative imports must stay inside this package (no radiolic.models etc.).
         assert "from .." not in path.read_text(encoding="utf-8"), path.name
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext not installed")
+@pytest.mark.parametrize("with_table", [False, True])
+def test_the_seal_never_stands_alone_on_a_page(tmp_path, with_table):
+    # Grow the body one paragraph at a time across the page break: whenever the closing (seal, date) lands
+    # on the last page, a body paragraph or the table comes with it.
+    seen_two_pages = False
+    for n in range(8, 30):
+        paragraphs = [f"第{i}段：本机关依法审查申请材料，现将有关事项告知如下，请予配合。" * 2 for i in range(1, n + 1)]
+        pdf = render_notice(_notice(paragraphs=paragraphs, table=_notice().table if with_table else ()))
+        pages = _pdftotext(pdf, tmp_path).split("\f")
+        pages = [p for p in pages if p.strip()]
+        if len(pages) < 2:
+            continue
+        seen_two_pages = True
+        last = pages[-1]
+        assert "（盖章）" in last
+        assert ("申请编号" in last) if with_table else (f"第{n}段" in last), n
+    assert seen_two_pages

@@ -99,7 +99,8 @@ def march(ctx):
 
     b = _submit("FP-NEW", D("2024-03-05"), channel="online", missing=["equipment_info"])
     _accept(b, D("2024-03-05"), deferred=["equipment_info"])
-    intake.supply(b, "equipment_info", by=None, on=D("2024-03-06"))
+    intake.supply(b, "equipment_info", by=None, on=D("2024-03-06"))      # uploaded online ...
+    intake.check_supplied(b, "equipment_info", accept=True, by=_users()[0], on=D("2024-03-06"))   # ... and checked
     _decide(b, D("2024-03-06"))
     _issue(b, D("2024-03-06"))
     _rate(b, "online", 4, D("2024-03-07"))
@@ -173,7 +174,7 @@ def test_turnaround_and_on_time(march):
     # Used days sorted: 1 1 1 1 3 5 — mean 2, median (1+1)/2, p90 the ⌈5.4⌉ = 6th value.
     assert figures["turnaround_workdays"] == {"mean": 2.0, "median": 1.0, "p90": 5}
     # C's clock stop moved its promised due date to 03-14: on time. D and H missed the 1-day promise.
-    assert figures["on_time_rate"] == {"promised": pytest.approx(4 / 6), "statutory": 1.0}
+    assert figures["on_time_rate"] == {"promised": pytest.approx(4 / 6), "statutory": 1.0, "unextended": 1.0}
 
 
 def test_clock_stop_is_not_counted(march):
@@ -217,7 +218,7 @@ def test_empty_period_gives_null_rates(march):
     for key in ("single_window_rate", "zero_trip_case_rate", "actual_time_reduction_rate", "first_time_right_rate"):
         assert figures[key] is None, key
     assert figures["turnaround_workdays"] == {"mean": None, "median": None, "p90": None}
-    assert figures["on_time_rate"] == {"promised": None, "statutory": None}
+    assert figures["on_time_rate"] == {"promised": None, "statutory": None, "unextended": None}
     assert figures["ratings"]["coverage"] is None and figures["ratings"]["bad_rectified_on_time_rate"] is None
     assert figures["zero_trip_item_rate"] == 1.0       # catalogue figures do not depend on the period
 

@@ -57,13 +57,13 @@ def test_accept_with_everything_received(env):
 
 
 def test_accept_with_deferral_defaults_each_due_date(env):
-    case = env.new_case(missing=("site_proof", "permit_copy"))
-    intake.accept(case, deferred=["site_proof", "permit_copy"], commitment={"signed_by": "李工"}, by=env.clerk, on=TODAY)
+    case = env.new_case(missing=("site_proof", "agent_authorisation"))
+    intake.accept(case, deferred=["site_proof", "agent_authorisation"], commitment={"signed_by": "李工"}, by=env.clerk, on=TODAY)
     dues = {m.code: m.due_on for m in case.outstanding_deferred}
     # 10 working days after Mon 2024-09-23: Sun 09-29 is a make-up working day, 10-01…10-07 are holidays.
-    assert dues == {"site_proof": date(2024, 10, 11), "permit_copy": workdays(TODAY, 5)}
+    assert dues == {"site_proof": date(2024, 10, 11), "agent_authorisation": workdays(TODAY, 3)}
     commitment = case.commitments[0]
-    assert commitment.due_on == date(2024, 10, 11) and commitment.materials == ["site_proof", "permit_copy"]
+    assert commitment.due_on == date(2024, 10, 11) and commitment.materials == ["site_proof", "agent_authorisation"]
     assert commitment.doc_number.startswith("清无容〔2024〕")
     assert db.session.scalar(select(Event.action).where(Event.application_id == case.id)
                              .order_by(Event.id.desc()).limit(1)) == "accept_deferred"
@@ -73,6 +73,9 @@ def test_accept_with_deferral_defaults_each_due_date(env):
     (("type_approval",), ["type_approval"], "核心材料不能容缺：无线电发射设备型号核准证明"),
     (("type_approval", "site_proof"), ["site_proof"], "以下材料尚未齐备，不能受理：无线电发射设备型号核准证明"),
     (("site_proof", "emc_report"), ["site_proof"], "以下材料尚未齐备，不能受理：电磁环境或电磁兼容分析报告"),
+    # Substantive conditions are core (domain.md §3): never deferrable.
+    (("emc_report",), ["emc_report"], "核心材料不能容缺：电磁环境或电磁兼容分析报告"),
+    (("permit_copy",), ["permit_copy"], "核心材料不能容缺：频率使用许可证复印件"),
     ((), ["site_proof"], "以下材料已收到，无需容缺：台址使用证明"),
     (("site_proof",), ["no_such"], "本案没有编码为“no_such”的材料"),
 ])
@@ -246,16 +249,16 @@ def test_refuse_needs_a_reason(env):
 
 
 def _deferred_case(env, on=TODAY):
-    case = env.new_case(missing=("site_proof", "emc_report"), on=on)
-    intake.accept(case, deferred=["site_proof", "emc_report"], commitment={"signed_by": "李工"}, by=env.clerk, on=on)
+    case = env.new_case(missing=("site_proof", "agent_authorisation"), on=on)
+    intake.accept(case, deferred=["site_proof", "agent_authorisation"], commitment={"signed_by": "李工"}, by=env.clerk, on=on)
     return case
 
 
 def test_supply_fulfils_the_commitment_when_all_arrive(env):
     case = _deferred_case(env)
     intake.supply(case, "site_proof", by=env.clerk, on=TODAY, supplied_from="王五")
-    assert case.commitments[0].status == "open" and [m.code for m in case.outstanding_deferred] == ["emc_report"]
-    intake.supply(case, "emc_report", by=env.clerk, on=TODAY)
+    assert case.commitments[0].status == "open" and [m.code for m in case.outstanding_deferred] == ["agent_authorisation"]
+    intake.supply(case, "agent_authorisation", by=env.clerk, on=TODAY)
     assert case.commitments[0].status == "fulfilled" and case.outstanding_deferred == []
     assert intake.material(case, "site_proof").supplied_from == "王五"
     with pytest.raises(WorkflowError, match="已齐备"):
@@ -276,7 +279,7 @@ def test_terminate_only_when_overdue_and_it_marks_credit(env):
         intake.terminate(case, reason="逾期", by=env.supervisor, on=TODAY)
     later = date(2024, 10, 14)
     flagged = intake.mark_overdue(later)
-    assert sorted(m.code for m in flagged) == ["emc_report", "site_proof"]
+    assert sorted(m.code for m in flagged) == ["agent_authorisation", "site_proof"]
     assert intake.mark_overdue(later) == []     # flagged once
     intake.terminate(case, reason="承诺期限届满未补齐", by=env.supervisor, on=later)
     assert case.state == "terminated" and case.commitments[0].status == "broken"
@@ -293,20 +296,22 @@ def test_issuance_blocked_while_deferred_materials_are_outstanding(env):
     case = _deferred_case(env)
     with pytest.raises(WorkflowError) as err:
         intake.ensure_no_outstanding_deferred(case)
-    assert "台址使用证明" in err.value.message and "电磁环境或电磁兼容分析报告" in err.value.message
+    assert "台址使用证明" in err.value.message and "授权委托书及经办人身份证明" in err.value.message
     assert err.value.code == "conflict"
     intake.supply(case, "site_proof", by=env.clerk, on=TODAY)
     with pytest.raises(WorkflowError) as err:
         intake.ensure_no_outstanding_deferred(case)
     assert "台址使用证明" not in err.value.message
-    intake.supply(case, "emc_report", by=env.clerk, on=TODAY)
+    intake.supply(case, "agent_authorisation", by=env.clerk, on=TODAY)
     intake.ensure_no_outstanding_deferred(case)
 
 
 # --- the daily check -------------------------------------------------------------------------------------
 
 def test_daily_check_reminds_two_working_days_before_once(env):
-    case = _deferred_case(env)        # both due 2024-10-11
+    case = env.new_case(missing=("site_proof",))
+    intake.accept(case, deferred=["site_proof"], commitment={"signed_by": "李工"}, by=env.clerk, on=TODAY)
+    # site_proof: due 2024-10-11
     assert check(date(2024, 10, 8)) == (0, 0)           # 3 working days before
     flagged, queued = check(date(2024, 10, 9))            # 2 working days before
     assert flagged == 0 and queued == 2                   # one SMS, one e-mail for the case
@@ -315,7 +320,7 @@ def test_daily_check_reminds_two_working_days_before_once(env):
     assert case.number in messages[0].body and "台址使用证明" in messages[0].body
     assert check(date(2024, 10, 10)) == (0, 0)            # deduplicated
     flagged, queued = check(date(2024, 10, 14))
-    assert flagged == 2 and queued == 2
+    assert flagged == 1 and queued == 2
     assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "deferral_overdue")) == 2
 
 

@@ -104,6 +104,7 @@ def test_issue_refused_before_approval(app, make_case, make_user, state):
 
 
 def test_issue_refused_while_deferred_material_outstanding(app, make_case, make_user):
+    app.config["DEFER_DECIDE_BEFORE_SUPPLY"] = True      # approved before supply: only with the setting on
     reviewer = make_user("reviewer")
     number = make_case("ST-NEW", "approved", deferred=["site_proof"], reviewer=reviewer)
     with app.app_context():
@@ -122,24 +123,45 @@ def test_station_case_without_stations_is_refused(app, make_case, make_user):
             issuance.issue(get_case(number), format="paper", by=db.session.get(User, reviewer.id), on=TODAY)
 
 
-def test_station_validity_capped_by_holder_permit(app, make_case, make_user, make_applicant):
+# permit frequencies, station types needing a permit (setting) -> the licence's last day, or the refusal
+COVERAGE = [
+    ("1880-1920;2010-2025", (), date(2026, 9, 22)),     # the 2-year permit covers the station: capped by it
+    ("351.0125;351.0375", (), date(2029, 9, 22)),       # it covers none of its frequencies: 5 years (setting)
+    ("1880-1920", ("public_mobile_base",), "清远基站00001（1885-1915;2010-2025 MHz）"),   # 2010-2025 uncovered
+    ("351.0125", ("public_mobile_base",), "清远基站00001（1885-1915;2010-2025 MHz）"),
+]
+
+
+@pytest.mark.parametrize("frequencies, required, expected", COVERAGE)
+def test_station_validity_and_the_permit_that_covers_it(app, make_case, make_user, make_applicant, frequencies,
+                                                        required, expected):
+    app.config["PERMIT_REQUIRED_STATION_TYPES"] = required
     holder = make_applicant()
     reviewer = make_user("reviewer")
     permit_case = make_case("FP-NEW", "approved", applicant_id=holder, reviewer=reviewer)
     with app.app_context():
         issuance.issue(get_case(permit_case), format="electronic", by=db.session.get(User, reviewer.id),
-                       on=TODAY, permit={**PERMIT, "term_years": 2})
+                       on=TODAY, permit={**PERMIT, "frequencies": frequencies, "term_years": 2})
         db.session.commit()
     number = approved_with_stations(app, make_case, make_user, 1, applicant_id=holder)
     with app.app_context():
         by = db.session.get(User, reviewer.id)
-        with pytest.raises(WorkflowError, match="2026-09-22"):
-            issuance.issue(get_case(number), format="paper", by=by, on=TODAY, valid_until=date(2027, 1, 1))
-        db.session.rollback()
+        if isinstance(expected, str):
+            with pytest.raises(WorkflowError) as err:
+                issuance.issue(get_case(number), format="paper", by=by, on=TODAY)
+            assert "没有持证人有效的频率使用许可证覆盖" in err.value.message and expected in err.value.message
+            db.session.rollback()
+            assert db.session.scalar(select(func.count()).select_from(Licence)
+                                     .where(Licence.kind == "station_licence")) == 0
+            return
+        if expected == date(2026, 9, 22):
+            with pytest.raises(WorkflowError, match="2026-09-22"):
+                issuance.issue(get_case(number), format="paper", by=by, on=TODAY, valid_until=date(2027, 1, 1))
+            db.session.rollback()
         issuance.issue(get_case(number), format="paper", by=by, on=TODAY)
         db.session.commit()
         lic = db.session.scalar(select(Licence).where(Licence.kind == "station_licence"))
-        assert lic.valid_until == date(2026, 9, 22)
+        assert lic.valid_until == expected
 
 
 @pytest.mark.parametrize("change, message", [
@@ -273,7 +295,7 @@ def test_daily_check_expires_and_queues_reminders(app, make_case, make_user, mak
         lic_a, lic_b = db.session.get(Licence, ids[0]), db.session.get(Licence, ids[1])
         lic_a.valid_from = TODAY - timedelta(days=400)
         lic_a.valid_until = TODAY - timedelta(days=1)        # past its last day
-        lic_b.valid_until = TODAY + timedelta(days=20)       # within 30 working days
+        lic_b.valid_until = date(2025, 1, 24)     # last day to apply 2024-12-12; 90-day reminder due from 09-13
         db.session.commit()
         assert issuance.expire_licences(TODAY) == 1
         assert issuance.queue_renewal_reminders(TODAY) == 1
@@ -282,7 +304,7 @@ def test_daily_check_expires_and_queues_reminders(app, make_case, make_user, mak
         assert db.session.get(Licence, ids[0]).status == "expired"
         assert db.session.get(Licence, ids[2]).status == "valid"
         reminder = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "renewal_reminder"))
-        assert lic_b.number in reminder.body and "延续" in reminder.body
+        assert lic_b.number in reminder.body and "请于 2024-12-12" in reminder.body and "延续" in reminder.body
 
 
 def test_print_and_delivery_of_paper_licences(app, make_case, make_user):

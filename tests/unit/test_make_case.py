@@ -13,8 +13,8 @@ def test_make_case_reaches_each_state(app, make_case):
 
 
 def test_make_case_with_deferral(app, make_case):
-    number = make_case("ST-NEW", "accepted", deferred=["site_proof", "emc_report"])
+    number = make_case("ST-NEW", "accepted", deferred=["site_proof", "agent_authorisation"])
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
-        assert sorted(m.code for m in case.outstanding_deferred) == ["emc_report", "site_proof"]
+        assert sorted(m.code for m in case.outstanding_deferred) == ["agent_authorisation", "site_proof"]
         assert case.commitments[0].signed_by == "李工"

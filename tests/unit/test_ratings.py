@@ -3,6 +3,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from radiolic.extensions import db
 from radiolic.models import Applicant, Application, Event, OutboxMessage, Rating, User, WorkOrder
@@ -42,17 +43,74 @@ def test_a_good_rating_records_an_event_and_no_work_order(case):
     assert "很快" not in event.note        # free text from the public stays out of the audit trail
 
 
-def test_one_rating_per_case_per_channel(case):
+def test_one_online_rating_per_case_whichever_door(case, staff):
     ratings.rate(case, channel="online", level=4, on=TODAY)
     db.session.commit()
-    with pytest.raises(WorkflowError) as err:
-        ratings.rate(case, channel="online", level=1, on=TODAY)
-    assert err.value.code == "conflict" and "每个渠道只能评价一次" in err.value.message
-    db.session.rollback()
-    ratings.rate(case, channel="qr", level=3, on=TODAY)     # another channel is another rating
+    # A later online attempt, through any of the three doors, is refused and shows the rating already given.
+    for channel in ("online", "qr", "sms"):
+        with pytest.raises(WorkflowError) as err:
+            ratings.rate(case, channel=channel, level=5, on=date(2024, 9, 25))
+        assert err.value.code == "conflict"
+        assert err.value.message == "本案已于 2024-09-23 通过“网上查询页”评价为“满意”，每个案件只能网上评价一次。"
+        db.session.rollback()
+    # The window tablet rates the counter visit: another occasion, another rating.
+    ratings.rate(case, channel="window", level=5, on=TODAY, window_user=staff("clerk"))
     db.session.commit()
-    assert sorted(db.session.scalars(select(Rating.channel)).all()) == ["online", "qr"]
+    assert sorted(db.session.scalars(select(Rating.channel)).all()) == ["online", "window"]
     assert _count(WorkOrder) == 0
+
+
+def test_the_database_backs_one_online_rating_per_case(case):
+    db.session.add_all([Rating(application_id=case.id, channel="qr", level=5, on=TODAY),
+                        Rating(application_id=case.id, channel="sms", level=5, on=TODAY)])
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+# (level, tags, comment, accepted?) — a 差评 (levels 1–2) needs a tag or a comment; other levels need neither.
+BAD_NEEDS_REASON = [
+    (1, [], "", False), (2, [], "   ", False), (2, ["slow"], "", True), (1, [], "等了两个小时", True),
+    (3, [], "", True), (5, [], "", True),
+]
+
+
+@pytest.mark.parametrize("level, tags, comment, accepted", BAD_NEEDS_REASON)
+def test_a_bad_rating_needs_a_reason(case, level, tags, comment, accepted):
+    if not accepted:
+        with pytest.raises(WorkflowError) as err:
+            ratings.rate(case, channel="sms", level=level, tags=tags, comment=comment, on=TODAY)
+        assert err.value.field == "tags" and "原因标签或填写评价意见" in err.value.message
+        db.session.rollback()
+        assert (_count(Rating), _count(WorkOrder)) == (0, 0)
+    else:
+        rating = ratings.rate(case, channel="sms", level=level, tags=tags, comment=comment, on=TODAY)
+        db.session.flush()
+        assert _count(WorkOrder) == (1 if rating.bad else 0)
+
+
+# (how far intake got, whether online rating is open)
+INTAKE_OUTCOMES = [("submitted", False), ("correction", True), ("refused", True), ("accepted", True)]
+
+
+@pytest.mark.parametrize("step, open_", INTAKE_OUTCOMES)
+def test_online_rating_opens_once_intake_has_an_outcome(make_case, ctx, staff, step, open_):
+    case = _case(make_case("ST-NEW", "submitted"))
+    clerk = staff("clerk")
+    if step == "correction":
+        intake.request_correction(case, items=[{"material": case.materials[0].code, "problem": "缺盖章"}],
+                                  by=clerk, on=TODAY)
+    elif step == "refused":
+        intake.refuse(case, reason="不属于本机关职权范围", by=clerk, on=TODAY)
+    elif step == "accepted":
+        intake.accept(case, by=clerk, on=TODAY)
+    assert ratings.intake_has_outcome(case) is open_
+    if open_:
+        assert ratings.rate(case, channel="qr", level=5, on=TODAY).channel == "qr"
+    else:
+        with pytest.raises(WorkflowError) as err:
+            ratings.rate(case, channel="qr", level=5, on=TODAY)
+        assert err.value.code == "refused" and "暂不能评价" in err.value.message
 
 
 def test_a_bad_rating_opens_a_work_order_due_in_15_working_days(case):
@@ -71,7 +129,7 @@ def test_the_follow_up_period_is_a_setting(make_app, make_user, make_applicant):
         clerk = db.session.get(User, clerk_id)
         case, _code = intake.submit(item("FP-NEW"), db.session.get(Applicant, applicant_id), channel="window",
                                     single_window=True, visits=1, materials={}, by=clerk, on=TODAY)
-        ratings.rate(case, channel="window", level=1, on=TODAY, window_user=clerk)
+        ratings.rate(case, channel="window", level=1, tags=["attitude"], on=TODAY, window_user=clerk)
         # 24, 25, 26, 27 and the make-up working Sunday 29.
         assert db.session.scalar(select(WorkOrder.due_on)) == date(2024, 9, 29)
 

@@ -102,26 +102,28 @@ def test_no_second_pause_and_no_resume_without_a_pause(reviewing):
     assert err.value.code == "conflict"
 
 
-def test_a_reviewer_cannot_pause_for_an_extension_alone(reviewing):
+def test_an_extension_is_not_a_clock_stop(reviewing):
     case, reviewer = reviewing
-    with pytest.raises(WorkflowError, match="须经主管批准") as err:
+    with pytest.raises(WorkflowError, match="不是暂停计时") as err:
         review.pause(case, kind="extension", reason="情况复杂", expected_days=5, by=reviewer, on=ON)
-    assert err.value.code == "forbidden" and case.clock_stops == []
+    assert err.value.field == "kind" and case.clock_stops == []
 
 
 def test_extension_request_then_supervisor_approval(reviewing):
     case, reviewer = reviewing
     supervisor = _supervisor()
     req = review.request_extension(case, days=10, reason="台站数量多，需现场核查", by=reviewer, on=ON)
-    assert req.status == "requested" and case.clock_stops == []      # nothing moves until approved
-    stop = review.approve_extension(req, by=supervisor, on=date(2024, 9, 24))
-    assert (stop.kind, stop.expected_days, stop.approved_by_id, stop.paused_on) == \
-        ("extension", 10, supervisor.id, date(2024, 9, 24))
-    assert (req.status, req.decided_by_id, req.clock_stop_id) == ("approved", supervisor.id, stop.id)
+    assert req.status == "requested" and case.clock_stops == [] and case.extension_days == 0
+    approved = review.approve_extension(req, by=supervisor, on=date(2024, 9, 24))
+    assert approved is req and case.clock_stops == []        # the clock keeps running
+    assert (req.status, req.decided_by_id, req.decided_on, case.extension_days) == \
+        ("approved", supervisor.id, date(2024, 9, 24), 10)
+    assert req.doc_number.startswith("清无延〔2024〕")
     assert _actions(case)[-2:] == ["request_extension", "extension_approved"]
     approval = db.session.scalars(select(Event).where(Event.application_id == case.id)
                                   .order_by(Event.id.desc())).first()
     assert approval.actor_id == supervisor.id and approval.role == "supervisor"
+    assert "2024-11-07" in approval.note and "2024-11-21" in approval.note
 
 
 @pytest.mark.parametrize("days", [0, 11, -1])
@@ -129,7 +131,7 @@ def test_extension_is_at_most_ten_working_days(reviewing, days):
     case, reviewer = reviewing
     with pytest.raises(WorkflowError, match="1–10") as err:
         review.request_extension(case, days=days, reason="复杂", by=reviewer, on=ON)
-    assert err.value.field == "expected_days"
+    assert err.value.field == "days"
 
 
 def test_extension_only_once(reviewing):
@@ -137,11 +139,8 @@ def test_extension_only_once(reviewing):
     supervisor = _supervisor()
     review.approve_extension(review.request_extension(case, days=3, reason="复杂", by=reviewer, on=ON),
                              by=supervisor, on=ON)
-    review.resume(case, by=reviewer, on=date(2024, 9, 26))
     with pytest.raises(WorkflowError, match="只能一次"):
         review.request_extension(case, days=2, reason="再延", by=reviewer, on=date(2024, 9, 27))
-    with pytest.raises(WorkflowError, match="只能一次"):
-        review.pause(case, kind="extension", reason="再延", expected_days=2, by=supervisor, on=date(2024, 9, 27))
 
 
 def test_only_a_supervisor_approves_and_a_decline_needs_a_reason(reviewing):
@@ -156,21 +155,11 @@ def test_only_a_supervisor_approves_and_a_decline_needs_a_reason(reviewing):
     with pytest.raises(WorkflowError, match="理由"):
         review.decline_extension(req, by=supervisor, on=ON, note=" ")
     review.decline_extension(req, by=supervisor, on=ON, note="材料已齐，应按期办结")
-    assert req.status == "declined" and case.clock_stops == []
+    assert req.status == "declined" and case.clock_stops == [] and case.extension_days == 0
     with pytest.raises(WorkflowError, match="已处理"):
         review.approve_extension(req, by=supervisor, on=ON)
     # A declined request does not use up the one extension.
     assert review.request_extension(case, days=4, reason="新情况", by=reviewer, on=ON).status == "requested"
-
-
-def test_approval_waits_while_another_stop_runs(reviewing):
-    case, reviewer = reviewing
-    supervisor = _supervisor()
-    req = review.request_extension(case, days=5, reason="复杂", by=reviewer, on=ON)
-    review.pause(case, kind="testing", reason="送检", expected_days=3, by=reviewer, on=ON)
-    with pytest.raises(WorkflowError, match="请先恢复"):
-        review.approve_extension(req, by=supervisor, on=ON)
-    assert req.status == "requested"
 
 
 def test_two_person_rule(ctx, make_user, make_case):
@@ -318,8 +307,10 @@ def test_stop_notice_names_the_procedure_and_its_length(reviewing):
     assert doc.title == "特别程序期限告知书" and "第四十五条" in text and "7个工作日" in text and "专家评审" in text
     review.resume(case, by=reviewer, on=date(2024, 9, 25))
     req = review.request_extension(case, days=6, reason="需补充现场勘测", by=reviewer, on=date(2024, 9, 25))
-    ext = review.approve_extension(req, by=_supervisor(), on=date(2024, 9, 26))
-    doc = notices.stop_notice(case, ext)
-    assert doc.title == "延长行政许可期限告知书" and "第四十二条" in "".join(doc.paragraphs)
-    assert db.session.scalar(select(func.count()).select_from(ClockStop)) == 2
+    review.approve_extension(req, by=_supervisor(), on=date(2024, 9, 26))
+    doc = notices.extension_notice(case, req)
+    text = "".join(doc.paragraphs)
+    assert doc.title == "延长行政许可期限告知书" and doc.doc_number == req.doc_number
+    assert "第四十二条第一款" in text and "延长6个工作日" in text and "需补充现场勘测" in text
+    assert db.session.scalar(select(func.count()).select_from(ClockStop)) == 1
     assert db.session.scalar(select(func.count()).select_from(ExtensionRequest)) == 1

@@ -39,12 +39,12 @@ def dec_case(dec_app, make_user, make_applicant):
     clerk, applicant_id = make_user("clerk"), make_applicant()
     with dec_app.app_context():
         service = item("ST-NEW")
-        materials = {m.code: ("missing" if m.code in ("site_proof", "emc_report") else "received", "")
+        materials = {m.code: ("missing" if m.code in ("site_proof", "agent_authorisation") else "received", "")
                      for m in service.materials}
         case, _ = intake.submit(service, db.session.get(Applicant, applicant_id), channel="window",
                                 single_window=True, visits=1, materials=materials,
                                 by=db.session.get(User, clerk.id), on=DEC1)
-        intake.accept(case, deferred=["site_proof", "emc_report"], commitment={"signed_by": "李工"},
+        intake.accept(case, deferred=["site_proof", "agent_authorisation"], commitment={"signed_by": "李工"},
                       by=db.session.get(User, clerk.id), on=DEC1)
         db.session.commit()
         return case.number

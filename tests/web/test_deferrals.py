@@ -33,7 +33,7 @@ def test_empty_board(app, make_user, login):
 
 @pytest.fixture
 def deferred_case(make_case):
-    return make_case("ST-NEW", "accepted", deferred=["site_proof", "permit_copy"])
+    return make_case("ST-NEW", "accepted", deferred=["site_proof", "agent_authorisation"])
 
 
 def test_board_and_case_page(app, make_user, login, make_case, deferred_case):
@@ -58,7 +58,7 @@ def test_supply_from_the_board(app, make_user, login, deferred_case):
     html = clerk.get("/deferrals").get_data(as_text=True)
     assert "尚有 1 项容缺材料未补齐" in html
     board = html.split('id="deferral-board"')[1]
-    assert "频率使用许可证复印件" in board and "台址使用证明" not in board
+    assert "授权委托书及经办人身份证明" in board and "台址使用证明" not in board
 
 
 @pytest.mark.parametrize("data, message", [
@@ -146,3 +146,33 @@ def test_deferrals_check_command(app, make_case):
         assert db.session.scalar(select(Event.action).order_by(Event.id.desc()).limit(1)) == "overdue"
     result = runner.invoke(args=["deferrals", "check", "--date", "2024-13-01"])
     assert result.exit_code != 0 and "%Y-%m-%d" in result.output and "--date" in result.output
+
+
+# (clerk's check, reason) -> material status after, commitment after, SMS to the applicant
+CHECKS = [("accept", "", "supplied", "fulfilled", 0), ("return", "扫描件不清晰", "deferred", "open", 1),
+          ("return", "", "unchecked", "open", 0)]
+
+
+@pytest.mark.parametrize("decision, reason, status, commitment, sms", CHECKS)
+def test_an_online_upload_is_received_not_checked_until_a_clerk_decides(app, make_user, login, make_case, decision,
+                                                                        reason, status, commitment, sms):
+    from radiolic.models import Application, OutboxMessage
+    from radiolic.workflow import intake
+    number = make_case("ST-NEW", "accepted", deferred=["site_proof"])
+    with app.app_context():
+        case = db.session.scalar(select(Application).where(Application.number == number))
+        intake.supply(case, "site_proof", by=None, on=date(2024, 9, 23), note="网上上传")
+        db.session.commit()
+    clerk = client_for(app, make_user, login, "clerk")
+    assert 'data-unchecked="site_proof"' in clerk.get(f"/cases/{number}").get_data(as_text=True)
+    response = clerk.post(f"/deferrals/cases/{number}/materials/site_proof/check",
+                          data={"decision": decision, "reason": reason})
+    assert response.status_code == (422 if status == "unchecked" else 302)
+    with app.app_context():
+        case = db.session.scalar(select(Application).where(Application.number == number))
+        m = next(m for m in case.materials if m.code == "site_proof")
+        assert (m.status, case.commitments[0].status) == (status, commitment)
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                 .where(OutboxMessage.kind == "material_returned")) == sms
+        if sms:
+            assert m.note == "扫描件不清晰"

@@ -100,7 +100,7 @@ def test_home_as_clerk(client, make_user, login, make_case):
     nav = re.findall(r'class="nav-link[^"]*" href="[^"]*">([^<]*)</a>', en.get_data(as_text=True))
     assert "Window intake" in nav and "Awaiting acceptance" in nav and not any(CJK.search(t) for t in nav)
     assert any(text.startswith("Awaiting acceptance (incl. online pre-checks)") for text in texts)
-    assert "Radio Licensing Qingyuan Radio Administration Bureau" in texts   # the office is named in English too
+    assert "Radio Licensing Qingyuan Municipal Bureau of Industry and Information Technology" in texts   # the office is named in English too
     zh_nav = re.findall(r'class="nav-link[^"]*" href="[^"]*">([^<]*)</a>', zh.get_data(as_text=True))
     assert "窗口收件" in zh_nav and "待受理" in zh_nav
 

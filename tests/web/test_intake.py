@@ -154,10 +154,10 @@ def test_accept(app, clerk):
 
 
 def test_accept_with_deferral(app, clerk):
-    number, code, html = log_case(app, clerk, missing=("site_proof", "emc_report"))
+    number, code, html = log_case(app, clerk, missing=("site_proof", "agent_authorisation"))
     assert 'id="defer-site_proof"' in html and "默认补齐期限 2024-10-11" in html
     response = clerk.post(f"/intake/cases/{number}/accept", data={
-        "deferred": ["site_proof", "emc_report"], "signed_by": "李工", "method": "窗口递交", "query_code": code})
+        "deferred": ["site_proof", "agent_authorisation"], "signed_by": "李工", "method": "窗口递交", "query_code": code})
     assert response.status_code == 200
     state = case_of(app, number)
     assert state["state"] == "accepted" and state["commitments"] == [("李工", "open")]

@@ -98,8 +98,10 @@ def test_issue_refused_before_approval_changes_nothing(app, client, make_case, m
 
 
 def test_issue_refused_while_deferred_outstanding(app, client, make_case, make_user, login):
+    # Only an office that decides before supply (DEFER_DECIDE_BEFORE_SUPPLY) has an approved case still owing.
+    app.config["DEFER_DECIDE_BEFORE_SUPPLY"] = True
     clerk = make_user("clerk")
-    number = make_case("ST-NEW", "approved", deferred=["emc_report"], clerk=clerk)
+    number = make_case("ST-NEW", "approved", deferred=["site_proof"], clerk=clerk)
     login(client, clerk)
     page = client.get(f"/cases/{number}").get_data(as_text=True)
     assert "先补后证" in page
@@ -194,6 +196,7 @@ def _queries(app, fetch) -> int:
 
 
 def test_queue_and_licence_list_query_per_page_not_per_row(app, client, make_case, make_user, login):
+    app.config["DEFER_DECIDE_BEFORE_SUPPLY"] = True      # approved before supply: only with the setting on
     clerk = make_user("clerk")
     login(client, clerk)
     one = make_case("ST-NEW", "approved", deferred=["site_proof"])

@@ -170,13 +170,15 @@ def test_applicant_supplies_a_deferred_material_by_upload(app, client, known):
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
         m = next(m for m in case.materials if m.code == "site_proof")
-        assert (m.status, m.supplied_on, m.supplied_by_id) == ("supplied", TODAY, None)
+        # Received, not yet checked: still owed until a clerk accepts it.
+        assert (m.status, m.supplied_on, m.supplied_by_id) == ("unchecked", TODAY, None)
+        assert case.commitments[0].status == "open" and [x.code for x in case.outstanding_deferred] == ["site_proof"]
         upload = db.session.scalar(select(Upload).where(Upload.application_id == case.id))
         assert (upload.material_code, upload.filename, upload.mime) == ("site_proof", "台址证明.pdf", "application/pdf")
         event = db.session.scalars(select(Event).where(Event.application_id == case.id)
                                    .order_by(Event.id.desc())).first()
         assert (event.action, event.actor) == ("supply", "申请人")
-    assert 'data-material="site_proof"' not in client.get(f"/status/case/{number}").get_data(as_text=True)
+    assert 'data-checking="site_proof"' in client.get(f"/status/case/{number}").get_data(as_text=True)
     own = client.get(f"/status/case/{number}/uploads/{upload.id}")
     assert own.status_code == 200 and own.data == PDF
     assert app.test_client().get(f"/status/case/{number}/uploads/{upload.id}").status_code == 404

@@ -30,9 +30,36 @@ def test_applicant_rates_from_the_status_page_once(app, client, known):
     response = client.post(f"/status/case/{number}/rate", data={"level": "4", "tags": ["quick"], "comment": "好"})
     assert response.status_code == 302
     assert _ratings(app) == [("online", 4, None)]
-    again = client.post(f"/status/case/{number}/rate", data={"level": "1"})
-    assert again.status_code == 422 and "每个渠道只能评价一次" in again.get_data(as_text=True)
-    assert "您已通过网上渠道评价" in client.get(f"/status/case/{number}").get_data(as_text=True)
+    again = client.post(f"/status/case/{number}/rate", data={"level": "1", "tags": ["attitude"]})
+    assert again.status_code == 422 and "每个案件只能网上评价一次" in again.get_data(as_text=True)
+    page = client.get(f"/status/case/{number}").get_data(as_text=True)
+    assert 'id="already-rated"' in page and "通过“网上查询页”评价为“满意”" in page
+    assert 'class="rating-form"' not in page
+    # The QR door is the same online occasion: it shows the rating already given.
+    client.post("/rate", data={"number": number, "query_code": CODE})
+    qr = client.get(f"/rate/case/{number}").get_data(as_text=True)
+    assert 'id="already-rated"' in qr and "评价为“满意”" in qr and 'class="rating-form"' not in qr
+    assert _ratings(app) == [("online", 4, None)]
+
+
+def test_a_bad_rating_without_a_reason_is_refused_on_the_page(app, client, known):
+    number = known()
+    lookup(client, number)
+    response = client.post(f"/status/case/{number}/rate", data={"level": "2"})
+    assert response.status_code == 422 and "原因标签或填写评价意见" in response.get_data(as_text=True)
+    assert _ratings(app) == []
+    assert client.post(f"/status/case/{number}/rate", data={"level": "2", "comment": "排队太久"}).status_code == 302
+    assert _ratings(app) == [("online", 2, None)]
+
+
+def test_online_rating_waits_for_an_intake_outcome(app, client, known):
+    number = known("submitted")
+    lookup(client, number)
+    page = client.get(f"/status/case/{number}").get_data(as_text=True)
+    assert 'id="rating-not-open"' in page and 'class="rating-form"' not in page
+    response = client.post(f"/status/case/{number}/rate", data={"level": "5"})
+    assert response.status_code == 422 and "暂不能评价" in response.get_data(as_text=True)
+    assert _ratings(app) == []
 
 
 def test_rating_needs_the_lookup_and_refuses_tags_of_another_level(app, client, known):
@@ -78,7 +105,7 @@ def test_sms_link_rates_without_the_code_and_bad_links_are_refused(app, client, 
     assert page.status_code == 200 and number in page.get_data(as_text=True)
     assert client.post(f"/rate/s/{token}", data={"level": "5"}).status_code == 302
     assert _ratings(app) == [("sms", 5, None)]
-    assert "已通过该渠道评价过" in client.get(f"/rate/s/{token}").get_data(as_text=True)
+    assert "通过“短信链接”评价为“非常满意”" in client.get(f"/rate/s/{token}").get_data(as_text=True)
     assert client.get("/rate/s/forged.token").status_code == 404
     assert client.post(f"/rate/s/{token[:-3]}xyz", data={"level": "1"}).status_code == 404
     assert len(_ratings(app)) == 1
@@ -116,6 +143,18 @@ def test_the_tablet_shows_the_case_just_served_and_rates_it_for_that_clerk(app, 
     assert "kiosk-waiting" in tablet.get("/window").get_data(as_text=True)     # rated: back to waiting
     tablet.post("/window/rate", data={"number": number, "level": "1"})
     assert _ratings(app) == [("window", 5, clerk.id)]
+
+
+def test_a_bad_window_rating_asks_for_its_reason_on_the_tablet(app, tablet, make_case, make_user):
+    clerk = make_user("clerk", display_name="陈窗口")
+    number = make_case("ST-NEW", "accepted", clerk=clerk)
+    asked = tablet.post("/window/rate", data={"number": number, "level": "2"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 422 and 'id="kiosk-reason"' in page and "办理慢" in page
+    assert _ratings(app) == []
+    response = tablet.post("/window/rate", data={"number": number, "level": "2", "tags": ["slow"]})
+    assert response.headers["Location"] == "/window/thanks"
+    assert _ratings(app) == [("window", 2, clerk.id)]
 
 
 def test_the_tablet_cannot_rate_a_case_not_served_at_its_window(app, tablet, make_case, make_user):
@@ -201,7 +240,7 @@ def test_overdue_filter_and_appeal_decided_only_by_a_supervisor(make_app, make_c
     number = with_code(app, make_case("ST-NEW", "accepted"))
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
-        ratings.rate(case, channel="online", level=2, on=TODAY)
+        ratings.rate(case, channel="online", level=2, tags=["slow"], on=TODAY)
         db.session.commit()
         order_id = db.session.scalar(select(WorkOrder.id))
     clerk, supervisor = app.test_client(), app.test_client()

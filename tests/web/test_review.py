@@ -262,12 +262,15 @@ def test_extension_request_and_supervisor_approval(app, as_reviewer, make_case, 
     response = boss.post(f"/review/{number}/extension/{request_id}", data={"extension_decision-approve": "1"})
     assert response.status_code == 302
     with app.app_context():
-        stop = db.session.scalar(select(ClockStop))
-        assert (stop.kind, stop.expected_days, stop.approved_by_id) == ("extension", 10, supervisor.id)
-        assert db.session.scalar(select(ExtensionRequest.status)) == "approved"
+        assert _count(app, ClockStop) == 0       # an extension is not a stop
+        req = db.session.scalar(select(ExtensionRequest))
+        assert (req.status, req.days, req.decided_by_id) == ("approved", 10, supervisor.id)
     assert _events(app, number)[-2:] == ["request_extension", "extension_approved"]
     page = _text(as_reviewer.get(f"/cases/{number}"))
-    assert 'id="extension-form"' not in page and 'data-stop="extension"' in page and "主管批准" in page
+    assert 'id="extension-form"' not in page and 'id="extension-pdf"' in page and 'id="extended-badge"' in page
+    assert "2024-11-21" in page and "2024-11-07" in page
+    pdf = as_reviewer.get(f"/review/{number}/extension.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # Only a supervisor decides a request.
     assert as_reviewer.post(f"/review/{number}/extension/{request_id}",
                             data={"extension_decision-approve": "1"}).status_code == 403

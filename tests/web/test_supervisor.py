@@ -23,7 +23,7 @@ def test_dashboard_shows_the_figures_of_the_period(client, make_user, login, mar
     page = client.get("/supervisor?period=month&year=2024&month=3").get_data(as_text=True)
     assert "2024年3月" in page
     assert "共受理办结无线电行政许可审批业务7件" in page
-    assert "核发无线电频率使用许可证1张、无线电台执照6张（其中纸质执照1张、电子执照5张）" in page
+    assert "核发中华人民共和国无线电频率使用许可证1份，核发中华人民共和国无线电台执照6份（其中纸质版1份，电子版5份）" in page
     assert re.search(r'data-key="single_window_rate">.*?85\.7%', page, re.S)
     assert re.search(r'data-key="ratings.coverage">.*?57\.1%', page, re.S)
     data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page, re.S)[1])
