@@ -58,9 +58,13 @@ def _calendar() -> dict:
     except Exception:
         db.session.rollback()
         return {"ok": False}
-    this, following = calendar.covers(year), calendar.covers(year + 1)
-    # Deadlines reach into next year from the autumn on, so a missing next year is worth a warning.
-    return {"ok": this, "year": year, "covered": this, "next_year": year + 1, "next_year_covered": following}
+    # Every year can be counted (provisionally at worst: weekends and the statutory holidays), so the check
+    # fails only outside the supported range; a year without the State Council's notice is "not covered",
+    # which deserves a warning because deadlines reach into next year from the autumn on.
+    computable = calendar.covers(year) and calendar.covers(year + 1)
+    this, following = calendar.is_official(year), calendar.is_official(year + 1)
+    return {"ok": computable, "year": year, "covered": this, "next_year": year + 1, "next_year_covered": following,
+            "provisional_years": [y for y, official in ((year, this), (year + 1, following)) if not official]}
 
 
 @bp.get("/healthz")
@@ -70,6 +74,6 @@ def healthz():
     ok = all(c["ok"] for c in checks.values())
     body = {"status": "ok" if ok else "fail", "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             **checks}
-    if ok and not checks["calendar"]["next_year_covered"]:
+    if ok and not (checks["calendar"]["covered"] and checks["calendar"]["next_year_covered"]):
         body["status"] = "warn"
     return jsonify(body), 200 if ok else 503

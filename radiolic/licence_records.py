@@ -204,13 +204,14 @@ def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = N
             seal(row, station, key)
         return
     _fork_key = key
+    kid = key_id_of(key)         # the workers set it on their copies only
     size = -(-len(pairs) // (processes * 4))
     chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
     # Workers only compute; they never touch the database connection the parent holds open.
     with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
         for chunk, sealed in zip(chunks, pool.map(_seal_chunk, chunks)):
             for (row, _station), (digest, signature) in zip(chunk, sealed):
-                row["content_hash"], row["signature"] = digest, signature
+                row["content_hash"], row["signature"], row["key_id"] = digest, signature, kid
 
 
 @dataclass

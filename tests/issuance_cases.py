@@ -70,12 +70,13 @@ PERMIT = {"frequencies": "351.0125;351.0375", "use": "出租车调度通信", "a
 
 
 def issued_with_stations(app, make_case, make_user, n: int = 1, *, format: str = "electronic", reviewer=None,
-                         **options) -> str:
+                         valid_until=None, **options) -> str:
     """A station-licence case with `n` stations, approved and issued by a reviewer (options as approved_with_stations)."""
     from radiolic.workflow import issuance
     reviewer = reviewer or make_user("reviewer")
     number = approved_with_stations(app, make_case, make_user, n, reviewer=reviewer, **options)
     with app.app_context():
-        issuance.issue(get_case(number), format=format, by=db.session.get(User, reviewer.id), on=TODAY)
+        issuance.issue(get_case(number), format=format, by=db.session.get(User, reviewer.id), on=TODAY,
+                       valid_until=valid_until)
         db.session.commit()
     return number

@@ -96,7 +96,7 @@ def issuance_verify_licence(code: str):
     found = find_for_verification(code)
     if found is None:
         raise ApiError(404, "not_found", "未找到该核验码对应的证照。")
-    view = public_view(found[0], today(), found[1])
+    view = public_view(found[0], today(), found[1], found[2])
     view["fields"] = [{"label": label, "value": value} for label, value in view["fields"]]
     for key in ("issued_on", "valid_from", "valid_until", "status_changed_on"):
         view[key] = view[key].isoformat() if view[key] else None

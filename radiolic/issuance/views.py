@@ -513,19 +513,21 @@ def expiring():
 _SUCCESSOR = aliased(Licence)
 
 
-def find_for_verification(code: str) -> tuple[Licence, str | None] | None:
-    """The licence of a verification code with its holder, station and successor's number: one query."""
+def find_for_verification(code: str) -> tuple[Licence, str | None, Event | None] | None:
+    """The licence of a verification code with its holder, station, successor's number and the event that set
+    its status (which its seal names): one query."""
     row = db.session.execute(
-        select(Licence, _SUCCESSOR.number).outerjoin(_SUCCESSOR, _SUCCESSOR.id == Licence.superseded_by_id)
+        select(Licence, _SUCCESSOR.number, Event).outerjoin(_SUCCESSOR, _SUCCESSOR.id == Licence.superseded_by_id)
+        .outerjoin(Event, Event.hash == Licence.status_event_hash)
         .options(joinedload(Licence.applicant), joinedload(Licence.station))
         .where(Licence.verify_code == code.strip().upper()[:40])).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
 _UNKNOWN = object()
 
 
-def public_view(lic: Licence, on: date, successor_number=_UNKNOWN) -> dict:
+def public_view(lic: Licence, on: date, successor_number=_UNKNOWN, status_event: Event | None = None) -> dict:
     """What anyone holding the code may see: live status, masked holder, the hash to compare.
 
     `successor_number` comes from find_for_verification(); without it the successor is looked up.
@@ -538,7 +540,7 @@ def public_view(lic: Licence, on: date, successor_number=_UNKNOWN) -> dict:
     if successor_number is _UNKNOWN:
         successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
         successor_number = successor.number if successor else None
-    result, status = check(lic), live_status(lic, on)
+    result, status = check(lic, event=status_event), live_status(lic, on)
     renewal = None
     if lic.status == "valid" and lic.valid_until < on:
         from ..workflow.renewals import renewal_pending
@@ -614,7 +616,7 @@ def verify(code: str):
     found = find_for_verification(code)
     if found is None:
         return render_template("issuance/verify.html", view=None), 404
-    return render_template("issuance/verify.html", view=public_view(found[0], today(), found[1]))
+    return render_template("issuance/verify.html", view=public_view(found[0], today(), found[1], found[2]))
 
 
 def _register_filters(args, on: date) -> tuple[list, dict]:

@@ -56,7 +56,7 @@ def test_no_page_answers_a_server_error(app, make_user, login, make_case, capsys
         upload_id = db.session.scalar(select(Upload.id)) or 1
         verify = db.session.scalar(select(Licence.verify_code)) or "NONE"
     fill = {"number": number, "code": "ST-NEW", "kind": "acceptance", "fmt": "csv", "item_id": 1, "applicant_id": 1,
-            "stop_id": 1, "upload_id": upload_id, "order_id": 1, "licence": "X", "token": "x"}
+            "stop_id": 1, "upload_id": upload_id, "order_id": 1, "licence": "X", "token": "x", "job_id": "0" * 32}
     names = query_parameters()
     assert {"page", "year", "from", "to", "applicant", "reviewer", "days", "period"} <= set(names)
     started, requests, errors, refused = time.perf_counter(), 0, [], 0

@@ -54,11 +54,10 @@ ART_50 = [("applied on the last day", D(2024, 12, 12), "valid"), ("applied a day
 def test_a_timely_renewal_keeps_the_licence_valid_until_decided(app, client, make_case, make_user, make_applicant,
                                                                  label, applied, status):
     holder = make_applicant()
-    issued_with_stations(app, make_case, make_user, 1, applicant_id=holder)
+    issued_with_stations(app, make_case, make_user, 1, applicant_id=holder, valid_until=UNTIL)
     with app.app_context():
         lic = db.session.scalar(select(Licence))
-        lic.valid_until = UNTIL
-        db.session.commit()
+        assert lic.valid_until == UNTIL
         code = lic.verify_code
     if applied:
         make_case("ST-RENEW", "accepted", applicant_id=holder, on=applied)
