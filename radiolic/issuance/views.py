@@ -352,41 +352,36 @@ def print_licence(number: str):
     return pdf_download(lic)
 
 
+def _licence_status_change(number: str, form, verb, missing: str, done: str):
+    """Revoke or restore one licence: the reason is required; a refusal is flashed; one commit."""
+    lic = _licence(number)
+    if not form.validate_on_submit():
+        flash(missing, "danger")
+    else:
+        try:
+            verb(lic, reason=form.reason.data, by=current_user, on=today())
+        except WorkflowError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(done, "success")
+    return redirect(url_for("issuance.licence", number=number))
+
+
 @bp.post("/licences/<number>/revoke")
 @roles("reviewer", "supervisor")
 def revoke(number: str):
-    lic, form = _licence(number), RevokeForm()
-    if not form.validate_on_submit():
-        flash(_("请写明撤销的理由和依据。"), "danger")
-        return redirect(url_for("issuance.licence", number=number))
-    try:
-        verbs.revoke_licence(lic, reason=form.reason.data, by=current_user, on=today())
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("issuance.licence", number=number))
-    db.session.commit()
-    flash(_("证照 %(number)s 已撤销。", number=number), "success")
-    return redirect(url_for("issuance.licence", number=number))
+    return _licence_status_change(number, RevokeForm(), verbs.revoke_licence, _("请写明撤销的理由和依据。"),
+                                  _("证照 %(number)s 已撤销。", number=number))
 
 
 @bp.post("/licences/<number>/restore")
 @roles("supervisor")
 def restore(number: str):
     """恢复: a revoked or cancelled licence made valid again (e.g. the revocation set aside), re-sealed."""
-    lic, form = _licence(number), RestoreForm()
-    if not form.validate_on_submit():
-        flash(_("请写明恢复的理由和依据。"), "danger")
-        return redirect(url_for("issuance.licence", number=number))
-    try:
-        verbs.restore_licence(lic, reason=form.reason.data, by=current_user, on=today())
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("issuance.licence", number=number))
-    db.session.commit()
-    flash(_("证照 %(number)s 已恢复有效。", number=number), "success")
-    return redirect(url_for("issuance.licence", number=number))
+    return _licence_status_change(number, RestoreForm(), verbs.restore_licence, _("请写明恢复的理由和依据。"),
+                                  _("证照 %(number)s 已恢复有效。", number=number))
 
 
 @bp.post("/cases/<number>/print")

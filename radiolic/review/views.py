@@ -151,6 +151,13 @@ def _pdf(data: bytes, name: str) -> Response:
                     headers={"Content-Disposition": f"inline; filename={name}"})
 
 
+def _instrument(case, kind: str, seq: int | None, name: str) -> Response:
+    """An issued instrument of the case as archived (archived now, once, if it was not yet)."""
+    data = instruments.case_pdf(case, kind, seq, today())
+    db.session.commit()
+    return _pdf(data, f"{case.number}-{name}.pdf")
+
+
 @bp.get("/review/<number>/stops/<int:stop_id>.pdf")
 @roles(*STAFF_READ)
 def stop_pdf(number: str, stop_id: int):
@@ -158,21 +165,16 @@ def stop_pdf(number: str, stop_id: int):
     stop = db.session.get(ClockStop, stop_id)
     if stop is None or stop.application_id != case.id:
         abort(404)
-    data = instruments.case_pdf(case, "stop", stop.id, today())
-    db.session.commit()
-    return _pdf(data, f"{case.number}-stop-{stop.id}.pdf")
+    return _instrument(case, "stop", stop.id, f"stop-{stop.id}")
 
 
 @bp.get("/review/<number>/extension.pdf")
 @roles(*STAFF_READ)
 def extension_pdf(number: str):
     case = _case(number)
-    req = verbs.approved_extension(case)
-    if req is None:
+    if verbs.approved_extension(case) is None:
         abort(404)
-    data = instruments.case_pdf(case, "extension", None, today())
-    db.session.commit()
-    return _pdf(data, f"{case.number}-extension.pdf")
+    return _instrument(case, "extension", None, "extension")
 
 
 @bp.get("/review/<number>/withdrawal.pdf")
@@ -181,9 +183,7 @@ def withdrawal_pdf(number: str):
     case = _case(number)
     if case.decision is None or case.decision.withdrawn_on is None:
         abort(404)
-    data = instruments.case_pdf(case, "withdrawal", None, today())
-    db.session.commit()
-    return _pdf(data, f"{case.number}-withdrawal.pdf")
+    return _instrument(case, "withdrawal", None, "withdrawal")
 
 
 @bp.get("/review/<number>/decision.pdf")
@@ -192,9 +192,7 @@ def decision_pdf(number: str):
     case = _case(number)
     if case.decision is None:
         abort(404)
-    data = instruments.case_pdf(case, "decision", None, today())
-    db.session.commit()
-    return _pdf(data, f"{case.number}-decision.pdf")
+    return _instrument(case, "decision", None, "decision")
 
 
 def _urgency(c: clock.Clock) -> tuple[int | None, str]:
