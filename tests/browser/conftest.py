@@ -24,6 +24,32 @@ def chromium():
         browser.close()
 
 
+class AuditedContext:
+    """A browser context whose pages (popups included) are audited; new_page() gives an audited page."""
+
+    def __init__(self, real, audit: AxeAudit):
+        self._real, self.audit, self.pages_opened = real, audit, []
+        real.on("page", self._adopt)
+
+    def _adopt(self, page):
+        if all(p._page is not page for p in self.pages_opened):
+            self.pages_opened.append(self.audit.attach(page))
+
+    def new_page(self):
+        page = self._real.new_page()
+        self._adopt(page)
+        return next(p for p in self.pages_opened if p._page is page)
+
+    def close(self):
+        for page in self.pages_opened:
+            if not page._page.is_closed():
+                page.finish()
+        self._real.close()
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
 class AuditedBrowser:
     """The session's Chromium; every page of every context opened through it is audited by axe."""
 
@@ -31,9 +57,7 @@ class AuditedBrowser:
         self._real, self.audit = real, audit
 
     def new_context(self, **kwargs):
-        context = self._real.new_context(**kwargs)
-        context.on("page", self.audit.attach)
-        return context
+        return AuditedContext(self._real.new_context(**kwargs), self.audit)
 
     def __getattr__(self, name):
         return getattr(self._real, name)
