@@ -18,6 +18,7 @@ from reportlab.platypus import (
     Flowable,
     HRFlowable,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -348,20 +349,41 @@ def _table(rows: Sequence, styles: dict, font: str, available: float) -> Table:
 
 def render_notice(doc: Notice) -> bytes:
     """Lay out a written instrument on A4 pages and return the PDF bytes."""
-    font = cjk_font(doc.font_path).name
+    return render_bundle([doc])
+
+
+def render_bundle(docs: Sequence[Notice]) -> bytes:
+    """Lay out one or more instruments in one PDF, each starting on a new page (the counter's print bundle).
+    A single instrument carries 第n页 共N页 when it runs over a page; a bundle numbers no pages (each of its
+    instruments is a separate paper)."""
+    first = docs[0]
+    font = cjk_font(first.font_path).name
     styles = _styles(font)
     buffer = io.BytesIO()
+    title = f"{first.title} {first.doc_number}".strip() if len(docs) == 1 else "、".join(d.title for d in docs)
     template = SimpleDocTemplate(
         buffer, pagesize=A4,
         leftMargin=LEFT_MARGIN, rightMargin=RIGHT_MARGIN,
         topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN,
-        title=f"{doc.title} {doc.doc_number}".strip(), author=doc.office,
-        subject=doc.title, creator="radiolic", lang="zh-CN",
+        title=title, author=first.office,
+        subject=first.title, creator="radiolic", lang="zh-CN",
         # invariant=1 pins creation date and document ID: same input, same bytes.
         invariant=1, pageCompression=1,
     )
     available = template.width
+    story: list[Flowable] = []
+    for n, doc in enumerate(docs):
+        if n:
+            story.append(PageBreak())
+        story += _story(doc, styles, font, available)
+    if len(docs) == 1:
+        template.build(story, canvasmaker=_page_numbering_canvas(font))
+    else:
+        template.build(story, canvasmaker=FlateCanvas)
+    return buffer.getvalue()
 
+
+def _story(doc: Notice, styles: dict, font: str, available: float) -> list[Flowable]:
     story: list[Flowable] = [
         _HeadingLine(doc.office, font, 18, space_after=6),
         _HeadingLine(doc.title, font, 24, space_after=10),
@@ -386,6 +408,4 @@ def render_notice(doc: Notice) -> bytes:
     # One block: a page break never separates the seal and date from the contact
     # footer (a footer alone on the last page looks like a stray sheet).
     story.append(KeepTogether(closing))
-
-    template.build(story, canvasmaker=_page_numbering_canvas(font))
-    return buffer.getvalue()
+    return story

@@ -4,6 +4,7 @@ from datetime import date
 from flask import current_app
 
 from ..documents import Notice, render_notice
+from ..documents.notice import render_bundle
 from ..documents.chinese_text import chinese_date
 from ..models import Application, Commitment, CorrectionNotice
 from ..workflow.intake import broken_commitment_on, default_due, material
@@ -224,6 +225,21 @@ def build(case: Application, kind: str, *, seq: int | None = None, query_code: s
 
 def pdf(notice: Notice) -> bytes:
     return render_notice(notice)
+
+
+def bundle(case: Application, query_code: str | None = None) -> list[Notice]:
+    """The counter's print bundle: 收件凭证 (with the query code), then every other instrument of the case
+    (受理通知书 with the code, 承诺书 and 容缺受理通知书, 补正材料通知书 or 不予受理决定书)."""
+    docs = []
+    for kind, _title, args in available(case):
+        doc = build(case, kind, seq=args.get("seq"), query_code=query_code)
+        if doc is not None:
+            docs.append(doc)
+    return docs
+
+
+def bundle_pdf(docs: list[Notice]) -> bytes:
+    return render_bundle(docs)
 
 
 def credit_warning(case: Application, on: date) -> str:

@@ -6,7 +6,7 @@ from .cases import (CHANNELS, FORMATS, MATERIAL_STATUSES, STATES, STOP_KINDS, TE
 from .catalogue import ITEM_ACTIONS, LICENCE_KINDS, MaterialRequirement, ServiceItem
 from .licences import LICENCE_STATUSES, STATION_TYPES, Delivery, Licence, PrintLog, Station
 from .ratings import LEVEL_NAMES, RATING_CHANNELS, Rating, RatingDevice, WorkOrder
-from .records import CalendarYear, Counter, Event, HolidayOverride, OutboxMessage, Upload
+from .records import CalendarYear, Counter, CounterVisit, Event, HolidayOverride, OutboxMessage, Upload
 from .users import ROLE_NAMES, ROLES, Attempt, User
 
 __all__ = [name for name in dir() if not name.startswith("_")]
