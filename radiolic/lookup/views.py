@@ -7,7 +7,7 @@ from .. import uploads
 from ..access import public, roles
 from ..extensions import db
 from ..issuance.views import pdf_download
-from ..models import Application, Licence, ServiceItem, Upload
+from ..models import Application, Licence, ServiceItem, Station, Upload
 from ..ratings.forms import RatingForm
 from ..ratings.views import submit_rating
 from ..station_import import ImportRejected, parse_stations
@@ -60,7 +60,11 @@ def case(number: str):
 def _case_page(case: Application, error: str | None = None, status: int = 200):
     view = progress(case, today())
     mine = [u for u in case_uploads(case) if u.by_applicant]
+    refused = db.session.scalars(select(Station).where(Station.application_id == case.id,
+                                                       Station.refused_reason.is_not(None))
+                                 .order_by(Station.seq).limit(200)).all() if case.decision is not None else []
     return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
+                           documents=applicant_documents(case), refused_stations=refused,
                            correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
                            rate_action=url_for("lookup.rate", number=case.number),
                            can_rate="online" not in view["rated_channels"], error=error), status
@@ -165,6 +169,45 @@ def licence_pdf(number: str, licence: str):
     if lic is None or lic.application_id != case.id or lic.format != "electronic" or lic.status != "valid":
         abort(404)
     return pdf_download(lic)
+
+
+def applicant_documents(case: Application) -> list[dict]:
+    """Every instrument the applicant may download from the status page (the receipt and the acceptance notice
+    without the query code: it was handed over at the counter and is not kept)."""
+    from ..intake import notices as intake_notices
+    docs = [{"kind": kind, "title": title, "seq": args.get("seq"),
+             "url": url_for("lookup.document_pdf", number=case.number, kind=kind, **args)}
+            for kind, title, args in intake_notices.available(case)]
+    if case.decision is not None and case.decision.doc_number:
+        title = "准予行政许可决定书" if case.decision.outcome == "approve" else "不予行政许可决定书"
+        docs.append({"kind": "decision", "title": title, "seq": None,
+                     "url": url_for("lookup.document_pdf", number=case.number, kind="decision")})
+    return docs
+
+
+@bp.route("/status/case/<number>/documents/<kind>.pdf")
+@public
+def document_pdf(number: str, kind: str):
+    """One of the applicant's own instruments, rendered on demand (only in the session that looked the case up)."""
+    from flask import Response
+    from ..documents import render_notice
+    from ..intake import notices as intake_notices
+    from ..review import notices as review_notices
+    case = gate.authorised_case(number)
+    if case is None:
+        abort(404)
+    if kind == "decision":
+        if case.decision is None or not case.decision.doc_number:
+            abort(404)
+        doc = review_notices.decision_notice(case)
+    elif kind in intake_notices.KINDS:
+        doc = intake_notices.build(case, kind, seq=request.args.get("seq", type=int), on=today())
+    else:
+        doc = None
+    if doc is None:
+        abort(404)
+    return Response(render_notice(doc), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{case.number}-{kind}.pdf"', "Cache-Control": "no-store"})
 
 
 @bp.route("/uploads/<int:upload_id>")
