@@ -7,7 +7,7 @@ from .. import uploads
 from ..access import public, roles
 from ..extensions import db
 from ..issuance.views import pdf_download
-from ..models import Application, Licence, ServiceItem, Station, Upload
+from ..models import ITEM_ACTIONS, Application, Licence, ServiceItem, Station, Upload
 from ..ratings.forms import RatingForm
 from ..ratings.views import submit_rating
 from ..station_import import ImportRejected, parse_stations
@@ -232,6 +232,9 @@ def _send(upload: Upload):
 @public
 def apply_items():
     items = db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code)).all()
+    # what most people come for first: new licences, then renewals and changes, 注销 last
+    order = {action: n for n, action in enumerate(ITEM_ACTIONS)}
+    items = sorted(items, key=lambda i: (order.get(i.action, len(order)), i.code))
     return render_template("lookup/apply_items.html", items=items)
 
 
