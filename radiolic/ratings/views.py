@@ -59,7 +59,8 @@ def submit_rating(case: Application, channel: str, *, on_error, done: str):
     except IntegrityError:
         db.session.rollback()     # a parallel rating through the same channel won the race
         return on_error(_("本案已通过该渠道评价过，每个渠道只能评价一次。"))
-    flash(_("感谢您的评价！"), "success")
+    if done != url_for("ratings.thanks"):     # the thanks page says it itself: once is enough
+        flash(_("感谢您的评价！"), "success")
     return redirect(done)
 
 
