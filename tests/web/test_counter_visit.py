@@ -127,3 +127,19 @@ def test_phone_abc_is_refused(app, clerk):
         html = response.get_data(as_text=True)
         assert response.status_code == 422 and "联系电话格式有误" in html, name
     assert snapshot(app) == before
+
+
+def test_navbar_search_finds_part_of_a_number_or_an_applicant_name(app, clerk):
+    first, _ = _post_new(app, clerk)
+    number = first.headers["Location"].split("/")[-2]
+    _post_new(app, clerk, id_code="914418000000001070", name="清远第二通信有限公司")
+    exact = clerk.get(f"/cases?number={number.lower()}")
+    assert exact.status_code == 302 and exact.headers["Location"].endswith(f"/cases/{number}")
+    both = clerk.get(f"/cases?number={number[:8]}")
+    html = both.get_data(as_text=True)
+    assert both.status_code == 200 and 'id="search-results"' in html and html.count("/cases/SQ") == 2
+    one = clerk.get("/cases?number=第二通信")
+    assert one.status_code == 302
+    none = clerk.get("/cases?number=没有这家")
+    assert none.status_code == 404 and "没有编号或申请人名称包含" in none.get_data(as_text=True)
+    assert clerk.get("/cases?number=%25").status_code == 404          # a LIKE wildcard is searched literally
