@@ -64,6 +64,8 @@ class Notice:
     qr_caption: str = ""
     signature_block: bool = False
     font_path: str | None = None
+    # Paragraphs printed after the table (e.g. 特此通知 closes a notice whose list comes first).
+    closing_paragraphs: Sequence[str] = ()
 
 
 class _HeadingLine(Flowable):
@@ -142,7 +144,8 @@ class _ClosingBlock(Flowable):
         canvas.drawCentredString(centre_x, centre_y + 4, self.office)
         canvas.drawCentredString(centre_x, centre_y - BODY_SIZE - 6, self.dated)
         if self.signature:
-            self._draw_signature_lines(centre_x - SEAL_RADIUS - BODY_SIZE)
+            # the rules end a character before the seal or the office/date text, whichever reaches further left
+            self._draw_signature_lines(min(centre_x - SEAL_RADIUS, centre_x - widest / 2) - BODY_SIZE)
         if self.qr_url:
             caption_room = 12 if self.qr_caption else 0
             draw_qr(canvas, self.qr_url, 0, caption_room, QR_SIZE)
@@ -396,6 +399,7 @@ def _story(doc: Notice, styles: dict, font: str, available: float) -> list[Flowa
     story += [_para(text, styles["body"]) for text in doc.paragraphs]
     if doc.table:
         story += [Spacer(1, 8), _table(list(doc.table), styles, font, available), Spacer(1, 8)]
+    story += [_para(text, styles["body"]) for text in doc.closing_paragraphs]
     closing: list[Flowable] = [
         Spacer(1, 8),
         _ClosingBlock(doc.office, doc.dated, font, doc.qr_url, doc.qr_caption,

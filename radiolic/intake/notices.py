@@ -150,7 +150,7 @@ def correction(case: Application, notice: CorrectionNotice) -> Notice:
     tail = ["请按上述要求补正后，凭申请编号到窗口或在网上提交。补正材料提交前，办理期限不开始计算。",
             "特此通知。"]
     return _notice(case, "correction", doc_number=notice.doc_number, dated=notice.issued_on,
-                   paragraphs=paragraphs + tail, table=rows)
+                   paragraphs=paragraphs, table=rows, closing_paragraphs=tail)
 
 
 def refusal(case: Application) -> Notice:

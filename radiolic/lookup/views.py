@@ -25,7 +25,14 @@ STATION_LIST = "station_list"
 
 @bp.app_context_processor
 def _helpers():
-    return {"case_uploads": case_uploads}
+    return {"case_uploads": case_uploads, "china_time": china_time}
+
+
+def china_time(at, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp in the office's time (China Standard Time), as the timelines show it."""
+    from datetime import timezone
+    from ..web import CHINA
+    return at.replace(tzinfo=timezone.utc).astimezone(CHINA).strftime(fmt) if at else ""
 
 
 def case_uploads(case: Application) -> list[Upload]:

@@ -143,3 +143,35 @@ def test_navbar_search_finds_part_of_a_number_or_an_applicant_name(app, clerk):
     none = clerk.get("/cases?number=没有这家")
     assert none.status_code == 404 and "没有编号或申请人名称包含" in none.get_data(as_text=True)
     assert clerk.get("/cases?number=%25").status_code == 404          # a LIKE wildcard is searched literally
+
+
+def _pdf_text(tmp_path, data: bytes) -> str:
+    import shutil
+    import subprocess
+    import pytest
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    (tmp_path / "doc.pdf").write_bytes(data)
+    return subprocess.run(["pdftotext", str(tmp_path / "doc.pdf"), "-"], capture_output=True, text=True).stdout
+
+
+def test_correction_notice_closes_with_te_ci_tong_zhi_after_its_table(app, clerk, tmp_path):
+    response, _ = _post_new(app, clerk, missing=("site_proof",))
+    number = response.headers["Location"].split("/")[-2]
+    clerk.post(f"/intake/cases/{number}/correction", data={"c-site_proof": "on", "p-site_proof": "租赁合同未盖章"})
+    text = _pdf_text(tmp_path, clerk.get(f"/intake/cases/{number}/notices/correction.pdf").data).replace(" ", "")
+    assert text.index("租赁合同未盖章") < text.index("特此通知")
+
+
+def test_upload_times_are_shown_in_china_time(app, clerk, make_case):
+    from datetime import datetime
+    from radiolic.models import Upload
+    number = make_case("ST-NEW", "submitted", channel="online")
+    with app.app_context():
+        case = db.session.scalar(select(Application).where(Application.number == number))
+        db.session.add(Upload(application_id=case.id, material_code="site_proof", filename="合同.pdf",
+                              stored_name="x1", mime="application/pdf", size=1024, sha256="0" * 64,
+                              uploaded_at=datetime(2024, 9, 23, 17, 30)))
+        db.session.commit()
+    page = clerk.get(f"/cases/{number}").get_data(as_text=True)
+    assert "2024-09-24 01:30" in page and "2024-09-23 17:30" not in page
