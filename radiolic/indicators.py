@@ -149,11 +149,15 @@ def deferral_figures(start: date, end: date, as_of: date) -> dict:
     return dict(zip(("cases", "materials", "supplied_on_time", "overdue", "terminated"), row))
 
 
-def rating_figures(start: date, end: date, completed: int, rated: int) -> dict:
+def rating_figures(start: date, end: date, completed: int, rated: int, as_of: date | None = None) -> dict:
+    """Rating figures; 差评按时整改率 counts only the bad ratings whose work order is due by `as_of` or already
+    answered (a work order still inside its time limit is neither on time nor late yet: None when none is due)."""
     r = Rating
     bad = r.level <= 2
-    on_time = and_(WorkOrder.id.is_not(None),
-                   func.coalesce(WorkOrder.replied_on, WorkOrder.closed_on) <= WorkOrder.due_on)
+    answered = func.coalesce(WorkOrder.replied_on, WorkOrder.closed_on)
+    on_time = and_(WorkOrder.id.is_not(None), answered <= WorkOrder.due_on)
+    due = or_(WorkOrder.id.is_(None), answered.is_not(None),
+              WorkOrder.due_on < (as_of or end + timedelta(days=1)))
     row = db.session.execute(select(
         _count_if(r.defaulted.is_(False)),
         _count_if(and_(r.defaulted.is_(False), r.level == 5)),
@@ -163,12 +167,13 @@ def rating_figures(start: date, end: date, completed: int, rated: int) -> dict:
         _count_if(and_(r.defaulted.is_(False), bad)),
         _count_if(and_(r.defaulted.is_(False), bad, on_time)),
         _count_if(r.defaulted.is_(True)),
+        _count_if(and_(r.defaulted.is_(False), bad, due)),
     ).join(Application, r.application_id == Application.id)
         .outerjoin(WorkOrder, WorkOrder.rating_id == r.id).where(_completed(start, end))).one()
-    count, very, window, window_very, good, bad_n, bad_on_time, defaulted = row
+    count, very, window, window_very, good, bad_n, bad_on_time, defaulted, bad_due = row
     return {"count": count, "coverage": _rate(rated, completed), "very_satisfied_rate": _rate(very, count),
             "window_very_satisfied_rate": _rate(window_very, window), "good_rate": _rate(good, count),
-            "bad": bad_n, "bad_rectified_on_time_rate": _rate(bad_on_time, bad_n), "defaulted": defaulted}
+            "bad": bad_n, "bad_rectified_on_time_rate": _rate(bad_on_time, bad_due), "defaulted": defaulted}
 
 
 def compute(start: date, end: date, today: date | None = None, histogram: list[tuple[int, int]] | None = None) -> dict:
@@ -193,7 +198,7 @@ def compute(start: date, end: date, today: date | None = None, histogram: list[t
         "on_time_rate": {"promised": _rate(done["on_time_promised"], done["timed"]),
                          "statutory": _rate(done["on_time_statutory"], done["timed"])},
         "deferrals": deferral_figures(start, end, as_of),
-        "ratings": rating_figures(start, end, done["completed"], done["rated"]),
+        "ratings": rating_figures(start, end, done["completed"], done["rated"], as_of),
         "first_time_right_rate": _rate(counts["_first_time_right"], counts["accepted"]),
     }
 

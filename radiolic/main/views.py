@@ -1,4 +1,4 @@
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -42,7 +42,11 @@ def home():
         ApplicationMaterial.status == "deferred", ApplicationMaterial.due_on < on)
         .options(selectinload(ApplicationMaterial.application))
         .order_by(ApplicationMaterial.due_on).limit(50)).all() if current_user.role != "admin" else []
-    return render_template("main/home.html", queues=queues, overdue=overdue)
+    live = {}
+    if current_user.role == "supervisor" and "supervisor.dashboard" in current_app.view_functions:
+        from ..supervisor.views import live_widgets
+        live = live_widgets(on)
+    return render_template("main/home.html", queues=queues, overdue=overdue, live_widgets=live)
 
 
 @bp.route("/cases/<number>")

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import throttle
 from ..access import public, roles
@@ -252,7 +253,9 @@ def work_orders():
         query = query.where(~closed, WorkOrder.due_on < on)
     elif which == "closed":
         query = query.where(closed)
-    rows = db.session.execute(query.order_by(WorkOrder.due_on, WorkOrder.id).limit(500)).all()
+    rows = db.session.execute(query.options(
+        selectinload(Application.applicant), selectinload(Application.accepted_by),
+        selectinload(Application.reviewer)).order_by(WorkOrder.due_on, WorkOrder.id).limit(500)).all()
     counts = {
         "open": _count(~closed), "overdue": _count(~closed, WorkOrder.due_on < on), "closed": _count(closed),
     }

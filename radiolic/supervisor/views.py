@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from .. import indicators
 from ..access import roles
 from ..extensions import db
-from ..models import LEVEL_NAMES, Application
-from ..web import today
+from ..models import LEVEL_NAMES, Application, ServiceItem
+from ..web import select_locale, today
 from ..workflow import STATE_NAMES, clock
 from ..workflow.ratings import CHANNEL_NAMES
 from . import exports, report
@@ -35,9 +35,10 @@ def _period():
         return parse({}, on), str(err)
 
 
-def chart_data(data: dict) -> dict:
+def chart_data(data: dict, names: dict[str, str] | None = None) -> dict:
     """What dashboard.js draws, with every label already translated (the script holds no text)."""
     d = data["indicators"]["deferrals"]
+    names = names or {}
     return {
         "months": {"keys": [m["key"] for m in data["by_month"]],
                    "series": [{"name": gettext(STATE_NAMES[s]), "data": [m[s] for m in data["by_month"]]}
@@ -45,7 +46,7 @@ def chart_data(data: dict) -> dict:
         "turnaround": {"keys": [str(h["days"]) for h in data["turnaround_histogram"]],
                        "data": [h["cases"] for h in data["turnaround_histogram"]],
                        "name": gettext("办结件数"), "axis": gettext("工作日")},
-        "on_time": {"keys": [r["key"] for r in data["by_item"] if r["timed"]],
+        "on_time": {"keys": [names.get(r["key"], r["key"]) for r in data["by_item"] if r["timed"]],
                     "series": [{"name": gettext("按承诺时限"),
                                 "data": [round((r["on_time_promised"] or 0) * 100, 1) for r in data["by_item"] if r["timed"]]},
                                {"name": gettext("按法定时限"),
@@ -70,14 +71,29 @@ def dashboard():
     on = today()
     data = indicators.dashboard(period.start, period.end, on)
     label = period.label(gettext)
-    cal = clock.load_calendar()
-    risky = [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)]
+    # A period view shows only that period: the live widgets (at-risk cases, open work orders, open cases by
+    # days left) are on the supervisor's home page (live_widgets()).
     return render_template(
         "supervisor/dashboard.html", period=period, kinds=KINDS, error=error, data=data, label=label,
         headline=report.headline(data["indicators"], label, gettext),
-        rows=report.indicator_rows(data["indicators"], gettext), charts=chart_data(data), at_risk=risky,
-        week_end=indicators.week_end(on), bucket_names=BUCKET_NAMES, channel_names=exports.CHANNEL_NAMES,
+        rows=report.indicator_rows(data["indicators"], gettext), charts=chart_data(data, item_names()),
+        bucket_names=BUCKET_NAMES, channel_names=exports.CHANNEL_NAMES, item_names=item_names(),
         years=range(on.year, on.year - 6, -1)), 400 if error else 200
+
+
+def item_names() -> dict[str, str]:
+    """Service item code → its name in the page's language (people read names, not FP-NEW)."""
+    lang_en = select_locale() == "en"
+    return {i.code: (i.name_en if lang_en and i.name_en else i.name) for i in db.session.scalars(select(ServiceItem))}
+
+
+def live_widgets(on) -> dict:
+    """What the supervisor's home page shows as of today."""
+    cal = clock.load_calendar()
+    return {"at_risk": [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)],
+            "week_end": indicators.week_end(on), "bucket_names": BUCKET_NAMES,
+            "live": {"open_by_days_left": indicators.open_by_days_left(on),
+                     "work_orders": indicators.work_orders(on)}}
 
 
 def _period_or_400():

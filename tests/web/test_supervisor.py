@@ -55,10 +55,30 @@ def test_at_risk_and_open_cases(make_app, make_user, login, make_case):
     client = app.test_client()
     number = make_case("ST-NEW", "under_review")        # accepted 2024-09-23, promised due 09-24
     login(client, make_user("supervisor"))
-    page = client.get("/supervisor").get_data(as_text=True)
+    # live widgets are on the home page (as of today) ...
+    page = client.get("/").get_data(as_text=True)
     at_risk = page.split('id="at-risk"')[1].split('id="open-cases"')[0]
     assert number in at_risk
     assert re.search(r'data-bucket="11\+"><td>[^<]*</td><td class="text-end">1<', page)
+    assert 'id="work-orders"' in page
+    # ... never in a period view, which shows only that period
+    period = client.get("/supervisor?period=year&year=2024").get_data(as_text=True)
+    assert 'id="at-risk"' not in period and 'id="open-cases"' not in period and 'id="work-orders"' not in period
+    assert 'id="live-note"' in period
+
+
+def test_dashboard_shows_names_and_explains_the_rates_not_api_keys(make_app, make_user, login, make_case):
+    app = make_app()
+    client = app.test_client()
+    make_case("FP-NEW", "approved")
+    login(client, make_user("supervisor"))
+    page = client.get("/supervisor?period=year&year=2024").get_data(as_text=True)
+    assert "<code>" not in page and "cases.received</" not in page
+    by_item = page.split('id="by-item"')[1].split('id="by-channel"')[0]
+    assert "FP-NEW" not in by_item and "频率使用许可" in by_item
+    assert page.count('class="small text-muted indicator-note"') == 3
+    bad = page.split('data-key="ratings.bad_rectified_on_time_rate"')[1].split("</tr>")[0]
+    assert ">—<" in bad
 
 
 def test_default_period_is_the_latest_year_with_completed_cases(make_app, make_user, login, make_case):
