@@ -56,7 +56,8 @@ def _code_line(query_code: str | None) -> str:
 
 def receipt(case: Application, query_code: str | None = None) -> Notice:
     """收件凭证: what was received, with the case number and the query code."""
-    status = {"received": "已收", "missing": "未提交", "defective": "有误，需补正"}
+    status = {"received": "已收", "missing": "未提交", "defective": "有误，需补正", "deferred": "容缺后补",
+              "supplied": "已补齐", "waived": "免交"}
     rows = [["序号", "材料名称", "类别", "收件情况"]] + [
         [str(i), m.name, "核心" if m.core else "可容缺", status.get(m.status, m.status)]
         for i, m in enumerate(case.materials, start=1)]
