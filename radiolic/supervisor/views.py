@@ -116,11 +116,25 @@ def export_csv():
                      f"cases-{period.start.isoformat()}-{period.end.isoformat()}.csv")
 
 
+def _indicator_list(period) -> list[tuple[str, str]]:
+    data = indicators.compute(period.start, period.end, today())
+    return [(name, value) for name, _key, value in report.indicator_rows(data, gettext)]
+
+
+@bp.get("/supervisor/indicators.csv")
+@roles("supervisor")
+def export_indicators_csv():
+    period = _period_or_400()
+    return _download(exports.indicators_csv(_indicator_list(period), period.label(gettext)),
+                     "text/csv; charset=utf-8",
+                     f"indicators-{period.start.isoformat()}-{period.end.isoformat()}.csv")
+
+
 @bp.get("/supervisor/export.xlsx")
 @roles("supervisor")
 def export_xlsx():
     period = _period_or_400()
-    return _download(exports.to_xlsx(period.start, period.end),
+    return _download(exports.to_xlsx(period.start, period.end, _indicator_list(period), period.label(gettext)),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"cases-{period.start.isoformat()}-{period.end.isoformat()}.xlsx")
 

@@ -131,11 +131,26 @@ def test_csv_export_opens_and_escapes_formulas(client, make_user, login, march):
 
 def test_xlsx_export_opens_and_escapes_formulas(client, make_user, login, march):  # noqa: F811
     response = _export_with_applicant_named(client, make_user, login, "@SUM(A1:A9)", "xlsx")
-    sheet = load_workbook(io.BytesIO(response.data)).active
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["指标", "2024-03-01至2024-03-31"]
+    summary = list(book["指标"].iter_rows(values_only=True))
+    assert summary[0][0] == "统计周期：2024年3月" and summary[1] == ("指标", "数值")
+    assert ("收件", "9") in [r[:2] for r in summary] or any(r[0] == "收件" for r in summary)
+    assert not any(isinstance(v, str) and "." in v and v.islower() for r in summary for v in r)   # no API keys
+    sheet = book.worksheets[1]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "申请编号" and len(rows) == 10
     assert "'@SUM(A1:A9)" in [row[3] for row in rows]
     assert all(not (isinstance(v, str) and v[:1] in "=+-@") for row in rows for v in row)
+
+
+def test_indicator_csv(client, make_user, login, march):  # noqa: F811
+    _supervisor(client, make_user, login)
+    response = client.get("/supervisor/indicators.csv?period=month&year=2024&month=3")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][0].startswith("统计周期") and rows[1] == ["指标", "数值"]
+    names = [r[0] for r in rows[2:]]
+    assert "收件" in names and "差评按时整改率" in names and not any("." in n for n in names)
 
 
 def test_escape_cell():
