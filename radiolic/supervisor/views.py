@@ -87,6 +87,10 @@ def item_names() -> dict[str, str]:
     return {i.code: (i.name_en if lang_en and i.name_en else i.name) for i in db.session.scalars(select(ServiceItem))}
 
 
+def _chinese_item_names() -> dict[str, str]:
+    return {i.code: i.name for i in db.session.scalars(select(ServiceItem))}
+
+
 def live_widgets(on) -> dict:
     """What the supervisor's home page shows as of today."""
     cal = clock.load_calendar()
@@ -146,5 +150,6 @@ def report_pdf():
     on = today()
     data = indicators.dashboard(period.start, period.end, on)
     body = report.render(data, label=period.label(), office=current_app.config["OFFICE_NAME"], generated_on=on,
-                         font_path=current_app.config.get("PDF_FONT_PATH"), annual=period.is_year)
+                         font_path=current_app.config.get("PDF_FONT_PATH"), annual=period.is_year,
+                         item_names=_chinese_item_names())
     return _download(body, "application/pdf", f"report-{period.start.isoformat()}-{period.end.isoformat()}.pdf")

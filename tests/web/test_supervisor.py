@@ -4,6 +4,7 @@ import io
 import json
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -151,6 +152,21 @@ def test_indicator_csv(client, make_user, login, march):  # noqa: F811
     assert rows[0][0].startswith("统计周期") and rows[1] == ["指标", "数值"]
     names = [r[0] for r in rows[2:]]
     assert "收件" in names and "差评按时整改率" in names and not any("." in n for n in names)
+
+
+def test_report_reads_as_prose_first_then_figures(client, make_user, login, march, tmp_path):  # noqa: F811
+    import shutil
+    import subprocess
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    _supervisor(client, make_user, login)
+    (tmp_path / "r.pdf").write_bytes(client.get("/supervisor/report.pdf?period=year&year=2024").data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    flat = text.replace(" ", "").replace("\n", "")
+    assert "我局共受理无线电行政许可审批业务" in flat and "工作情况报告" in flat
+    assert flat.index("一、总体情况") < flat.index("四、服务评价") < flat.index("五、主要指标") < flat.index("七、图表")
+    assert "接口字段" not in flat and "cases.received" not in flat and "FP-NEW" not in flat
+    assert "各月核发纸质电台执照" in flat and "各月核发电子电台执照" in flat
 
 
 def test_escape_cell():
