@@ -175,3 +175,14 @@ def test_upload_times_are_shown_in_china_time(app, clerk, make_case):
         db.session.commit()
     page = clerk.get(f"/cases/{number}").get_data(as_text=True)
     assert "2024-09-24 01:30" in page and "2024-09-23 17:30" not in page
+
+
+def test_refusal_messages_are_shown_in_english_on_english_pages(app, clerk):
+    response, _ = _post_new(app, clerk, missing=("site_proof",))
+    number = response.headers["Location"].split("/")[-2]
+    clerk.get("/lang/en")
+    refused = clerk.post(f"/intake/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": ""})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Acceptance with deferral needs the commitment letter signed by the applicant" in html
+    assert "请填写签署人" not in html
