@@ -74,3 +74,20 @@ def test_public_pages_fit_and_pass_axe(browser, demo_server, lang, viewport):
     visited = _walk(browser, base, None, viewport, lang,
                     ["/auth/login", "/status", "/apply", "/apply/ST-NEW", "/register", "/register?q=移动"])
     assert len(visited) == 6
+
+
+def test_register_on_a_phone_is_stacked_cards_with_labelled_filters(browser, demo_server):
+    base, _users, _number = demo_server
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(base + "/register")
+        assert page.locator('label[for="f-holder"]').is_visible()
+        assert page.evaluate("getComputedStyle(document.querySelector('#register tbody tr')).display") == "block"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        page.fill("#f-holder", "移动")
+        page.click("#register-search button[type=submit]")
+        page.wait_for_load_state()
+        assert "holder=" in page.url
+    finally:
+        context.close()
