@@ -1,4 +1,5 @@
-"""counter visit: the case a clerk is serving, its query code kept for the visit, the intake form's key
+"""counter visit: the case a clerk is serving, its query code kept for the visit, the intake form's key;
+办事指南 fields of the service items and their materials
 
 Revision ID: issue16_counter_visit
 Revises: 8f1af254c60b
@@ -25,7 +26,17 @@ def upgrade():
         sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_counter_visit_user_id_user")),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_counter_visit")),
     )
+    with op.batch_alter_table("service_item") as batch:
+        for name in ("guide_conditions", "guide_limits", "guide_fees", "guide_window"):
+            batch.add_column(sa.Column(name, sa.Text(), nullable=False, server_default=""))
+    with op.batch_alter_table("material_requirement") as batch:
+        batch.add_column(sa.Column("sample", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade():
+    with op.batch_alter_table("material_requirement") as batch:
+        batch.drop_column("sample")
+    with op.batch_alter_table("service_item") as batch:
+        for name in ("guide_window", "guide_fees", "guide_limits", "guide_conditions"):
+            batch.drop_column(name)
     op.drop_table("counter_visit")

@@ -245,6 +245,17 @@ def apply_items():
     return render_template("lookup/apply_items.html", items=items)
 
 
+@bp.route("/apply/<code>/guide")
+@public
+def guide(code: str):
+    """办事指南 of one service item: conditions, materials with their samples, legal basis, limits, fees, window;
+    a page that prints on A4 (the browser's print)."""
+    item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == code[:32], ServiceItem.active.is_(True)))
+    if item is None:
+        abort(404)
+    return render_template("lookup/guide.html", item=item)
+
+
 @bp.route("/apply/<code>", methods=["GET", "POST"])
 @public
 def apply(code: str):

@@ -72,8 +72,9 @@ def test_every_staff_page_fits_and_passes_axe(browser, demo_server, role, lang, 
 def test_public_pages_fit_and_pass_axe(browser, demo_server, lang, viewport):
     base, _users, _number = demo_server
     visited = _walk(browser, base, None, viewport, lang,
-                    ["/auth/login", "/status", "/apply", "/apply/ST-NEW", "/register", "/register?q=移动"])
-    assert len(visited) == 6
+                    ["/auth/login", "/status", "/apply", "/apply/ST-NEW", "/apply/ST-NEW/guide", "/register",
+                     "/register?q=移动"])
+    assert len(visited) == 7
 
 
 def test_register_on_a_phone_is_stacked_cards_with_labelled_filters(browser, demo_server):
