@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from . import summaries
 from .extensions import db
 from .models import (TERMINAL_STATES, Application, ApplicationMaterial, ClockStop, CorrectionNotice, Decision,
-                     ServiceItem, StatLicenceDay, StatRatingDay, StatTurnaroundDay, User, WorkOrder)
+                     Rating, ServiceItem, StatLicenceDay, StatRatingDay, StatTurnaroundDay, User, WorkOrder)
 from .workflow import clock
 
 OPEN_ON_CLOCK = ("accepted", "under_review", "approved")
@@ -149,7 +149,10 @@ def deferral_figures(start: date, end: date, as_of: date) -> dict:
     return dict(zip(("cases", "materials", "supplied_on_time", "overdue", "terminated"), row))
 
 
-def rating_figures(start: date, end: date, completed: int, rated: int) -> dict:
+def rating_figures(start: date, end: date, completed: int, rated: int, as_of: date | None = None) -> dict:
+    """Rating figures from the daily summaries; 差评按时整改率 counts only the bad ratings whose work order is due
+    by `as_of` or already answered (one still inside its time limit is neither on time nor late yet: None when
+    none is due). Bad ratings are few, so that one count reads the rows."""
     _fresh()
     r = StatRatingDay
     counted = r.defaulted.is_(False)
@@ -165,9 +168,15 @@ def rating_figures(start: date, end: date, completed: int, rated: int) -> dict:
     ).where(_between(r.day, start, end))).one()
     row = _zeros(row)
     count, very, window, window_very, good, bad_n, bad_on_time, defaulted = row
+    answered = func.coalesce(WorkOrder.replied_on, WorkOrder.closed_on)
+    due = or_(WorkOrder.id.is_(None), answered.is_not(None), WorkOrder.due_on < (as_of or end + timedelta(days=1)))
+    bad_due = db.session.scalar(
+        select(func.count()).select_from(Rating).join(Application, Rating.application_id == Application.id)
+        .outerjoin(WorkOrder, WorkOrder.rating_id == Rating.id)
+        .where(Rating.defaulted.is_(False), Rating.level <= 2, due, _completed(start, end))) or 0
     return {"count": count, "coverage": _rate(rated, completed), "very_satisfied_rate": _rate(very, count),
             "window_very_satisfied_rate": _rate(window_very, window), "good_rate": _rate(good, count),
-            "bad": bad_n, "bad_rectified_on_time_rate": _rate(bad_on_time, bad_n), "defaulted": defaulted}
+            "bad": bad_n, "bad_rectified_on_time_rate": _rate(bad_on_time, bad_due), "defaulted": defaulted}
 
 
 def compute(start: date, end: date, today: date | None = None, histogram: list[tuple[int, int]] | None = None) -> dict:
@@ -194,7 +203,7 @@ def compute(start: date, end: date, today: date | None = None, histogram: list[t
                          "unextended": _rate(done["on_time_unextended"], done["timed"])},
         "extended_cases": done["extended"], "deemed_accepted_cases": done["deemed_accepted"],
         "deferrals": deferral_figures(start, end, as_of),
-        "ratings": rating_figures(start, end, done["completed"], done["rated"]),
+        "ratings": rating_figures(start, end, done["completed"], done["rated"], as_of),
         "first_time_right_rate": _rate(counts["_first_time_right"], counts["accepted"]),
     }
 

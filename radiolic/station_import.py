@@ -434,7 +434,7 @@ def _header_problem(names):
     if not any(n in COLUMN_LABELS for n in present):
         shown = "、".join(_show(n) for n in present[:5]) + ("…" if len(present) > 5 else "")
         return _reject(f"第 1 行应为表头，但没有找到任何已知列名（读到：{shown}）。"
-                       f"请使用模板中的列名：{', '.join(COLUMNS)}", row=1)
+                       f"请使用模板中的列名：{'、'.join(COLUMN_LABELS[c] for c in COLUMNS)}", row=1)
     log = _ErrorLog()
     first_pos = {}
     for pos, n in enumerate(names, start=1):
@@ -451,12 +451,13 @@ def _header_problem(names):
                 if n in _LABEL_TO_COLUMN:
                     hint = f"，请改用列名 “{_LABEL_TO_COLUMN[n]}”"
                 else:
-                    close = difflib.get_close_matches(n.lower(), COLUMNS, n=1, cutoff=0.75)
-                    hint = f"，是否应为 “{close[0]}”？" if close else ""
+                    close = difflib.get_close_matches(n.lower(), COLUMNS, n=1, cutoff=0.75) or \
+                        difflib.get_close_matches(n, list(_LABEL_TO_COLUMN), n=1, cutoff=0.6)
+                    hint = f"，是否应为 “{COLUMN_LABELS.get(close[0], close[0])}”？" if close else ""
             log.add(1, _show(n), f"未知列 “{_show(n)}”（第 {pos} 列）{hint}")
     for col in COLUMNS:
         if col in REQUIRED and col not in first_pos:
-            log.add(1, col, f"缺少必需的列 “{col}”（{COLUMN_LABELS[col]}）")
+            log.add(1, col, f"缺少必需的列 “{COLUMN_LABELS[col]}”（{col}）")
     return log.rejected() if log else None
 
 
@@ -473,7 +474,8 @@ def _parse_table(rows, max_rows):
     first = next(rows, None)
     if first is None:
         raise _reject("文件为空，没有表头和数据")
-    names = [_header_name(c) for c in first[1]]
+    # the template's Chinese column names and the English ones of domain.md §8 are both accepted
+    names = [_LABEL_TO_COLUMN.get(n, n) for n in (_header_name(c) for c in first[1])]
     while names and not names[-1]:
         names.pop()
     problem = _header_problem(names)
@@ -766,7 +768,7 @@ def template_csv() -> bytes:
     """Blank import template as CSV: header plus two example rows, UTF-8 with BOM for Excel."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([COLUMN_LABELS[c] for c in COLUMNS])
     for ex in _EXAMPLES:
         writer.writerow(["" if ex[c] is None else (ex[c] if isinstance(ex[c], str) else _fmt(float(ex[c])))
                          for c in COLUMNS])
@@ -783,7 +785,7 @@ def template_xlsx() -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "台站清单"
-    ws.append(list(COLUMNS))
+    ws.append([COLUMN_LABELS[c] for c in COLUMNS])
     for ex in _EXAMPLES:
         ws.append([ex[c] for c in COLUMNS])
     for cell in ws[1]:
@@ -792,7 +794,7 @@ def template_xlsx() -> bytes:
     text_columns = {"tx_mhz", "rx_mhz", "emission", "type_approval_code", "call_sign", "equipment_model"}
     for idx, col in enumerate(COLUMNS, start=1):
         letter = get_column_letter(idx)
-        ws.column_dimensions[letter].width = max(14, len(col) + 4)
+        ws.column_dimensions[letter].width = max(14, 2 * len(COLUMN_LABELS[col]) + 4)
         if col in text_columns:
             # Text format stops Excel turning entries like 1-2 into dates.
             ws.column_dimensions[letter].number_format = "@"
@@ -804,7 +806,7 @@ def template_xlsx() -> bytes:
     ws.add_data_validation(dv)
 
     notes = wb.create_sheet("填写说明")
-    notes.append(["列名", "含义", "是否必填", "填写要求"])
+    notes.append(["列名", "英文列名（也可使用）", "是否必填", "填写要求"])
     rules = {
         "station_name": "不超过 100 个字符；同一文件内台站名称+地址不能重复",
         "station_type": "填代码或中文名：" + "、".join(f"{c}（{n}）" for c, n in STATION_TYPES.items()),
@@ -825,10 +827,10 @@ def template_xlsx() -> bytes:
         "call_sign": "不超过 50 个字符",
     }
     for col in COLUMNS:
-        notes.append([col, COLUMN_LABELS[col], "必填" if col in REQUIRED else "选填", rules[col]])
+        notes.append([COLUMN_LABELS[col], col, "必填" if col in REQUIRED else "选填", rules[col]])
     for cell in notes[1]:
         cell.font = Font(bold=True)
-    for letter, width in zip("ABCD", (22, 18, 10, 70)):
+    for letter, width in zip("ABCD", (18, 22, 10, 70)):
         notes.column_dimensions[letter].width = width
 
     buf = io.BytesIO()
@@ -847,8 +849,8 @@ def errors_csv(errors) -> bytes:
         errors = errors.errors
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(("row", "column", "message"))
+    writer.writerow(("行号", "列", "问题"))
     for e in errors:
         # Row 0 marks file-wide problems; a blank cell reads better than "0".
-        writer.writerow((e.row or "", _csv_safe(e.column), _csv_safe(e.message)))
+        writer.writerow((e.row or "", _csv_safe(COLUMN_LABELS.get(e.column, e.column)), _csv_safe(e.message)))
     return buf.getvalue().encode("utf-8-sig")

@@ -27,9 +27,10 @@ def show_refusal(err: WorkflowError, form=None, *, aliases: dict | None = None, 
     """Flash a verb's refusal, and put it on the form field it names when the form has one."""
     name = (aliases or {}).get(err.field, err.field or "").split(".")[-1]
     field = getattr(form, name, None) if form is not None and name else None
+    message = err.translated()
     if field is not None and hasattr(field, "errors") and not callable(field.errors):
-        field.errors = [*field.errors, err.message]
-    flash(prefix + err.message, "danger")
+        field.errors = [*field.errors, message]
+    flash(prefix + message, "danger")
 
 
 def commit_verb(step: Callable[[], T], form=None, **shown) -> tuple[T | None, WorkflowError | None]:

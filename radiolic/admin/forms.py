@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..auth.strength import Strong
@@ -33,6 +34,11 @@ class ItemForm(FlaskForm):
     online_depth = SelectField(_l("网办深度"), coerce=int, choices=[(1, _l("一级")), (2, _l("二级")), (3, _l("三级")), (4, _l("四级"))])
     zero_trip = BooleanField(_l("零跑动"))
     active = BooleanField(_l("启用"))
+    legal_basis = TextAreaField(_l("设定依据（法律法规）"), validators=[Optional(), Length(max=2000)])
+    guide_conditions = TextAreaField(_l("申请条件"), validators=[Optional(), Length(max=4000)])
+    guide_limits = TextAreaField(_l("办理时限与数量限制说明"), validators=[Optional(), Length(max=2000)])
+    guide_fees = TextAreaField(_l("收费标准"), validators=[Optional(), Length(max=1000)])
+    guide_window = TextAreaField(_l("办理窗口地址与办公时间"), validators=[Optional(), Length(max=1000)])
     submit = SubmitField(_l("保存"))
 
 
@@ -42,6 +48,7 @@ class MaterialForm(FlaskForm):
     name = StringField(_l("材料名称"), validators=[DataRequired(), Length(max=160)])
     core = BooleanField(_l("核心材料（不可容缺）"))
     defer_days = IntegerField(_l("容缺补齐期限（工作日）"), validators=[Optional(), NumberRange(1, 60)])
+    sample = TextAreaField(_l("材料要求与样例说明"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("添加材料"))
 
 

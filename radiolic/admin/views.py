@@ -111,7 +111,8 @@ def add_material(item_id: int):
     else:
         item.materials.append(MaterialRequirement(
             code=form.code.data, name=form.name.data, core=form.core.data,
-            defer_days=None if form.core.data else form.defer_days.data, position=len(item.materials)))
+            defer_days=None if form.core.data else form.defer_days.data, position=len(item.materials),
+            sample=(form.sample.data or "").strip()))
         record(None, "catalogue_edit", by=current_user, on=today(), obj=item, note=f"{item.code} + {form.code.data}")
         db.session.commit()
         flash(_("材料已添加。"), "success")

@@ -18,6 +18,7 @@ from reportlab.platypus import (
     Flowable,
     HRFlowable,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -69,6 +70,8 @@ class Notice:
     seal_label: str = ""
     # A preview of an instrument not yet issued: marked 样稿 on every page.
     draft: bool = False
+    # Paragraphs printed after the table (e.g. 特此通知 closes a notice whose list comes first).
+    closing_paragraphs: Sequence[str] = ()
 
 
 class _HeadingLine(Flowable):
@@ -151,7 +154,8 @@ class _ClosingBlock(Flowable):
         canvas.drawCentredString(centre_x, centre_y + 4, self.office)
         canvas.drawCentredString(centre_x, centre_y - BODY_SIZE - 6, self.dated)
         if self.signature:
-            self._draw_signature_lines(centre_x - SEAL_RADIUS - BODY_SIZE)
+            # the rules end a character before the seal or the office/date text, whichever reaches further left
+            self._draw_signature_lines(min(centre_x - SEAL_RADIUS, centre_x - widest / 2) - BODY_SIZE)
         if self.qr_url:
             caption_room = 12 if self.qr_caption else 0
             draw_qr(canvas, self.qr_url, 0, caption_room, QR_SIZE)
@@ -360,20 +364,41 @@ def _table(rows: Sequence, styles: dict, font: str, available: float) -> Table:
 
 def render_notice(doc: Notice) -> bytes:
     """Lay out a written instrument on A4 pages and return the PDF bytes."""
-    font = cjk_font(doc.font_path).name
+    return render_bundle([doc])
+
+
+def render_bundle(docs: Sequence[Notice]) -> bytes:
+    """Lay out one or more instruments in one PDF, each starting on a new page (the counter's print bundle).
+    A single instrument carries 第n页 共N页 when it runs over a page; a bundle numbers no pages (each of its
+    instruments is a separate paper)."""
+    first = docs[0]
+    font = cjk_font(first.font_path).name
     styles = _styles(font)
     buffer = io.BytesIO()
+    title = f"{first.title} {first.doc_number}".strip() if len(docs) == 1 else "、".join(d.title for d in docs)
     template = SimpleDocTemplate(
         buffer, pagesize=A4,
         leftMargin=LEFT_MARGIN, rightMargin=RIGHT_MARGIN,
         topMargin=TOP_MARGIN, bottomMargin=BOTTOM_MARGIN,
-        title=f"{doc.title} {doc.doc_number}".strip(), author=doc.office,
-        subject=doc.title, creator="radiolic", lang="zh-CN",
+        title=title, author=first.office,
+        subject=first.title, creator="radiolic", lang="zh-CN",
         # invariant=1 pins creation date and document ID: same input, same bytes.
         invariant=1, pageCompression=1,
     )
     available = template.width
+    story: list[Flowable] = []
+    for n, doc in enumerate(docs):
+        if n:
+            story.append(PageBreak())
+        story += _story(doc, styles, font, available)
+    if len(docs) == 1:
+        template.build(story, canvasmaker=_page_numbering_canvas(font, first.draft))
+    else:
+        template.build(story, canvasmaker=FlateCanvas)
+    return buffer.getvalue()
 
+
+def _story(doc: Notice, styles: dict, font: str, available: float) -> list[Flowable]:
     story: list[Flowable] = [
         _HeadingLine(doc.office, font, 18, space_after=6),
         _HeadingLine(doc.title, font, 24, space_after=10),
@@ -386,8 +411,9 @@ def render_notice(doc: Notice) -> bytes:
     body = [_para(text, styles["body"]) for text in doc.paragraphs]
     if doc.table:
         body += [Spacer(1, 8), _table(list(doc.table), styles, font, available), Spacer(1, 8)]
+    body += [_para(text, styles["body"]) for text in doc.closing_paragraphs]
     # The seal never stands alone on a page: the last piece of the body goes with it.
-    last = 3 if doc.table else 1
+    last = 3 if doc.table and not doc.closing_paragraphs else 1
     story += body[:-last]
     closing: list[Flowable] = [*body[-last:],
         Spacer(1, 8),
@@ -401,6 +427,4 @@ def render_notice(doc: Notice) -> bytes:
     # One block: a page break never separates the seal and date from the contact
     # footer (a footer alone on the last page looks like a stray sheet).
     story.append(KeepTogether(closing))
-
-    template.build(story, canvasmaker=_page_numbering_canvas(font, doc.draft))
-    return buffer.getvalue()
+    return story

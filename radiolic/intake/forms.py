@@ -18,6 +18,11 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+# A telephone number as the verbs accept it: digits, spaces, + and -, 7 to 20 digits (13800138000, 0763-3388123).
+PHONE = r"^(?=(?:[^0-9]*[0-9]){7,20}[^0-9]*$)[0-9 +-]+$"
+PHONE_MESSAGE = _l("联系电话格式有误：只能包含数字、空格、+ 和 -，7 至 20 位。")
+
+
 class ApplicantFields:
     """Applicant fields shared by the applicant page and the intake form."""
 
@@ -28,7 +33,7 @@ class ApplicantFields:
     code_override_reason = StringField(_l("校验位不符时的放行理由"), validators=[Optional(), Length(max=300)],
                                        description=_l("仅当系统提示统一社会信用代码校验位不符、且核实无误时填写（如早期试点代码）。"))
     contact = StringField(_l("联系人"), validators=[Optional(), Length(max=100)])
-    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
+    phone = StringField(_l("联系电话"), validators=[Optional(), Regexp(PHONE, message=PHONE_MESSAGE), Length(max=32)])
     email = StringField(_l("电子邮箱"), validators=[Optional(), Regexp(EMAIL, message=_l("电子邮箱格式有误")), Length(max=200)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
 
@@ -39,7 +44,7 @@ class ApplicantForm(ApplicantFields, FlaskForm):
 
 class ContactForm(FlaskForm):
     contact = StringField(_l("联系人"), validators=[Optional(), Length(max=100)])
-    phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=32)])
+    phone = StringField(_l("联系电话"), validators=[Optional(), Regexp(PHONE, message=PHONE_MESSAGE), Length(max=32)])
     email = StringField(_l("电子邮箱"), validators=[Optional(), Regexp(EMAIL, message=_l("电子邮箱格式有误")), Length(max=200)])
     address = StringField(_l("地址"), validators=[Optional(), Length(max=300)])
 
@@ -47,13 +52,16 @@ class ContactForm(FlaskForm):
 class IntakeForm(ApplicantFields, FlaskForm):
     service_item = SelectField(_l("申请事项"), validators=[DataRequired(_l("请选择申请事项"))])
     agent_name = StringField(_l("经办人（代理人）"), validators=[Optional(), Length(max=100)])
-    agent_phone = StringField(_l("经办人电话"), validators=[Optional(), Length(max=32)])
+    agent_phone = StringField(_l("经办人电话"), validators=[Optional(), Regexp(PHONE, message=PHONE_MESSAGE),
+                                                           Length(max=32)])
     channel = SelectField(_l("收件渠道"), choices=CHANNEL_CHOICES, default="window")
     single_window = BooleanField(_l("综合窗口收件（一窗受理）"), default=True)
     visits = IntegerField(_l("本次申请跑动次数"), default=1,
                           validators=[NumberRange(0, 20, _l("跑动次数须为 0 到 20"))])
     format = SelectField(_l("证照形式"), choices=FORMAT_CHOICES, default="electronic")
     summary = StringField(_l("申请内容（一句话）"), validators=[Optional(), Length(max=300)])
+    form_key = HiddenField()
+    confirm_duplicate = BooleanField(_l("确认另行收件（不是重复提交）"))
 
 
 class AcceptForm(FlaskForm):

@@ -4,6 +4,7 @@ from datetime import date
 from flask import current_app
 
 from ..documents import Notice, render_notice
+from ..documents.notice import render_bundle
 from ..documents.chinese_text import chinese_date
 from ..models import Application, Commitment, CorrectionNotice
 from ..workflow.intake import broken_commitment_on, default_due, material
@@ -75,7 +76,8 @@ def _code_line(query_code: str | None) -> str:
 
 def receipt(case: Application, query_code: str | None = None) -> Notice:
     """收件凭证: what was received, with the case number and the query code."""
-    status = {"received": "已收", "missing": "未提交", "defective": "有误，需补正"}
+    status = {"received": "已收", "missing": "未提交", "defective": "有误，需补正", "deferred": "容缺后补",
+              "supplied": "已补齐", "waived": "免交"}
     rows = [["序号", "材料名称", "类别", "收件情况"]] + [
         [str(i), m.name, "核心" if m.core else "可容缺", status.get(m.status, m.status)]
         for i, m in enumerate(case.materials, start=1)]
@@ -201,7 +203,7 @@ def correction(case: Application, notice: CorrectionNotice) -> Notice:
     tail = ["请按上述要求补正后，凭申请编号到窗口或在网上提交。补正材料提交前，办理期限不开始计算。",
             "特此通知。"]
     return _notice(case, "correction", doc_number=notice.doc_number, dated=notice.issued_on,
-                   paragraphs=paragraphs + tail, table=rows)
+                   paragraphs=paragraphs, table=rows, closing_paragraphs=tail)
 
 
 def refusal(case: Application) -> Notice:
@@ -278,6 +280,21 @@ def build(case: Application, kind: str, *, seq: int | None = None, query_code: s
 
 def pdf(notice: Notice) -> bytes:
     return render_notice(notice)
+
+
+def bundle(case: Application, query_code: str | None = None) -> list[Notice]:
+    """The counter's print bundle: 收件凭证 (with the query code), then every other instrument of the case
+    (受理通知书 with the code, 承诺书 and 容缺受理通知书, 补正材料通知书 or 不予受理决定书)."""
+    docs = []
+    for kind, _title, args in available(case):
+        doc = build(case, kind, seq=args.get("seq"), query_code=query_code)
+        if doc is not None:
+            docs.append(doc)
+    return docs
+
+
+def bundle_pdf(docs: list[Notice]) -> bytes:
+    return render_bundle(docs)
 
 
 def credit_warning(case: Application, on: date) -> str:

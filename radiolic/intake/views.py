@@ -1,4 +1,5 @@
 """Window intake pages: applicants, the intake form, the pre-check queue, the four outcomes, the notices."""
+import secrets
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -18,7 +19,7 @@ from ..web import today
 from ..workdays import CalendarGap
 from ..workflow import WorkflowError, clock
 from ..workflow import intake as verbs
-from . import notices
+from . import counter, notices
 from .forms import (AcceptForm, ApplicantForm, ContactForm, CorrectionForm, IntakeForm, RefuseForm, RepairForm,
                     ResubmitForm, WithdrawForm)
 
@@ -183,30 +184,63 @@ def _applicant_for(form: IntakeForm, on) -> Applicant:
         override_reason=form.code_override_reason.data)
 
 
+def _same_day_cases(form: IntakeForm, item: ServiceItem, on) -> list[Application]:
+    """Cases of the same applicant for the same item received today (a second case is probably a repeat)."""
+    try:
+        value = verbs.check_applicant_code(form.kind.data, form.id_code.data, form.code_override_reason.data, on)
+    except WorkflowError:
+        return []
+    existing = verbs.find_applicant(form.kind.data, value)
+    if existing is None:
+        return []
+    return db.session.scalars(select(Application).where(
+        Application.applicant_id == existing.id, Application.service_item_id == item.id,
+        Application.received_on == on).order_by(Application.id)).all()
+
+
 @bp.route("/intake/new", methods=["GET", "POST"])
 @roles("clerk")
 def new():
+    """The intake form: post/redirect/get, one case per form (its idempotency key), a same-day warning."""
     form = _intake_form()
     if request.method == "GET":
         _prefill(form)
-    elif form.validate_on_submit():
-        on = today()
-        item = next(i for i in _items() if i.code == form.service_item.data)
-        submitted, refused = commit_verb(lambda: verbs.submit(
+        form.form_key.data = secrets.token_urlsafe(16)
+        return _render_new(form)
+    already = counter.case_for_form(current_user, form.form_key.data or "")
+    if already is not None:
+        flash(_("这张收件单已保存为 %(number)s，没有重复建件。", number=already.number), "info")
+        return redirect(url_for("intake.decide", number=already.number), 303)
+    if not form.validate_on_submit():
+        return _render_new(form), 422
+    on = today()
+    item = next(i for i in _items() if i.code == form.service_item.data)
+    duplicates = _same_day_cases(form, item, on)
+    if duplicates and not form.confirm_duplicate.data:
+        return _render_new(form, duplicates=duplicates), 409
+    key = form.form_key.data or ""
+
+    def step():
+        case, code = verbs.submit(
             item, _applicant_for(form, on), channel=form.channel.data, single_window=form.single_window.data,
             visits=form.visits.data or 0, materials=_checklist(item), by=current_user, on=on,
             agent_name=(form.agent_name.data or "").strip(), agent_phone=(form.agent_phone.data or "").strip(),
-            summary=(form.summary.data or "").strip(), format=form.format.data), form)
-        if refused:
-            return _render_new(form), 422
-        case, code = submitted
-        flash(_("已收件：申请编号 %(number)s。查询码只显示这一次，请打印收件凭证交申请人。", number=case.number), "success")
-        return _render_decide(case, query_code=code, fresh=True)
-    return _render_new(form), 422 if form.errors else 200
+            summary=(form.summary.data or "").strip(), format=form.format.data)
+        counter.remember(current_user, case, code, key)
+        counter.queue_sms(case, code)
+        return case
+    case, refused = commit_verb(step, form)
+    if refused:
+        if refused.field == "code_override_reason":     # a wrong check digit: mark the code itself too
+            form.id_code.errors = [*form.id_code.errors, refused.message]
+        return _render_new(form), 422
+    flash(_("已收件：申请编号 %(number)s。查询码在本次接待中（%(minutes)s 分钟内、下一位申请人之前）可打印，"
+            "并已短信发送给申请人。", number=case.number, minutes=counter._minutes()), "success")
+    return redirect(url_for("intake.decide", number=case.number), 303)
 
 
-def _render_new(form: IntakeForm) -> str:
-    return render_template("intake/new.html", form=form, items=_items(),
+def _render_new(form: IntakeForm, duplicates: list[Application] = ()) -> str:
+    return render_template("intake/new.html", form=form, items=_items(), duplicates=duplicates,
                            posted=request.form if request.method == "POST" else {})
 
 
@@ -266,22 +300,49 @@ def _render_decide(case: Application, *, query_code: str = "", fresh: bool = Fal
 
 
 def _valid_code(case: Application, raw: str | None) -> str:
-    return (raw or "").strip().upper() if raw and verbs.query_code_matches(case, raw) else ""
+    """The query code posted with a form when it is this case's, else the one of the clerk's counter visit."""
+    if raw and verbs.query_code_matches(case, raw):
+        return raw.strip().upper()
+    return counter.code_for(current_user, case)
 
 
 def _done(case: Application, query_code: str, message: str):
-    """After an outcome: with the query code still in hand, offer the notices with it; else go to the case."""
+    """After an outcome: redirect (post/redirect/get) to the print page while the visit lasts, else the case."""
     flash(message, "success")
     if query_code:
-        return render_template("intake/done.html", case=case, query_code=query_code,
-                               docs=notices.available(case))
-    return redirect(url_for("main.case", number=case.number))
+        return redirect(url_for("intake.done", number=case.number), 303)
+    return redirect(url_for("main.case", number=case.number), 303)
+
+
+@bp.route("/intake/cases/<number>/done")
+@roles("clerk")
+def done(number: str):
+    case = _case(number)
+    code = counter.code_for(current_user, case)
+    if not code:
+        return redirect(url_for("main.case", number=case.number))
+    return render_template("intake/done.html", case=case, query_code=code, docs=notices.available(case))
+
+
+@bp.route("/intake/cases/<number>/bundle.pdf")
+@roles("clerk")
+def bundle(number: str):
+    """One PDF for the counter: the receipt with the query code and every instrument the case has so far."""
+    case = _case(number)
+    code = counter.code_for(current_user, case)
+    docs = notices.bundle(case, query_code=code or None)
+    name = f"{case.number}-窗口打印.pdf"
+    return Response(notices.bundle_pdf(docs), mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=\"{case.number}-bundle.pdf\"; filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "no-store"})
 
 
 @bp.route("/intake/cases/<number>/decide")
 @roles("clerk")
 def decide(number: str):
-    return _render_decide(_case(number))
+    case = _case(number)
+    code = counter.code_for(current_user, case)
+    return _render_decide(case, query_code=code, fresh=bool(code))
 
 
 @bp.post("/intake/cases/<number>/accept")

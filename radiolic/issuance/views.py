@@ -3,7 +3,7 @@ import base64
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
                    stream_with_context, url_for)
@@ -136,15 +136,21 @@ def queue():
                                           selectinload(Application.clock_stops), selectinload(Application.materials))
                                  .order_by(Application.due_issue.is_(None), Application.due_issue,
                                            Application.id).limit(200)).all()
-    undelivered = db.session.scalars(
-        select(Application).where(Application.state == "issued", Application.id.in_(
-            select(Licence.application_id).where(Licence.format == "paper")),
-            Application.id.not_in(select(Delivery.application_id)))
-        .options(selectinload(Application.applicant)).order_by(Application.issued_on.desc()).limit(200)).all()
     on = today()
+    # Current work only: paper licences issued in the last PAPER_DELIVERY_WINDOW_DAYS with no delivery logged;
+    # older ones (history loaded without delivery records) are counted, not listed.
+    since = on - timedelta(days=current_app.config.get("PAPER_DELIVERY_WINDOW_DAYS", 60))
+    pending = (Application.state == "issued",
+               Application.id.in_(select(Licence.application_id).where(Licence.format == "paper",
+                                                                       Licence.status == "valid")),
+               Application.id.not_in(select(Delivery.application_id)))
+    undelivered = db.session.scalars(
+        select(Application).where(*pending, Application.issued_on >= since)
+        .options(selectinload(Application.applicant)).order_by(Application.issued_on.desc()).limit(200)).all()
+    older = db.session.scalar(select(func.count(Application.id)).where(*pending, Application.issued_on < since))
     cal = clock.load_calendar()
     return render_template("issuance/queue.html", waiting=[(c, clock.compute(c, on, cal)) for c in waiting],
-                           undelivered=undelivered)
+                           undelivered=undelivered, undelivered_older=older or 0, undelivered_since=since)
 
 
 # ---------------------------------------------------------------------------------------------------- stations

@@ -9,10 +9,11 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Re
 class LookupForm(FlaskForm):
     number = StringField(_l("申请编号"), validators=[DataRequired(message=_l("请输入申请编号")), Length(max=40)],
                          render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
-    # A password field: browsers neither echo nor remember it in form history.
+    # A normal text field (a random code typed blind is hard to get right on a phone); not kept in form history.
     query_code = StringField(_l("查询码"), validators=[DataRequired(message=_l("请输入查询码")), Length(max=40)],
                              render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
-                                        "type": "password"})
+                                        "autocorrect": "off",
+                                        "inputmode": "text"})
 
 
 class ApplyForm(FlaskForm):

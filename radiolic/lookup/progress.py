@@ -35,7 +35,7 @@ def _step_dates(case: Application) -> dict:
 def steps(case: Application) -> list[dict]:
     dates = _step_dates(case)
     current = {"submitted": "received", "awaiting_correction": "received", "accepted": "accepted",
-               "under_review": "under_review", "approved": "decided", "rejected": "decided",
+               "under_review": "under_review", "approved": "issued", "rejected": "decided",
                "issued": "issued"}.get(case.state)
     out = []
     for key, label in STEPS:

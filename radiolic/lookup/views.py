@@ -11,7 +11,7 @@ from ..access import public, roles
 from ..database import reading
 from ..extensions import db
 from ..issuance.views import pdf_download
-from ..models import Application, Attempt, Licence, ServiceItem, Upload
+from ..models import ITEM_ACTIONS, Application, Attempt, Licence, ServiceItem, Station, Upload
 from ..models.base import utcnow
 from ..ratings.forms import RatingForm
 from ..ratings.views import submit_rating
@@ -30,7 +30,14 @@ STATION_LIST = "station_list"
 
 @bp.app_context_processor
 def _helpers():
-    return {"case_uploads": case_uploads}
+    return {"case_uploads": case_uploads, "china_time": china_time}
+
+
+def china_time(at, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC timestamp in the office's time (China Standard Time), as the timelines show it."""
+    from datetime import timezone
+    from ..web import CHINA
+    return at.replace(tzinfo=timezone.utc).astimezone(CHINA).strftime(fmt) if at else ""
 
 
 def case_uploads(case: Application) -> list[Upload]:
@@ -65,7 +72,11 @@ def case(number: str):
 def _case_page(case: Application, error: str | None = None, status: int = 200):
     view = progress(case, today())
     mine = [u for u in case_uploads(case) if u.by_applicant]
+    refused = db.session.scalars(select(Station).where(Station.application_id == case.id,
+                                                       Station.refused_reason.is_not(None))
+                                 .order_by(Station.seq).limit(200)).all() if case.decision is not None else []
     return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
+                           documents=applicant_documents(case), refused_stations=refused,
                            correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
                            rate_action=url_for("lookup.rate", number=case.number),
                            rated=online_rating(case), already_rated_message=already_rated_message,
@@ -188,6 +199,45 @@ def licence_pdf(number: str, licence: str):
     return pdf_download(lic)
 
 
+def applicant_documents(case: Application) -> list[dict]:
+    """Every instrument the applicant may download from the status page (the receipt and the acceptance notice
+    without the query code: it was handed over at the counter and is not kept)."""
+    from ..intake import notices as intake_notices
+    docs = [{"kind": kind, "title": title, "seq": args.get("seq"),
+             "url": url_for("lookup.document_pdf", number=case.number, kind=kind, **args)}
+            for kind, title, args in intake_notices.available(case)]
+    if case.decision is not None and case.decision.doc_number:
+        title = "准予行政许可决定书" if case.decision.outcome == "approve" else "不予行政许可决定书"
+        docs.append({"kind": "decision", "title": title, "seq": None,
+                     "url": url_for("lookup.document_pdf", number=case.number, kind="decision")})
+    return docs
+
+
+@bp.route("/status/case/<number>/documents/<kind>.pdf")
+@public
+def document_pdf(number: str, kind: str):
+    """One of the applicant's own instruments, rendered on demand (only in the session that looked the case up)."""
+    from flask import Response
+    from ..documents import render_notice
+    from ..intake import notices as intake_notices
+    from ..review import notices as review_notices
+    case = gate.authorised_case(number)
+    if case is None:
+        abort(404)
+    if kind == "decision":
+        if case.decision is None or not case.decision.doc_number:
+            abort(404)
+        doc = review_notices.decision_notice(case)
+    elif kind in intake_notices.KINDS:
+        doc = intake_notices.build(case, kind, seq=request.args.get("seq", type=int), on=today())
+    else:
+        doc = None
+    if doc is None:
+        abort(404)
+    return Response(render_notice(doc), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{case.number}-{kind}.pdf"', "Cache-Control": "no-store"})
+
+
 @bp.route("/uploads/<int:upload_id>")
 @roles("clerk", "reviewer", "supervisor")
 def staff_upload(upload_id: int):
@@ -210,7 +260,21 @@ def _send(upload: Upload):
 @public
 def apply_items():
     items = db.session.scalars(select(ServiceItem).where(ServiceItem.active.is_(True)).order_by(ServiceItem.code)).all()
+    # what most people come for first: new licences, then renewals and changes, 注销 last
+    order = {action: n for n, action in enumerate(ITEM_ACTIONS)}
+    items = sorted(items, key=lambda i: (order.get(i.action, len(order)), i.code))
     return render_template("lookup/apply_items.html", items=items)
+
+
+@bp.route("/apply/<code>/guide")
+@public
+def guide(code: str):
+    """办事指南 of one service item: conditions, materials with their samples, legal basis, limits, fees, window;
+    a page that prints on A4 (the browser's print)."""
+    item = db.session.scalar(select(ServiceItem).where(ServiceItem.code == code[:32], ServiceItem.active.is_(True)))
+    if item is None:
+        abort(404)
+    return render_template("lookup/guide.html", item=item)
 
 
 @bp.route("/apply/<code>", methods=["GET", "POST"])

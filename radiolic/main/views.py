@@ -1,11 +1,11 @@
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from ..access import STAFF, public, roles
 from ..extensions import db
-from ..models import Application, ApplicationMaterial, Event
+from ..models import Applicant, Application, ApplicationMaterial, Event
 from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404
 from ..web import today
 from ..workflow import clock
@@ -42,7 +42,11 @@ def home():
         ApplicationMaterial.status == "deferred", ApplicationMaterial.due_on < on)
         .options(selectinload(ApplicationMaterial.application))
         .order_by(ApplicationMaterial.due_on).limit(50)).all() if current_user.role != "admin" else []
-    return render_template("main/home.html", queues=queues, overdue=overdue)
+    live = {}
+    if current_user.role == "supervisor" and "supervisor.dashboard" in current_app.view_functions:
+        from ..supervisor.views import live_widgets
+        live = live_widgets(on)
+    return render_template("main/home.html", queues=queues, overdue=overdue, live_widgets=live)
 
 
 @bp.route("/cases/<number>")
@@ -57,12 +61,26 @@ def case(number: str):
 @bp.route("/cases")
 @roles(*STAFF)
 def find_case():
-    number = (request.args.get("number") or "").strip().upper()
+    """The navbar search: an exact case number opens it; part of a number or of an applicant's name lists the
+    matches (newest first, at most 50); one match opens it."""
+    raw = (request.args.get("number") or "").strip()[:100]
+    number = raw.upper()
     if number:
         found = db.session.scalar(select(Application.number).where(Application.number == number))
         if found:
             return redirect(url_for("main.case", number=found))
-    return render_template("main/not_found.html", number=number), 404
+    matches = []
+    if len(raw) >= 2:
+        matches = db.session.scalars(
+            select(Application).join(Applicant, Applicant.id == Application.applicant_id)
+            .where(or_(Application.number.contains(number, autoescape=True),
+                       Applicant.name.contains(raw, autoescape=True)))
+            .options(*LIST_LOADS).order_by(Application.id.desc()).limit(50)).all()
+        if len(matches) == 1:
+            return redirect(url_for("main.case", number=matches[0].number))
+    if matches:
+        return render_template("main/not_found.html", number=raw, matches=matches)
+    return render_template("main/not_found.html", number=raw, matches=[]), 404
 
 
 @bp.route("/lang/<code>")

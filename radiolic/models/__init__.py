@@ -8,7 +8,7 @@ from .catalogue import ITEM_ACTIONS, LICENCE_KINDS, MaterialRequirement, Service
 from .jobs import JOB_STATES, Job
 from .licences import LICENCE_STATUSES, STATION_TYPES, Delivery, Licence, PrintLog, Station
 from .ratings import LEVEL_NAMES, RATING_CHANNELS, Rating, RatingDevice, WorkOrder
-from .records import CalendarYear, Counter, Event, HolidayOverride, OutboxMessage, Upload
+from .records import CalendarYear, Counter, CounterVisit, Event, HolidayOverride, OutboxMessage, Upload
 from .stats import StatCaseDay, StatCaseMonth, StatLicenceDay, StatRatingDay, StatTurnaroundDay
 from .users import ROLE_NAMES, ROLES, Attempt, User
 

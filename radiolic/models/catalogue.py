@@ -30,6 +30,11 @@ class ServiceItem(db.Model):
     zero_trip: Mapped[bool] = mapped_column(default=True)
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # 办事指南 (the service guide shown on /apply and printed): conditions, limits, fees, the window
+    guide_conditions: Mapped[str] = mapped_column(Text, default="")
+    guide_limits: Mapped[str] = mapped_column(Text, default="")
+    guide_fees: Mapped[str] = mapped_column(Text, default="")
+    guide_window: Mapped[str] = mapped_column(Text, default="")
 
     materials: Mapped[list["MaterialRequirement"]] = relationship(
         back_populates="item", order_by="MaterialRequirement.position", cascade="all, delete-orphan")
@@ -50,6 +55,8 @@ class MaterialRequirement(db.Model):
     core: Mapped[bool] = mapped_column(default=True)
     defer_days: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)
+    # 办事指南: what a good copy looks like (form, copies, original or copy, seal), shown as the material's sample
+    sample: Mapped[str] = mapped_column(Text, default="")
 
     item: Mapped[ServiceItem] = relationship(back_populates="materials")
 

@@ -95,3 +95,21 @@ class Upload(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     by_applicant: Mapped[bool] = mapped_column(default=True)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class CounterVisit(db.Model):
+    """The case a clerk is serving at the counter right now, with its query code in hand.
+
+    One row per clerk: kept until the clerk's next case or COUNTER_VISIT_MINUTES (30) after it was logged,
+    then deleted, so the query code cannot be recovered afterwards. `form_key` is the idempotency key of the
+    intake form that created the case: the same form posted again (a reload, a double click) finds this row
+    instead of creating a second case.
+    """
+
+    __tablename__ = "counter_visit"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"))
+    query_code: Mapped[str] = mapped_column(String(16))
+    form_key: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from .. import throttle
 from ..access import public, roles
@@ -58,7 +59,8 @@ def submit_rating(case: Application, channel: str, *, on_error, done: str):
     except IntegrityError:
         db.session.rollback()     # a parallel online rating won the race
         return on_error(_("本案已网上评价过，每个案件只能网上评价一次。"))
-    flash(_("感谢您的评价！"), "success")
+    if done != url_for("ratings.thanks"):     # the thanks page says it itself: once is enough
+        flash(_("感谢您的评价！"), "success")
     return redirect(done)
 
 
@@ -260,7 +262,9 @@ def work_orders():
         query = query.where(~closed, WorkOrder.due_on < on)
     elif which == "closed":
         query = query.where(closed)
-    rows = db.session.execute(query.order_by(WorkOrder.due_on, WorkOrder.id).limit(500)).all()
+    rows = db.session.execute(query.options(
+        selectinload(Application.applicant), selectinload(Application.accepted_by),
+        selectinload(Application.reviewer)).order_by(WorkOrder.due_on, WorkOrder.id).limit(500)).all()
     counts = {
         "open": _count(~closed), "overdue": _count(~closed, WorkOrder.due_on < on), "closed": _count(closed),
     }

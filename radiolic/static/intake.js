@@ -66,3 +66,6 @@
     if (e.key === "Enter") { e.preventDefault(); if (results.firstChild) { results.firstChild.click(); } }
   });
 })();
+
+// GOV.UK error summary: focus it so a screen reader reads it first and the clerk sees it at once.
+(function () { var s = document.getElementById("error-summary"); if (s) { s.focus(); } })();

@@ -48,8 +48,29 @@ def to_csv(start: date, end: date) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(start: date, end: date) -> bytes:
+INDICATOR_HEADER = ["指标", "数值"]
+
+
+def indicators_csv(rows: list[tuple[str, str]], label: str) -> bytes:
+    """The period's indicators (name, value) as CSV, UTF-8 with a BOM."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"统计周期：{label}", ""])
+    writer.writerow(INDICATOR_HEADER)
+    for name, value in rows:
+        writer.writerow([escape_cell(name), escape_cell(value)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(start: date, end: date, indicators: list[tuple[str, str]] = (), label: str = "") -> bytes:
+    """An indicator sheet for the period first (when given), then one row per case."""
     book = Workbook(write_only=True)
+    if indicators:
+        summary = book.create_sheet("指标")
+        summary.append([f"统计周期：{label}" if label else f"{start.isoformat()}至{end.isoformat()}"])
+        summary.append(INDICATOR_HEADER)
+        for name, value in indicators:
+            summary.append([escape_cell(name), escape_cell(value)])
     sheet = book.create_sheet(f"{start.isoformat()}至{end.isoformat()}"[:31])
     sheet.append(HEADER)
     for row in case_rows(start, end):

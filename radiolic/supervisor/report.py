@@ -100,6 +100,42 @@ def indicator_rows(ind: dict, _=_plain) -> list[tuple[str, str, str]]:
     ]
 
 
+def prose(data: dict, label: str) -> list[tuple[str, list[str]]]:
+    """The report's text as the office writes it (domain.md §6): sections of plain sentences built from the
+    figures, before any table. Returns (section heading, paragraphs)."""
+    ind = data["indicators"]
+    lic, r, d, t = ind["station_licences_issued"], ind["ratings"], ind["deferrals"], ind["turnaround_workdays"]
+    cases, depth = ind["cases"], ind["online_depth"]
+    overall = (f"{label}，我局共受理无线电行政许可审批业务{cases['accepted']}件，办结{cases['completed']}件，"
+               f"核发中华人民共和国无线电频率使用许可证{ind['permits_issued']}份，核发中华人民共和国无线电台执照"
+               f"{lic['total']}份（其中纸质版{lic['paper']}份，电子版{lic['electronic']}份）。")
+    if cases["accepted_with_deferral"]:
+        overall += (f"其中容缺受理{cases['accepted_with_deferral']}件，涉及容缺材料{d['materials']}项，"
+                    f"按期补齐{d['supplied_on_time']}项" + (f"，逾期{d['overdue']}项" if d["overdue"] else "")
+                    + (f"，因未补齐终止办理{d['terminated']}件。" if d["terminated"] else "。"))
+    service = (f"一窗受理率{percent(ind['single_window_rate'])}，零跑动事项占比率{percent(ind['zero_trip_item_rate'])}"
+               f"（零跑动办件占比{percent(ind['zero_trip_case_rate'])}）；承诺办理时限较法定时限压缩，"
+               f"减时间比率{percent(ind['time_reduction_rate'])}，实际办理用时较法定时限减少"
+               f"{percent(ind['actual_time_reduction_rate'])}；")
+    service += ("全部事项网办深度达到四级。" if depth["level4_item_rate"] == 1.0
+                else f"网办深度最低为{ROMAN.get(depth['min_level'], '—')}级，四级事项占比{percent(depth['level4_item_rate'])}。")
+    timing = []
+    if t["mean"] is not None:
+        timing.append(f"办结案件平均办理用时{number(round(t['mean'], 2))}个工作日，中位数{number(t['median'])}个工作日；"
+                      f"按承诺时限办结率{percent(ind['on_time_rate']['promised'])}，"
+                      f"按法定时限办结率{percent(ind['on_time_rate']['statutory'])}；"
+                      f"首次提交即通过（无需补正）的比率为{percent(ind['first_time_right_rate'])}。")
+    else:
+        timing.append("本期没有办结的案件，办理时效指标不适用。")
+    rating = (f"在好差评系统中，办事评价覆盖度{percent(r['coverage'])}，共收到评价{r['count']}条，"
+              f"非常满意率{percent(r['very_satisfied_rate'])}；办事群众对窗口服务质量即时评议非常满意率"
+              f"{percent(r['window_very_satisfied_rate'])}，")
+    rating += ("无不满意评议。" if r["bad"] == 0 else
+               f"收到不满意评议{r['bad']}条，差评按时整改率{percent(r['bad_rectified_on_time_rate'])}。")
+    return [("一、总体情况", [overall]), ("二、便民利企", [service]), ("三、办理时效", timing),
+            ("四、服务评价", [rating])]
+
+
 def _bar_chart(title: str, font: str, categories: list[str], series: list[tuple[str, list]], *,
                stacked: bool = False, width: float = 160 * mm, height: float = 62 * mm) -> Drawing:
     drawing = Drawing(width, height)
@@ -141,9 +177,11 @@ def charts(data: dict, font: str, _=_plain) -> list[Drawing]:
         levels[cell["level"]] += cell["count"]
     return [
         _bar_chart(_("各月办结件数（按结果）"), font, labels, shown, stacked=True),
-        _bar_chart(_("各月核发电台执照（纸质/电子）"), font, [m["key"][5:] for m in licence_months],
-                   [(_("纸质"), [m["paper"] for m in licence_months]),
-                    (_("电子"), [m["electronic"] for m in licence_months])], stacked=True),
+        # two charts, each on its own scale: 44 paper licences beside 19,159 electronic ones would be invisible
+        _bar_chart(_("各月核发电子电台执照"), font, [m["key"][5:] for m in licence_months],
+                   [(_("电子"), [m["electronic"] for m in licence_months])]),
+        _bar_chart(_("各月核发纸质电台执照"), font, [m["key"][5:] for m in licence_months],
+                   [(_("纸质"), [m["paper"] for m in licence_months])]),
         _bar_chart(_("办理用时分布（工作日）"), font, [str(h["days"]) for h in histogram],
                    [(_("办结件数"), [h["cases"] for h in histogram])]),
         _bar_chart(_("评价等级分布"), font, [_(LEVEL_NAMES[lvl]) for lvl in levels],
@@ -152,9 +190,10 @@ def charts(data: dict, font: str, _=_plain) -> list[Drawing]:
 
 
 def render(data: dict, *, label: str, office: str, generated_on: date, font_path: str | None = None,
-           annual: bool = True) -> bytes:
-    """The report as PDF bytes: title, headline paragraph, indicator table, item table, charts."""
+           annual: bool = True, item_names: dict[str, str] | None = None) -> bytes:
+    """The report as PDF bytes: the office's prose report first, then the figures, the tables and the charts."""
     font = cjk_font(font_path).name
+    names = item_names or {}
     title_style = ParagraphStyle("title", fontName=font, fontSize=18, leading=26, alignment=1, spaceAfter=4 * mm)
     body = ParagraphStyle("body", fontName=font, fontSize=11.5, leading=20, firstLineIndent=23, spaceAfter=3 * mm,
                           wordWrap="CJK")
@@ -162,19 +201,21 @@ def render(data: dict, *, label: str, office: str, generated_on: date, font_path
     small = ParagraphStyle("small", fontName=font, fontSize=8.5, leading=12, textColor=colors.grey, wordWrap="CJK")
     ind = data["indicators"]
     span = f"{ind['period']['from'][:4]}年度" if annual else label
-    story = [
-        Paragraph(escape(f"{office}{span}无线电行政许可统计报告"), title_style),
-        Paragraph(escape(headline(ind, label)), body),
-        Paragraph("一、主要指标", heading),
-        _table([["指标", "数值", "接口字段"]] + [[name, value, key] for name, key, value in indicator_rows(ind)],
-               font, [60 * mm, 30 * mm, 74 * mm]),
-        Paragraph("二、分事项办理情况", heading),
+    story = [Paragraph(escape(f"{office}{span}无线电行政许可工作情况报告"), title_style)]
+    for title, paragraphs in prose(data, label):
+        story.append(Paragraph(escape(title), heading))
+        story += [Paragraph(escape(text), body) for text in paragraphs]
+    story += [
+        Paragraph("五、主要指标", heading),
+        _table([["指标", "数值"]] + [[name, value] for name, _key, value in indicator_rows(ind)],
+               font, [100 * mm, 64 * mm]),
+        Paragraph("六、分事项办理情况", heading),
         _table([["事项", "收件", "受理", "办结", "平均用时", "承诺时限内", "法定时限内"]] + [
-            [r["key"], r["received"], r["accepted"], r["completed"],
+            [Paragraph(escape(names.get(r["key"], r["key"])), small), r["received"], r["accepted"], r["completed"],
              number(None if r["turnaround_mean"] is None else round(r["turnaround_mean"], 2)),
              percent(r["on_time_promised"]), percent(r["on_time_statutory"])] for r in data["by_item"]],
-            font, [30 * mm, 18 * mm, 18 * mm, 18 * mm, 22 * mm, 27 * mm, 27 * mm]),
-        Paragraph("三、图表", heading),
+            font, [52 * mm, 14 * mm, 14 * mm, 14 * mm, 20 * mm, 25 * mm, 25 * mm]),
+        Paragraph("七、图表", heading),
     ]
     for drawing in charts(data, font):
         story += [drawing, Spacer(1, 3 * mm)]
@@ -184,14 +225,15 @@ def render(data: dict, *, label: str, office: str, generated_on: date, font_path
         f"比率在分母为 0 时记为“—”。本报告由系统于 {generated_on.isoformat()} 根据办件数据生成。"), small))
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=20 * mm,
-                            bottomMargin=18 * mm, title=f"{office}{label}统计报告", author=office,
+                            bottomMargin=18 * mm, title=f"{office}{label}工作情况报告", author=office,
                             creator="radiolic")
     doc.build(story, onFirstPage=_footer(font), onLaterPages=_footer(font))
     return out.getvalue()
 
 
 def _table(rows: list[list], font: str, widths: list[float]) -> Table:
-    table = Table([[str(c) for c in row] for row in rows], colWidths=widths, repeatRows=1)
+    table = Table([[c if isinstance(c, Paragraph) else str(c) for c in row] for row in rows], colWidths=widths,
+                  repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),

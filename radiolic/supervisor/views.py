@@ -8,8 +8,8 @@ from .. import indicators, throttle
 from ..access import roles
 from ..extensions import db
 from ..inputs import InputError
-from ..models import LEVEL_NAMES, Application
-from ..web import today
+from ..models import LEVEL_NAMES, Application, ServiceItem
+from ..web import select_locale, today
 from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock, record
 from ..workflow.ratings import CHANNEL_NAMES
@@ -38,9 +38,10 @@ def _period():
         return parse({}, on), str(err)
 
 
-def chart_data(data: dict) -> dict:
+def chart_data(data: dict, names: dict[str, str] | None = None) -> dict:
     """What dashboard.js draws, with every label already translated (the script holds no text)."""
     d = data["indicators"]["deferrals"]
+    names = names or {}
     return {
         "months": {"keys": [m["key"] for m in data["by_month"]],
                    "series": [{"name": gettext(STATE_NAMES[s]), "data": [m[s] for m in data["by_month"]]}
@@ -48,7 +49,7 @@ def chart_data(data: dict) -> dict:
         "turnaround": {"keys": [str(h["days"]) for h in data["turnaround_histogram"]],
                        "data": [h["cases"] for h in data["turnaround_histogram"]],
                        "name": gettext("办结件数"), "axis": gettext("工作日")},
-        "on_time": {"keys": [r["key"] for r in data["by_item"] if r["timed"]],
+        "on_time": {"keys": [names.get(r["key"], r["key"]) for r in data["by_item"] if r["timed"]],
                     "series": [{"name": gettext("按承诺时限"),
                                 "data": [round((r["on_time_promised"] or 0) * 100, 1) for r in data["by_item"] if r["timed"]]},
                                {"name": gettext("按法定时限"),
@@ -73,15 +74,15 @@ def dashboard():
     on = today()
     data = indicators.dashboard(period.start, period.end, on)
     label = period.label(gettext)
-    cal = clock.load_calendar()
-    risky = [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)]
-    late = late_notices(period.start, period.end, on, cal)
+    # A period view shows only that period: the live widgets (at-risk cases, open work orders, open cases by
+    # days left) are on the supervisor's home page (live_widgets()).
     return render_template(
         "supervisor/dashboard.html", period=period, kinds=KINDS, error=error, data=data, label=label,
         headline=report.headline(data["indicators"], label, gettext),
-        rows=report.indicator_rows(data["indicators"], gettext), charts=chart_data(data), at_risk=risky,
-        week_end=indicators.week_end(on), bucket_names=BUCKET_NAMES, channel_names=exports.CHANNEL_NAMES,
-        years=range(on.year, on.year - 6, -1), late_notices=late), 400 if error else 200
+        rows=report.indicator_rows(data["indicators"], gettext), charts=chart_data(data, item_names()),
+        bucket_names=BUCKET_NAMES, channel_names=exports.CHANNEL_NAMES, item_names=item_names(),
+        years=range(on.year, on.year - 6, -1),
+        late_notices=late_notices(period.start, period.end, on, clock.load_calendar())), 400 if error else 200
 
 
 def late_notices(start, end, on, cal) -> list[tuple[Application, str]]:
@@ -106,6 +107,25 @@ def late_notices(start, end, on, cal) -> list[tuple[Application, str]]:
     return rows
 
 
+def item_names() -> dict[str, str]:
+    """Service item code → its name in the page's language (people read names, not FP-NEW)."""
+    lang_en = select_locale() == "en"
+    return {i.code: (i.name_en if lang_en and i.name_en else i.name) for i in db.session.scalars(select(ServiceItem))}
+
+
+def _chinese_item_names() -> dict[str, str]:
+    return {i.code: i.name for i in db.session.scalars(select(ServiceItem))}
+
+
+def live_widgets(on) -> dict:
+    """What the supervisor's home page shows as of today."""
+    cal = clock.load_calendar()
+    return {"at_risk": [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)],
+            "week_end": indicators.week_end(on), "bucket_names": BUCKET_NAMES,
+            "live": {"open_by_days_left": indicators.open_by_days_left(on),
+                     "work_orders": indicators.work_orders(on)}}
+
+
 def _period_or_400():
     period, error = _period()
     if error:
@@ -126,11 +146,25 @@ def export_csv():
                      f"cases-{period.start.isoformat()}-{period.end.isoformat()}.csv")
 
 
+def _indicator_list(period) -> list[tuple[str, str]]:
+    data = indicators.compute(period.start, period.end, today())
+    return [(name, value) for name, _key, value in report.indicator_rows(data, gettext)]
+
+
+@bp.get("/supervisor/indicators.csv")
+@roles("supervisor")
+def export_indicators_csv():
+    period = _period_or_400()
+    return _download(exports.indicators_csv(_indicator_list(period), period.label(gettext)),
+                     "text/csv; charset=utf-8",
+                     f"indicators-{period.start.isoformat()}-{period.end.isoformat()}.csv")
+
+
 @bp.get("/supervisor/export.xlsx")
 @roles("supervisor")
 def export_xlsx():
     period = _period_or_400()
-    return _download(exports.to_xlsx(period.start, period.end),
+    return _download(exports.to_xlsx(period.start, period.end, _indicator_list(period), period.label(gettext)),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"cases-{period.start.isoformat()}-{period.end.isoformat()}.xlsx")
 
@@ -142,7 +176,8 @@ def report_pdf():
     on = today()
     data = indicators.dashboard(period.start, period.end, on)
     body = report.render(data, label=period.label(), office=current_app.config["OFFICE_NAME"], generated_on=on,
-                         font_path=current_app.config.get("PDF_FONT_PATH"), annual=period.is_year)
+                         font_path=current_app.config.get("PDF_FONT_PATH"), annual=period.is_year,
+                         item_names=_chinese_item_names())
     return _download(body, "application/pdf", f"report-{period.start.isoformat()}-{period.end.isoformat()}.pdf")
 
 

@@ -14,14 +14,33 @@ from .states import ACTION_NAMES, STATE_NAMES, TRANSITIONS, can
 GENESIS = "0" * 64
 
 
-class WorkflowError(Exception):
-    """A rule refused the step; the message tells the clerk what to do."""
+def N_(message: str) -> str:
+    """Mark a refusal message for the translation catalogue; it is translated where it is shown."""
+    return message
 
-    def __init__(self, message: str, field: str | None = None, code: str = "refused"):
-        super().__init__(message)
-        self.message = message
+
+class WorkflowError(Exception):
+    """A rule refused the step; the message tells the clerk what to do.
+
+    `message` is Chinese; with `params` it is a %-template filled with them. `translated()` gives it in the
+    page's language when the catalogue has it (messages marked with N_ are in the catalogue).
+    """
+
+    def __init__(self, message: str, field: str | None = None, code: str = "refused", params: dict | None = None):
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.field = field
         self.code = code
+
+    def translated(self) -> str:
+        from flask_babel import gettext
+        try:
+            text = gettext(self.template)
+        except (RuntimeError, KeyError):          # outside a request or app: the Chinese text
+            return self.message
+        return text % self.params if self.params else text
 
 
 def actor_fields(by: User | None, name: str | None = None) -> dict:

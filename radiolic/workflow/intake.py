@@ -15,7 +15,7 @@ from ..models import (APPLICANT_KINDS, CHANNELS, FORMATS, Applicant, Application
                       CorrectionNotice, CreditMark, ServiceItem, User)
 from ..workdays import CalendarGap
 from . import clock
-from .core import WorkflowError, ensure_can, in_place, record, transition
+from .core import N_, WorkflowError, ensure_can, in_place, record, transition
 
 # 31 symbols: digits and capitals without 0 1 I L O (misread at the counter and on the phone).
 QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -40,7 +40,7 @@ def query_code_matches(case: Application, code: str | None) -> bool:
 def check_applicant_code(kind: str, raw: str, override_reason: str, on: date) -> str:
     """The normalised identifier, or WorkflowError: an error names the field, a warning needs a reason."""
     if kind not in APPLICANT_KINDS:
-        raise WorkflowError("申请人类型须为单位（organisation）或个人（person）。", field="kind")
+        raise WorkflowError(N_("申请人类型须为单位（organisation）或个人（person）。"), field="kind")
     result = check_id_code(kind, raw if isinstance(raw, str) else "", on)
     if result.error:
         raise WorkflowError(f"{CODE_NAMES[kind]}有误：{result.error}。", field="id_code")
@@ -60,7 +60,7 @@ def register_applicant(*, kind: str, name: str, id_code: str, by: User | None, o
     """Register a new organisation or person after checking its identifier (GB 32100 / GB 11643)."""
     name = (name or "").strip()
     if not name:
-        raise WorkflowError("请填写申请人名称（单位全称或个人姓名）。", field="name")
+        raise WorkflowError(N_("请填写申请人名称（单位全称或个人姓名）。"), field="name")
     value = check_applicant_code(kind, id_code, override_reason, on)
     existing = find_applicant(kind, value)
     if existing is not None:
@@ -68,7 +68,7 @@ def register_applicant(*, kind: str, name: str, id_code: str, by: User | None, o
                             code="conflict")
     phone = (phone or "").strip()
     if phone and not _phone_ok(phone):
-        raise WorkflowError("联系电话格式有误：只能包含数字、空格、+ 和 -，7 至 20 位。", field="phone")
+        raise WorkflowError(N_("联系电话格式有误：只能包含数字、空格、+ 和 -，7 至 20 位。"), field="phone")
     warning_kept = value != "" and check_id_code(kind, value, on).warning is not None
     applicant = Applicant(kind=kind, name=name, id_code=value, contact=(contact or "").strip(), phone=phone,
                           email=(email or "").strip(), address=(address or "").strip(),
@@ -89,7 +89,7 @@ def update_contact(applicant: Applicant, *, by: User | None, on: date, **fields:
         value = (fields.get(name) or "").strip()
         if value and value != getattr(applicant, name):
             if name == "phone" and not _phone_ok(value):
-                raise WorkflowError("联系电话格式有误：只能包含数字、空格、+ 和 -，7 至 20 位。", field="phone")
+                raise WorkflowError(N_("联系电话格式有误：只能包含数字、空格、+ 和 -，7 至 20 位。"), field="phone")
             changed[name] = value
     for name, value in changed.items():
         setattr(applicant, name, value)
@@ -118,11 +118,11 @@ def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_wind
     if not item.active:
         raise WorkflowError(f"事项“{item.name}”已停用，不能受理新申请。", field="service_item")
     if channel not in CHANNELS:
-        raise WorkflowError("收件渠道须为窗口、网上或邮寄。", field="channel")
+        raise WorkflowError(N_("收件渠道须为窗口、网上或邮寄。"), field="channel")
     if format not in FORMATS:
-        raise WorkflowError("证照形式须为纸质（paper）或电子（electronic）。", field="format")
+        raise WorkflowError(N_("证照形式须为纸质（paper）或电子（electronic）。"), field="format")
     if isinstance(visits, bool) or not isinstance(visits, int) or not 0 <= visits <= 20:
-        raise WorkflowError("跑动次数须为 0 到 20 之间的整数。", field="visits")
+        raise WorkflowError(N_("跑动次数须为 0 到 20 之间的整数。"), field="visits")
     unknown = set(materials) - {m.code for m in item.materials}
     if unknown:
         raise WorkflowError(f"材料编码不在“{item.name}”的材料清单中：{'、'.join(sorted(unknown))}", field="materials")
@@ -247,7 +247,7 @@ def accept(case: Application, *, deferred: list[str] = (), commitment: dict | No
 def _check_commitment(case, deferred_materials, commitment, on) -> dict[str, date]:
     """Check the commitment; return each deferred material's due date."""
     if not commitment or not (commitment.get("signed_by") or "").strip():
-        raise WorkflowError("容缺受理须有申请人签署的《申请容缺受理承诺书》：请填写签署人。", field="commitment.signed_by")
+        raise WorkflowError(N_("容缺受理须有申请人签署的《申请容缺受理承诺书》：请填写签署人。"), field="commitment.signed_by")
     broken = broken_commitment_on(case.applicant, on)
     if broken is not None:
         raise WorkflowError(
@@ -259,7 +259,7 @@ def _check_commitment(case, deferred_materials, commitment, on) -> dict[str, dat
     if due is None:
         return {m.code: default_due(case, m, on) for m in deferred_materials}
     if due <= on:
-        raise WorkflowError("补齐材料的期限须晚于受理日。", field="commitment.due_on")
+        raise WorkflowError(N_("补齐材料的期限须晚于受理日。"), field="commitment.due_on")
     if due > cap:
         limit = "承诺办结期限" if current_app.config["DEFERRAL_CAP"] == "promised" else "法定办理期限"
         raise WorkflowError(f"补齐期限 {due.isoformat()} 晚于{limit}届满日 {cap.isoformat()}，"
@@ -270,7 +270,7 @@ def _check_commitment(case, deferred_materials, commitment, on) -> dict[str, dat
 def request_correction(case: Application, *, items: list[dict], by: User, on: date, reason: str = "") -> CorrectionNotice:
     """Tell the applicant everything missing or defective in one notice (一次性告知)."""
     if not items:
-        raise WorkflowError("一次性告知须列出至少一项需补正的材料。", field="items")
+        raise WorkflowError(N_("一次性告知须列出至少一项需补正的材料。"), field="items")
     reason = (reason or "").strip()
     if case.correction_count >= 1 and not reason:
         raise WorkflowError(f"本案已一次性告知补正 {case.correction_count} 次；再次要求补正须写明理由"
@@ -310,7 +310,7 @@ def resubmit(case: Application, *, received: list[str], by: User | None, on: dat
     ensure_can(case, "resubmit")
     materials = [material(case, code) for code in dict.fromkeys(received)]
     if not materials:
-        raise WorkflowError("请勾选本次收到的补正材料。", field="received")
+        raise WorkflowError(N_("请勾选本次收到的补正材料。"), field="received")
     for m in materials:
         m.status, m.note = "received", ""
     for notice in case.corrections:
@@ -325,7 +325,7 @@ def refuse(case: Application, *, reason: str, by: User, on: date) -> Application
     """不予受理, with the reason the decision states."""
     reason = (reason or "").strip()
     if not reason:
-        raise WorkflowError("不予受理须写明理由（将写入《不予受理决定书》）。", field="reason")
+        raise WorkflowError(N_("不予受理须写明理由（将写入《不予受理决定书》）。"), field="reason")
     ensure_can(case, "refuse")
     doc = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "不受", on.year)
     transition(case, "refuse", by=by, on=on, note=reason,
@@ -341,7 +341,7 @@ def supply(case: Application, code: str, *, by: User | None, on: date, note: str
         raise WorkflowError(f"材料“{m.name}”已齐备，无需补交。", field="material", code="conflict")
     received_on = received_on or on
     if received_on > on:
-        raise WorkflowError("收到日期不能晚于今天。", field="received_on")
+        raise WorkflowError(N_("收到日期不能晚于今天。"), field="received_on")
     if received_on < case.received_on:
         raise WorkflowError(f"收到日期不能早于收件日期 {case.received_on.isoformat()}。", field="received_on")
     supplied_from = (supplied_from or "").strip()
@@ -393,7 +393,7 @@ def check_supplied(case: Application, code: str, *, accept: bool, by: User, on: 
 
 def withdraw(case: Application, *, reason: str, by: User | None, on: date) -> Application:
     if not (reason or "").strip():
-        raise WorkflowError("撤回申请须写明原因。", field="reason")
+        raise WorkflowError(N_("撤回申请须写明原因。"), field="reason")
     transition(case, "withdraw", by=by, on=on, note=reason.strip(), actor_name=None if by else "申请人",
                changes={"outcome_reason": reason.strip(), "completed_on": on})
     clock.refresh(case, on)
@@ -408,10 +408,10 @@ def overdue_materials(case: Application, on: date) -> list[ApplicationMaterial]:
 def terminate(case: Application, *, reason: str, by: User, on: date) -> Application:
     """终止: a deferred material is overdue; the broken commitment goes on the credit record."""
     if not (reason or "").strip():
-        raise WorkflowError("终止办理须写明理由（将写入《终止办理通知书》）。", field="reason")
+        raise WorkflowError(N_("终止办理须写明理由（将写入《终止办理通知书》）。"), field="reason")
     overdue = overdue_materials(case, on)
     if not overdue:
-        raise WorkflowError("只有容缺材料逾期未补齐的案件才能终止办理。", code="conflict")
+        raise WorkflowError(N_("只有容缺材料逾期未补齐的案件才能终止办理。"), code="conflict")
     ensure_can(case, "terminate")
     prefix = current_app.config["OFFICE_DOC_PREFIX"]
     doc = numbering.document_number(prefix, "终", on.year)
@@ -438,9 +438,9 @@ def terminate(case: Application, *, reason: str, by: User, on: date) -> Applicat
 def repair_credit(applicant: Applicant, *, reason: str, by: User, on: date) -> CreditMark:
     """An admin records a credit repair (信用修复): deferred acceptance is open to the applicant again."""
     if by.role != "admin":
-        raise WorkflowError("信用修复只能由系统管理员登记。", code="forbidden")
+        raise WorkflowError(N_("信用修复只能由系统管理员登记。"), code="forbidden")
     if not (reason or "").strip():
-        raise WorkflowError("信用修复须写明理由。", field="reason")
+        raise WorkflowError(N_("信用修复须写明理由。"), field="reason")
     if not unrepaired_breaks(applicant):
         raise WorkflowError(f"申请人“{applicant.name}”没有待修复的失信记录。", code="conflict")
     mark = CreditMark(applicant_id=applicant.id, kind="repair", on=on, reason=reason.strip(), by_id=by.id)

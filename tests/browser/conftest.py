@@ -6,13 +6,15 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.axe import AxeAudit
+
 CHROMIUM = os.environ.get("RADIOLIC_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (scripts/setup test does)")
     from playwright.sync_api import sync_playwright
@@ -20,6 +22,57 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
+
+
+class AuditedContext:
+    """A browser context whose pages (popups included) are audited; new_page() gives an audited page."""
+
+    def __init__(self, real, audit: AxeAudit):
+        self._real, self.audit, self.pages_opened = real, audit, []
+        real.on("page", self._adopt)
+
+    def _adopt(self, page):
+        if all(p._page is not page for p in self.pages_opened):
+            self.pages_opened.append(self.audit.attach(page))
+
+    def new_page(self):
+        page = self._real.new_page()
+        self._adopt(page)
+        return next(p for p in self.pages_opened if p._page is page)
+
+    def close(self):
+        for page in self.pages_opened:
+            if not page._page.is_closed():
+                page.finish()
+        self._real.close()
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+class AuditedBrowser:
+    """The session's Chromium; every page of every context opened through it is audited by axe."""
+
+    def __init__(self, real, audit: AxeAudit):
+        self._real, self.audit = real, audit
+
+    def new_context(self, **kwargs):
+        return AuditedContext(self._real.new_context(**kwargs), self.audit)
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+
+@pytest.fixture
+def axe_audit(request):
+    audit = AxeAudit(request.node.name)
+    yield audit
+    audit.check()
+
+
+@pytest.fixture
+def browser(chromium, axe_audit):
+    return AuditedBrowser(chromium, axe_audit)
 
 
 @pytest.fixture
@@ -35,7 +88,7 @@ def live_server(app):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

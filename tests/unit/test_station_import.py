@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from radiolic import station_import as si
 from radiolic.station_import import (
-    COLUMNS, STATION_TYPES, ImportRejected, RowError, errors_csv, parse_stations,
+    COLUMN_LABELS, COLUMNS, STATION_TYPES, ImportRejected, RowError, errors_csv, parse_stations,
     template_csv, template_xlsx, validate_rows,
 )
 
@@ -267,16 +267,22 @@ def test_unknown_and_missing_columns_are_named():
     by_column = {e.column: e.message for e in errors}
     assert set(by_column) == {"remarks", "antena_gain_dbi", "power_w", "latitude"}
     assert "未知列 “remarks”" in by_column["remarks"]
-    assert "antenna_gain_dbi" in by_column["antena_gain_dbi"]
-    assert "缺少必需的列 “power_w”" in by_column["power_w"]
+    assert "天线增益（dBi）" in by_column["antena_gain_dbi"]
+    assert "缺少必需的列 “发射功率（W）”（power_w）" in by_column["power_w"]
 
 
-def test_chinese_header_gets_a_hint_and_duplicate_header_is_named():
+def test_chinese_column_names_are_read_like_the_english_ones():
+    chinese = [COLUMN_LABELS[c] for c in COLUMNS]
+    rows = parse_stations(make_csv([station(1)], columns=COLUMNS).replace(
+        ",".join(COLUMNS).encode(), ",".join(chinese).encode(), 1), "s.csv")
+    assert len(rows) == 1 and rows[0]["longitude"] == parse_stations(make_csv([station(1)]), "s.csv")[0]["longitude"]
+
+
+def test_a_column_given_in_both_languages_is_a_duplicate():
     columns = list(COLUMNS) + ["经度", "address"]
     errors = rejected(make_csv([station(1)], columns=columns))
     messages = {e.column: e.message for e in errors}
-    assert "请改用列名 “longitude”" in messages["经度"]
-    assert "重复" in messages["address"]
+    assert "重复" in messages["longitude"] and "重复" in messages["address"]
 
 
 def test_headerless_file_gets_one_clear_error():
@@ -367,13 +373,14 @@ def test_template_csv_opens_in_excel():
     data = template_csv()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0] == ",".join(COLUMNS) and len(lines) == 3
+    assert lines[0] == ",".join(COLUMN_LABELS[c] for c in COLUMNS) and len(lines) == 3
+    assert parse_stations(data, "template.csv")          # the template's own rows import as they are
 
 
 def test_template_xlsx_has_data_sheet_first():
     wb = openpyxl.load_workbook(io.BytesIO(template_xlsx()))
     assert wb.sheetnames[0] == "台站清单"
-    assert [c.value for c in wb.worksheets[0][1]] == list(COLUMNS)
+    assert [c.value for c in wb.worksheets[0][1]] == [COLUMN_LABELS[c] for c in COLUMNS]
 
 
 def test_xlsx_typed_cells_and_gaps():
@@ -549,12 +556,12 @@ def test_errors_csv_escapes_formulas():
     ])
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["row", "column", "message"]
+    assert rows[0] == ["行号", "列", "问题"]
     assert rows[1] == ["", "", "文件为空"]
     assert rows[2][1] == "'=HYPERLINK(\"http://x\")"
     assert rows[3][2] == "'+1 是什么"
     assert rows[4][1:] == ["'@SUM(A1)", "'-2"]
-    assert rows[5] == ["4", "latitude", "纬度应在 3–54 之间，实际为 =1+1"]
+    assert rows[5] == ["4", "纬度", "纬度应在 3–54 之间，实际为 =1+1"]
 
 
 def test_errors_csv_takes_the_exception_too():

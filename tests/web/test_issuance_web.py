@@ -66,7 +66,7 @@ def test_import_refused_for_wrong_state_leaves_nothing(app, client, make_case, m
 def test_templates_download(client, make_user, login):
     login(client, make_user("clerk"))
     csv_body = client.get("/issuance/station-template.csv")
-    assert csv_body.data.startswith("\ufeffstation_name,station_type".encode())
+    assert csv_body.data.startswith("\ufeff台站名称,台站类型".encode())
     xlsx = client.get("/issuance/station-template.xlsx")
     assert xlsx.data[:2] == b"PK" and "attachment" in xlsx.headers["Content-Disposition"]
 

@@ -88,7 +88,8 @@ def test_qr_channel(app, client, known):
     response = client.post("/rate", data={"number": number, "query_code": CODE})
     assert response.headers["Location"] == f"/rate/case/{number}"
     assert "评价本次服务" in client.get(f"/rate/case/{number}").get_data(as_text=True)
-    assert client.post(f"/rate/case/{number}", data={"level": "2", "tags": ["slow"]}).status_code == 302
+    rated = client.post(f"/rate/case/{number}", data={"level": "2", "tags": ["slow"]}, follow_redirects=True)
+    assert rated.get_data(as_text=True).count("感谢您的评价") == 1          # the thanks page says it once
     assert _ratings(app) == [("qr", 2, None)]
     with app.app_context():
         assert db.session.scalar(select(WorkOrder.status)) == "open"
@@ -221,6 +222,14 @@ def test_supervisor_follows_a_bad_rating_through_the_pages(app, known, make_user
     assert f'data-order="{order_id}"' in listing and "2024-10-17" in listing
     page = supervisor.get(f"/ratings/work-orders/{order_id}").get_data(as_text=True)
     assert "态度差" in page and "服务态度恶劣" in page and 'id="form-verify"' in page
+    # the applicant's contact and the staff who handled the case are on the list and the order
+    with app.app_context():
+        case = db.session.scalar(select(Application).where(Application.number == number))
+        phone, clerk_name = case.applicant.phone, case.accepted_by.display_name
+    row = listing.split(f'data-order="{order_id}"')[1].split("</tr>")[0]
+    assert phone in row and clerk_name in row
+    people = page.split('id="order-people"')[1].split("</dl>")[0]
+    assert phone in people and clerk_name in people
     base = f"/ratings/work-orders/{order_id}"
     assert supervisor.post(f"{base}/reply", data={"text": "x"}).status_code == 422      # out of order
     for step, data in [("verify", {"finding": "属实"}), ("rectify", {"kind": "rectify", "action": "批评教育"}),

@@ -4,6 +4,7 @@ import io
 import json
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -55,10 +56,30 @@ def test_at_risk_and_open_cases(make_app, make_user, login, make_case):
     client = app.test_client()
     number = make_case("ST-NEW", "under_review")        # accepted 2024-09-23, promised due 09-24
     login(client, make_user("supervisor"))
-    page = client.get("/supervisor").get_data(as_text=True)
+    # live widgets are on the home page (as of today) ...
+    page = client.get("/").get_data(as_text=True)
     at_risk = page.split('id="at-risk"')[1].split('id="open-cases"')[0]
     assert number in at_risk
     assert re.search(r'data-bucket="11\+"><td>[^<]*</td><td class="text-end">1<', page)
+    assert 'id="work-orders"' in page
+    # ... never in a period view, which shows only that period
+    period = client.get("/supervisor?period=year&year=2024").get_data(as_text=True)
+    assert 'id="at-risk"' not in period and 'id="open-cases"' not in period and 'id="work-orders"' not in period
+    assert 'id="live-note"' in period
+
+
+def test_dashboard_shows_names_and_explains_the_rates_not_api_keys(make_app, make_user, login, make_case):
+    app = make_app()
+    client = app.test_client()
+    make_case("FP-NEW", "approved")
+    login(client, make_user("supervisor"))
+    page = client.get("/supervisor?period=year&year=2024").get_data(as_text=True)
+    assert "<code>" not in page and "cases.received</" not in page
+    by_item = page.split('id="by-item"')[1].split('id="by-channel"')[0]
+    assert "FP-NEW" not in by_item and "频率使用许可" in by_item
+    assert page.count('class="small text-muted indicator-note"') == 3
+    bad = page.split('data-key="ratings.bad_rectified_on_time_rate"')[1].split("</tr>")[0]
+    assert ">—<" in bad
 
 
 def test_default_period_is_the_latest_year_with_completed_cases(make_app, make_user, login, make_case):
@@ -111,11 +132,41 @@ def test_csv_export_opens_and_escapes_formulas(client, make_user, login, march):
 
 def test_xlsx_export_opens_and_escapes_formulas(client, make_user, login, march):  # noqa: F811
     response = _export_with_applicant_named(client, make_user, login, "@SUM(A1:A9)", "xlsx")
-    sheet = load_workbook(io.BytesIO(response.data)).active
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["指标", "2024-03-01至2024-03-31"]
+    summary = list(book["指标"].iter_rows(values_only=True))
+    assert summary[0][0] == "统计周期：2024年3月" and summary[1] == ("指标", "数值")
+    assert ("收件", "9") in [r[:2] for r in summary] or any(r[0] == "收件" for r in summary)
+    assert not any(isinstance(v, str) and "." in v and v.islower() for r in summary for v in r)   # no API keys
+    sheet = book.worksheets[1]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "申请编号" and len(rows) == 10
     assert "'@SUM(A1:A9)" in [row[3] for row in rows]
     assert all(not (isinstance(v, str) and v[:1] in "=+-@") for row in rows for v in row)
+
+
+def test_indicator_csv(client, make_user, login, march):  # noqa: F811
+    _supervisor(client, make_user, login)
+    response = client.get("/supervisor/indicators.csv?period=month&year=2024&month=3")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][0].startswith("统计周期") and rows[1] == ["指标", "数值"]
+    names = [r[0] for r in rows[2:]]
+    assert "收件" in names and "差评按时整改率" in names and not any("." in n for n in names)
+
+
+def test_report_reads_as_prose_first_then_figures(client, make_user, login, march, tmp_path):  # noqa: F811
+    import shutil
+    import subprocess
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    _supervisor(client, make_user, login)
+    (tmp_path / "r.pdf").write_bytes(client.get("/supervisor/report.pdf?period=year&year=2024").data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True).stdout
+    flat = text.replace(" ", "").replace("\n", "")
+    assert "我局共受理无线电行政许可审批业务" in flat and "工作情况报告" in flat
+    assert flat.index("一、总体情况") < flat.index("四、服务评价") < flat.index("五、主要指标") < flat.index("七、图表")
+    assert "接口字段" not in flat and "cases.received" not in flat and "FP-NEW" not in flat
+    assert "各月核发纸质电台执照" in flat and "各月核发电子电台执照" in flat
 
 
 def test_escape_cell():
