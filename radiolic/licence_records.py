@@ -98,10 +98,6 @@ def new_verify_codes(n: int) -> list[str]:
     return [text[i:i + VERIFY_CODE_LENGTH] for i in range(0, chars, VERIFY_CODE_LENGTH)]
 
 
-def new_verify_code() -> str:
-    return new_verify_codes(1)[0]
-
-
 def e_identifier(kind: str, number: str, issuer: str | None = None) -> str:
     return _e_identifier(E_TYPE_CODES[kind], issuer or current_app.config["OFFICE_USCC"], number.replace("-", ""))
 
