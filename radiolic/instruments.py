@@ -141,7 +141,7 @@ def archive_due() -> int:
     due = db.session.info.pop(DUE, set())
     if not due:
         return 0
-    from .web import today
+    from .office_date import today
     added = 0
     try:
         for case in db.session.scalars(select(Application).where(Application.id.in_(due))):

@@ -84,7 +84,7 @@ def _write_xlsx(target: Path, on: date) -> None:
 
 def publish(on: date | None = None) -> dict:
     """Write both files for the register as of `on` (valid licences), atomically; returns the new info()."""
-    from .web import today
+    from .office_date import today
     on = on or today()
     out = folder()
     out.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from ..database import reading
 from ..extensions import db
 from ..models import Licence
 from ..station_import import ImportRejected, parse_stations, validate_rows
-from ..web import today
+from ..office_date import today
 from ..workflow import issuance
 from . import bp
 from .errors import ApiError, api_error

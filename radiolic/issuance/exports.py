@@ -104,7 +104,7 @@ def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1,
 def _archive_now(missing, executor) -> dict[str, bytes]:
     """Render, seal and archive the missing licences of one batch (committed); their bytes by number."""
     from .. import archive, instruments
-    from ..web import today
+    from ..office_date import today
     faces = instruments.issued_faces(missing)
     pdfs = list(executor.map(instruments.render_sealed, faces, chunksize=8) if executor
                 else map(instruments.render_sealed, faces))

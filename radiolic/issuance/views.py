@@ -28,7 +28,7 @@ from ..station_import import (STATION_TYPES, ImportRejected, count_rows, errors_
                                template_xlsx)
 from ..station_import import COLUMNS as STATION_COLUMNS
 from ..station_import import validate_rows
-from ..web import today
+from ..office_date import today
 from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports, followup

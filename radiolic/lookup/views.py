@@ -16,7 +16,7 @@ from ..models.base import utcnow
 from ..ratings.forms import RatingForm
 from ..ratings.views import submit_rating
 from ..station_import import ImportRejected, parse_stations
-from ..web import today
+from ..office_date import today
 from ..workflow import WorkflowError, intake, issuance
 from ..workflow.ratings import TAGS, already_rated_message, intake_has_outcome, online_rating
 from . import gate

@@ -7,7 +7,7 @@ from ..access import STAFF, public, roles
 from ..extensions import db
 from ..models import Application, ApplicationMaterial, Event
 from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404
-from ..web import today
+from ..office_date import today
 from ..workflow import clock
 
 bp = Blueprint("main", __name__)

@@ -13,7 +13,7 @@ from ..identifiers import mask_name
 from ..lookup import gate
 from ..models import Application, Rating, RatingDevice, User, WorkOrder
 from ..models.base import utcnow
-from ..web import today
+from ..office_date import today
 from ..workflow import WorkflowError
 from ..workflow import ratings as verbs
 from . import kiosk

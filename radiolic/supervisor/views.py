@@ -9,7 +9,7 @@ from ..access import roles
 from ..extensions import db
 from ..inputs import InputError
 from ..models import LEVEL_NAMES, Application
-from ..web import today
+from ..office_date import today
 from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock, record
 from ..workflow.ratings import CHANNEL_NAMES
