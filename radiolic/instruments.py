@@ -229,7 +229,7 @@ def archive_licences(*conditions, on: date, progress: Callable[[int, int], None]
                      processes: int = 1, chunk: int = 500) -> ArchiveRun:
     """Render, seal and archive every licence matching `conditions` that has no archived copy, in chunks,
     committing after each chunk and calling `progress(done, total)`; safe to run again after a crash."""
-    from .issuance import exports
+    from .licence_records import licence_rows
     archived = select(ArchivedDocument.ref).where(ArchivedDocument.kind == "licence")
     pending = (*conditions, Licence.number.not_in(archived))
     run = ArchiveRun(total=db.session.scalar(select(func.count()).select_from(Licence).where(*pending)) or 0)
@@ -240,7 +240,7 @@ def archive_licences(*conditions, on: date, progress: Callable[[int, int], None]
     prepare_workers()
     executor = ProcessPoolExecutor(processes, mp_context=get_context("fork")) if processes > 1 else None
     try:
-        for batch in exports.licence_rows(*pending, batch=chunk, first=chunk):
+        for batch in licence_rows(*pending, batch=chunk, first=chunk):
             faces = issued_faces(batch)
             pdfs = list(executor.map(render_sealed, faces, chunksize=8) if executor else map(render_sealed, faces))
             archive.store_many("licence", [(lic["number"], data, lic["application_id"], f"{lic['number']}.pdf")

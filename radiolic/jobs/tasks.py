@@ -125,7 +125,7 @@ def open_data_publish(on: date) -> None:
 
 @huey.task(name="open_data.publish")
 def publish_register() -> None:
-    """Refresh the open-data files after an issue (queued by open_data.publish_after_issue)."""
+    """Refresh the open-data files after an issue (queued by issuance.followup.publish_after_issue)."""
     with task_app().app_context():
         from .. import open_data
         open_data.publish()
