@@ -5,8 +5,8 @@ later downloads serve the archived bytes.
   request that recorded events for a case), so a later clock stop or correction never changes an issued notice.
   A download of an instrument that was somehow not archived yet (an act done through the CLI, or before this
   module existed) archives it then, once (`case_pdf`): after that it is fixed as well.
-- Licences are archived by `archive_licences(..., progress=...)`, a batch function a background job runs for large
-  issues (issue-12 wires it as a job); small issues are archived right after the issuing request; a licence
+- Licences are archived by `archive_licences(..., progress=...)`, a batch function the `licence_archive` job runs
+  for large issues (with a daily sweep behind it); small issues are archived right after the issuing request; a licence
   download that finds no archived copy archives it once (interim for big batches until the job runs).
 - Previews of instruments not yet issued are rendered with the 样稿 mark and never archived.
 - A re-issued instrument (e.g. a corrected licence) is a new archived document superseding the old one.

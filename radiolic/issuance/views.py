@@ -433,8 +433,8 @@ def licences_zip(number: str):
         flash(_("证照较多，请用“生成电子证照 ZIP”按钮在后台生成，完成后下载。"), "warning")
         return _back(case)
     db.session.rollback()
-    # Archived licences stream as archived; until the archive job (issue-12: instruments.archive_licences with a
-    # progress bar) has run, the ZIP archives the missing ones once, batch by batch, as it streams.
+    # Archived licences stream as archived; until the archive job (`licence_archive`, with a progress bar) has
+    # run, the ZIP archives the missing ones once, batch by batch, as it streams.
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
 
 
