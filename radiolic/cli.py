@@ -2,7 +2,6 @@
 import secrets
 from importlib import import_module
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from .catalogue import load_catalogue
 from .extensions import db
 from .inputs import text_problem
 from .models import ROLES, Event, User
+from .office_date import date_option, today
 from .workflow import WorkflowError
 
 user_cli = AppGroup("user", help="Staff accounts.")
@@ -48,7 +48,6 @@ def verify_pdf_command(file):
     import logging
     from sqlalchemy.exc import SQLAlchemyError
     from . import instruments
-    from .web import today
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)   # the findings are printed below, not as tracebacks
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     data = Path(file).read_bytes()
@@ -107,7 +106,7 @@ def create_user(name, role, display_name, window, password_stdin):
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
         accounts.create(name, role=role, display_name=display_name or name, password=password, window_no=window,
-                        by=None, on=date.today(), note=f"{name}（{role}），命令行创建")
+                        by=None, on=today(), note=f"{name}（{role}），命令行创建")
         db.session.commit()
     except WorkflowError as err:
         db.session.rollback()
@@ -154,11 +153,11 @@ def audit_verify():
 
 
 @audit_cli.command("checkpoint")
-def audit_checkpoint():
+@date_option
+def audit_checkpoint(on):
     """Sign (date, event count, head hash) with the office key and keep it as a checkpoint."""
     from . import audit
-    from .web import today
-    point = audit.create_checkpoint(today())
+    point = audit.create_checkpoint(on or today())
     db.session.commit()
     click.echo(f"检查点 #{point.id}\t{point.on.isoformat()}\t{point.event_count}\t{point.head_hash}\t"
                f"{point.key_id}\t{point.signature}")
@@ -222,7 +221,7 @@ def demo_accounts_command():
             continue
         password = secrets.token_urlsafe(9)
         accounts.create(username, role=role, display_name=name, password=password, window_no=window, by=None,
-                        on=date.today(), note=f"{username}（{role}），演示账号")
+                        on=today(), note=f"{username}（{role}），演示账号")
         lines.append(f"{username}\t{password}\t{role}\t{name}")
     db.session.commit()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -91,7 +91,3 @@ def serialise(lock_key: int) -> None:
     """Serialise this transaction against others taking the same key (PostgreSQL; SQLite already is)."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
-
-
-def is_sqlite() -> bool:
-    return db.engine.dialect.name == "sqlite"

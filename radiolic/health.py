@@ -49,7 +49,7 @@ def _disk() -> dict:
 
 
 def _calendar() -> dict:
-    from .web import today
+    from .office_date import today
     from .workflow.clock import load_calendar
     year = today().year
     try:

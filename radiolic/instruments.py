@@ -5,8 +5,8 @@ later downloads serve the archived bytes.
   request that recorded events for a case), so a later clock stop or correction never changes an issued notice.
   A download of an instrument that was somehow not archived yet (an act done through the CLI, or before this
   module existed) archives it then, once (`case_pdf`): after that it is fixed as well.
-- Licences are archived by `archive_licences(..., progress=...)`, a batch function a background job runs for large
-  issues (issue-12 wires it as a job); small issues are archived right after the issuing request; a licence
+- Licences are archived by `archive_licences(..., progress=...)`, a batch function the `licence_archive` job runs
+  for large issues (with a daily sweep behind it); small issues are archived right after the issuing request; a licence
   download that finds no archived copy archives it once (interim for big batches until the job runs).
 - Previews of instruments not yet issued are rendered with the 样稿 mark and never archived.
 - A re-issued instrument (e.g. a corrected licence) is a new archived document superseding the old one.
@@ -141,7 +141,7 @@ def archive_due() -> int:
     due = db.session.info.pop(DUE, set())
     if not due:
         return 0
-    from .web import today
+    from .office_date import today
     added = 0
     try:
         for case in db.session.scalars(select(Application).where(Application.id.in_(due))):
@@ -229,7 +229,7 @@ def archive_licences(*conditions, on: date, progress: Callable[[int, int], None]
                      processes: int = 1, chunk: int = 500) -> ArchiveRun:
     """Render, seal and archive every licence matching `conditions` that has no archived copy, in chunks,
     committing after each chunk and calling `progress(done, total)`; safe to run again after a crash."""
-    from .issuance import exports
+    from .licence_records import licence_rows
     archived = select(ArchivedDocument.ref).where(ArchivedDocument.kind == "licence")
     pending = (*conditions, Licence.number.not_in(archived))
     run = ArchiveRun(total=db.session.scalar(select(func.count()).select_from(Licence).where(*pending)) or 0)
@@ -240,7 +240,7 @@ def archive_licences(*conditions, on: date, progress: Callable[[int, int], None]
     prepare_workers()
     executor = ProcessPoolExecutor(processes, mp_context=get_context("fork")) if processes > 1 else None
     try:
-        for batch in exports.licence_rows(*pending, batch=chunk, first=chunk):
+        for batch in licence_rows(*pending, batch=chunk, first=chunk):
             faces = issued_faces(batch)
             pdfs = list(executor.map(render_sealed, faces, chunksize=8) if executor else map(render_sealed, faces))
             archive.store_many("licence", [(lic["number"], data, lic["application_id"], f"{lic['number']}.pdf")

@@ -1,12 +1,11 @@
 """The public register as open-data files (CSV and XLSX), written by `publish()` and served as static files.
 
 `publish()` is a plain function: run it daily (`flask --app radiolic register publish`, or register it as a
-periodic job of the task queue) and after each issuance batch (the issue page and API call
-`publish_after_issue()`). Files are written beside the final name and renamed into place, so a download never
-sees half a file; the web server answers with ETag / Last-Modified and 304s.
+periodic job of the task queue) and after each issuance batch (queued by
+`issuance.followup.publish_after_issue()`). Files are written beside the final name and renamed into place, so a
+download never sees half a file; the web server answers with ETag / Last-Modified and 304s.
 """
 import json
-import logging
 import os
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +15,6 @@ from flask import current_app
 from .issuance import exports
 from .models import Licence
 
-log = logging.getLogger(__name__)
 
 FILES = {"csv": "radio-licence-register.csv", "xlsx": "radio-licence-register.xlsx"}
 MIMETYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -84,7 +82,7 @@ def _write_xlsx(target: Path, on: date) -> None:
 
 def publish(on: date | None = None) -> dict:
     """Write both files for the register as of `on` (valid licences), atomically; returns the new info()."""
-    from .web import today
+    from .office_date import today
     on = on or today()
     out = folder()
     out.mkdir(parents=True, exist_ok=True)
@@ -103,15 +101,3 @@ def publish(on: date | None = None) -> dict:
     meta_tmp.write_text(json.dumps(meta), "utf-8")
     os.replace(meta_tmp, out / META)
     return meta
-
-
-def publish_after_issue() -> None:
-    """After an issuance batch has committed: queue a refresh of the files; a failure is logged, never shown to the clerk."""
-    if not current_app.config.get("OPEN_DATA_AFTER_ISSUE", True):
-        return
-    from .jobs.tasks import publish_register
-    try:
-        publish_register()       # queued: a national register takes a while to write
-    except Exception:        # the licences are issued already; tomorrow's daily run retries
-        log.exception("open-data register files not refreshed after issuance")
-

@@ -11,7 +11,7 @@ never has to remember to update a counter; the one Core bulk write (licence issu
 Long periods read whole months from StatCaseMonth (folded from the daily rows of every month a change
 touches) and only the partial months at either edge from StatCaseDay: see `case_source()`.
 
-Adding a figure (e.g. issue 14's `on_time_rate.unextended`, an extension count, deemed-acceptance dates):
+Adding a figure (e.g. `on_time_rate.unextended`, an extension count, deemed-acceptance dates):
 - a measure of cases: add the column to `_CaseCounts` in models/stats.py and its name to CASE_MEASURES (both
   tables get it; one migration), and its SQL aggregate to the role that dates it in `_case_roles()` below
   (received_on / accepted_on / completed_on); read it with `func.sum()` over `case_source()`.

@@ -1,7 +1,5 @@
 """Wiring of the web app: extensions, blueprints, request hooks, error pages."""
-from datetime import date, datetime
 from importlib import import_module
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
@@ -11,6 +9,7 @@ from . import ROOT
 from .access import guard
 from .database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from .office_date import CHINA, today  # noqa: F401  (radiolic.web.today and .CHINA stay importable)
 
 # (module, url prefix); each module has a `bp` blueprint.
 BLUEPRINTS = [
@@ -29,17 +28,6 @@ BLUEPRINTS = [
     ("radiolic.jobs.views", None),
     ("radiolic.health", None),
 ]
-
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> date:
-    """The office's date, read once at the edge and passed down (tests may fix it)."""
-    fixed = current_app.config.get("FIXED_TODAY")
-    if fixed:
-        return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
-    return datetime.now(CHINA).date()
-
 
 def select_locale() -> str:
     lang = session.get("lang")

@@ -17,7 +17,7 @@ from functools import lru_cache
 import chinese_calendar
 from lunar_python import Lunar, Solar
 
-__all__ = ["CalendarGap", "WorkCalendar", "deadline", "package_years", "statutory_holidays", "used"]
+__all__ = ["CalendarGap", "WorkCalendar", "package_years", "statutory_holidays"]
 
 # Years the provisional calendar answers for (lunar_python's astronomy is good far beyond these).
 PROVISIONAL_RANGE = range(1901, 2200)
@@ -273,28 +273,3 @@ class WorkCalendar:
         if current is not None:
             total += self.count(current[0], current[1])
         return total
-
-
-def _from(stops: Iterable[Stop], accepted_on: date) -> list[Stop]:
-    # A stop recorded as paused before acceptance can only stop days after acceptance,
-    # which are the only days the limit counts.
-    return [
-        (max(_as_date(p), accepted_on), None if r is None else max(_as_date(r), accepted_on))
-        for p, r in stops
-    ]
-
-
-def deadline(
-    calendar: WorkCalendar, accepted_on: date, limit_days: int, stops: Iterable[Stop], until: date
-) -> date:
-    """Return the due date: limit_days working days after accepted_on, pushed back by stopped working days."""
-    accepted_on = _as_date(accepted_on)
-    return calendar.add(accepted_on, limit_days + calendar.stopped(_from(stops, accepted_on), until))
-
-
-def used(calendar: WorkCalendar, accepted_on: date, completed_or_today: date, stops: Iterable[Stop]) -> int:
-    """Return working days consumed from acceptance to completed_or_today, excluding stopped days."""
-    accepted_on = _as_date(accepted_on)
-    end = _as_date(completed_or_today)
-    spent = calendar.count(accepted_on, end) - calendar.stopped(_from(stops, accepted_on), end)
-    return max(0, spent)

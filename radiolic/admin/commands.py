@@ -2,16 +2,16 @@
 import click
 from flask.cli import AppGroup
 
-from ..cli_options import office_date_option
+from ..office_date import date_option
 from ..extensions import db
-from ..web import today
+from ..office_date import today
 from ..workflow import calendar as calendar_verbs
 
 calendar_cli = AppGroup("calendar", help="Working-day calendar: provisional years and restatement.")
 
 
 @calendar_cli.command("status")
-@office_date_option
+@date_option
 @click.option("--quiet", is_flag=True, help="print only a warning (for cron mail)")
 def status_command(on, quiet):
     """Say whether this year and next are provisional and how many open deadlines depend on them."""
@@ -25,7 +25,7 @@ def status_command(on, quiet):
 
 
 @calendar_cli.command("restate")
-@office_date_option
+@date_option
 def restate_command(on):
     """Restate open cases whose provisional dates now fall in a year with a published calendar."""
     day = on or today()

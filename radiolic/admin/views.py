@@ -7,7 +7,7 @@ from ..access import roles
 from ..auth import accounts, passwords
 from ..extensions import db
 from ..models import ROLE_NAMES, CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
-from ..web import today
+from ..office_date import today
 from ..workdays import CalendarGap
 from .. import calendar_notice as calendar_notice_parser
 from ..workflow import calendar as calendar_verbs

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ..access import STAFF, api_roles
 from ..extensions import db
 from ..models import Application, Event
-from ..web import today
+from ..office_date import today
 from ..workflow import clock
 from . import bp
 from .inputs import case_or_404

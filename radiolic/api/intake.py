@@ -5,7 +5,7 @@ from sqlalchemy import select
 from ..access import api_roles
 from ..extensions import db
 from ..models import ServiceItem
-from ..web import today
+from ..office_date import today
 from ..workflow import intake as verbs
 from . import bp
 from .cases import case_json

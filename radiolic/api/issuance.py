@@ -7,7 +7,7 @@ from ..database import reading
 from ..extensions import db
 from ..models import Licence
 from ..station_import import ImportRejected, parse_stations, validate_rows
-from ..web import today
+from ..office_date import today
 from ..workflow import issuance
 from . import bp
 from .errors import ApiError, api_error
@@ -92,7 +92,7 @@ def _positive_arg(name: str, default: int, high: int) -> int:
 @bp.get("/public/licences/<code>")
 @public
 def issuance_verify_licence(code: str):
-    from ..issuance.views import find_for_verification, public_view
+    from ..licence_public import find_for_verification, public_view
     found = find_for_verification(code)
     if found is None:
         raise ApiError(404, "not_found", "未找到该核验码对应的证照。")

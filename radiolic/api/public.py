@@ -6,7 +6,7 @@ from ..access import public
 from ..extensions import db
 from ..lookup import gate
 from ..lookup.progress import progress
-from ..web import today
+from ..office_date import today
 from ..workflow import ratings as rating_verbs
 from . import bp
 from .errors import ApiError

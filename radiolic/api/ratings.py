@@ -10,7 +10,7 @@ from ..access import public, user_for_token
 from ..extensions import db
 from ..models import User
 from ..ratings import kiosk
-from ..web import today
+from ..office_date import today
 from ..workflow import ratings as rating_verbs
 from . import bp
 from .errors import ApiError

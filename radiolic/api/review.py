@@ -4,7 +4,7 @@ from flask import jsonify, request
 from ..extensions import db
 from ..access import api_roles
 from ..models import STOP_KINDS
-from ..web import today
+from ..office_date import today
 from ..workflow import review as verbs
 from . import bp
 from .cases import case_json

@@ -5,7 +5,7 @@ from flask import jsonify, request
 
 from .. import indicators
 from ..access import api_roles
-from ..web import today
+from ..office_date import today
 from . import bp
 from .. import inputs as layer
 from .errors import ApiError

@@ -4,16 +4,16 @@ import click
 from flask.cli import AppGroup
 
 from .. import outbox
-from ..cli_options import office_date_option
+from ..office_date import date_option
 from ..extensions import db
-from ..web import today
+from ..office_date import today
 from .reminders import check
 
 deferrals_cli = AppGroup("deferrals", help="Deferred-document acceptance (容缺受理).")
 
 
 @deferrals_cli.command("check")
-@office_date_option
+@date_option
 @click.option("--send", is_flag=True, help="also hand queued messages to the sender after the commit")
 def check_command(on, send):
     """Mark overdue deferred materials and queue reminders (run daily from cron)."""

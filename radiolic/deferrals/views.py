@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..access import roles
 from ..intake.forms import SupplyForm, TerminateForm
 from ..views_common import case_or_404 as _case, case_page_again, commit_verb
-from ..web import today
+from ..office_date import today
 from ..workflow import intake as verbs
 from .reminders import days_left, outstanding
 

@@ -15,7 +15,7 @@ from ..inputs import arg_int
 from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
 from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
-from ..web import today
+from ..office_date import today
 from ..workdays import CalendarGap
 from ..workflow import WorkflowError, clock
 from ..workflow import intake as verbs

@@ -3,16 +3,17 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
-from ..web import today
+from ..office_date import date_option, today
 from ..workflow import issuance
 
 licences_cli = AppGroup("licences", help="Issued permits and licences.")
 
 
 @licences_cli.command("check")
-def check_command():
+@date_option
+def check_command(on):
     """Daily: mark expired licences and queue renewal reminders 30 working days before expiry (run from cron)."""
-    on = today()
+    on = on or today()
     expired = issuance.expire_licences(on)
     reminders = issuance.queue_renewal_reminders(on)
     db.session.commit()
@@ -22,7 +23,8 @@ def check_command():
 @licences_cli.command("archive")
 @click.option("--case", "case_number", default=None, help="only this case's licences")
 @click.option("--processes", type=int, default=None, help="worker processes (default: all cores)")
-def archive_command(case_number, processes):
+@date_option
+def archive_command(case_number, processes, on):
     """Render, seal and archive every issued licence not archived yet (what a background job runs)."""
     import os
     from sqlalchemy import select
@@ -38,7 +40,7 @@ def archive_command(case_number, processes):
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)
-        run = instruments.archive_licences(*conditions, on=today(), progress=progress,
+        run = instruments.archive_licences(*conditions, on=on or today(), progress=progress,
                                            processes=processes or os.cpu_count() or 1)
     click.echo(f"已归档 {run.done} 份证照。")
 
@@ -47,10 +49,11 @@ register_cli = AppGroup("register", help="The public register's open-data files.
 
 
 @register_cli.command("publish")
-def publish_command():
+@date_option
+def publish_command(on):
     """Daily (and after issuance): write the public register CSV and XLSX served at /register.csv and .xlsx."""
     from .. import open_data
-    meta = open_data.publish(today())
+    meta = open_data.publish(on or today())
     click.echo(f"已生成开放数据文件：{meta['rows']} 行，截至 {meta['as_of']}（{open_data.folder()}）。")
 
 

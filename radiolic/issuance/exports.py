@@ -13,12 +13,10 @@ from .. import disclosure
 from ..documents import cjk_font, render_licence
 from ..extensions import db
 from ..licence_records import FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, face_of
-from ..models import Applicant, Licence, Station
+from ..licence_records import BATCH, FIRST_BATCH, licence_rows  # noqa: F401  (callers read them here)
+from ..models import Applicant
 from ..spreadsheets import formula_safe
 from ..station_import import STATION_TYPES
-
-# The first batch is small so the first bytes leave within a second; later ones keep both cores busy.
-FIRST_BATCH, BATCH = 8, 400
 
 
 class _Pipe:
@@ -38,25 +36,6 @@ class _Pipe:
         out = b"".join(self._chunks)
         self._chunks.clear()
         return out
-
-
-def licence_rows(*conditions, batch: int = BATCH, first: int = FIRST_BATCH) -> Iterator[list[tuple[dict, dict]]]:
-    """(licence, station) rows as plain dicts in id order, a batch at a time.
-
-    The read transaction ends after each batch: on SQLite every transaction starts BEGIN IMMEDIATE,
-    and a ZIP that takes minutes must not hold the write lock while it renders.
-    """
-    last, size = 0, first
-    station_cols = [c.label(f"s_{c.name}") for c in Station.__table__.columns]
-    while True:
-        rows = db.session.execute(
-            select(Licence.__table__, *station_cols).outerjoin(Station, Licence.station_id == Station.id)
-            .where(Licence.id > last, *conditions).order_by(Licence.id).limit(size)).mappings().all()
-        db.session.rollback()
-        if not rows:
-            return
-        yield [(dict(r), {k[2:]: v for k, v in r.items() if k.startswith("s_")}) for r in rows]
-        last, size = rows[-1]["id"], batch
 
 
 def pdf_name(licence: dict) -> str:
@@ -104,7 +83,7 @@ def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1,
 def _archive_now(missing, executor) -> dict[str, bytes]:
     """Render, seal and archive the missing licences of one batch (committed); their bytes by number."""
     from .. import archive, instruments
-    from ..web import today
+    from ..office_date import today
     faces = instruments.issued_faces(missing)
     pdfs = list(executor.map(instruments.render_sealed, faces, chunksize=8) if executor
                 else map(instruments.render_sealed, faces))

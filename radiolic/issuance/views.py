@@ -10,25 +10,24 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import instruments
-from ..archive import ArchiveError
 from ..access import public, roles
 from ..database import reading
 from ..extensions import db
 from ..inputs import arg_int
 from .. import disclosure
-from ..identifiers import mask_id
+from ..licence_public import find_for_verification, pdf_download, public_view
 from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, live_status,
                                public_key)
-from ..licence_records import (face_hash)
-from ..models import Applicant, Application, Delivery, Event, Licence, PrintLog, Station
+from ..models import Applicant, Application, Delivery, Licence, PrintLog, Station
 from ..station_import import (STATION_TYPES, ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
                                template_xlsx)
 from ..station_import import COLUMNS as STATION_COLUMNS
 from ..station_import import validate_rows
-from ..web import today
+from ..office_date import today
+from ..views_common import case_page
 from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports, followup
@@ -107,18 +106,10 @@ def _licence(number: str) -> Licence:
     return licence if licence is not None else abort(404)
 
 
-def _case_page(case: Application, status: int = 200, **extra):
-    """The shared case page again (after a refused step), with this blueprint's bound forms and errors."""
-    from ..main.views import CASE_ACTIONS, CASE_SECTIONS
-    events = db.session.scalars(select(Event).where(Event.application_id == case.id).order_by(Event.id)).all()
-    return render_template("cases/detail.html", case=case, clock=clock.compute(case, today()), events=events,
-                           case_sections=CASE_SECTIONS, case_actions=CASE_ACTIONS, **extra), status
-
-
 def _refused(case: Application, err: WorkflowError, **extra):
     db.session.rollback()
     flash(err.message, "danger")
-    return _case_page(case, 422, **extra)
+    return case_page(case, 422, **extra)
 
 
 def _back(case: Application):
@@ -172,7 +163,7 @@ def station_template(fmt: str):
 def add_station(number: str):
     case, form = _case(number), StationForm()
     if not form.validate_on_submit():
-        return _case_page(case, 422, station_form=form)
+        return case_page(case, 422, station_form=form)
     raw = {name: getattr(form, name).data for name in STATION_COLUMNS}
     try:
         row = validate_rows([raw])[0]
@@ -180,7 +171,7 @@ def add_station(number: str):
         for error in rejected.errors:
             target = getattr(form, error.column, None) if error.column else None
             (target.errors if target is not None else form.station_name.errors).append(error.message)
-        return _case_page(case, 422, station_form=form)
+        return case_page(case, 422, station_form=form)
     row["format_override"] = form.format_override.data or None
     try:
         if form.replaces.data:
@@ -206,12 +197,12 @@ def _replaced_id(case: Application, number: str) -> int:
 def import_stations(number: str):
     case, form = _case(number), ImportForm()
     if not form.validate_on_submit():
-        return _case_page(case, 422, import_form=form)
+        return case_page(case, 422, import_form=form)
     upload = form.file.data
     data = upload.read(current_app.config["UPLOAD_MAX_BYTES"] + 1)
     if len(data) > current_app.config["UPLOAD_MAX_BYTES"]:
         form.file.errors.append(_("文件过大。"))
-        return _case_page(case, 422, import_form=form)
+        return case_page(case, 422, import_form=form)
     with reading():     # counting rows reads the file, not the database: no lock for it
         big = count_rows(data) > current_app.config["IMPORT_INLINE_MAX"]
     if big:
@@ -229,7 +220,7 @@ def import_stations(number: str):
         report = base64.b64encode(errors_csv(rejected)).decode("ascii")
         flash(_("导入被拒绝：共 %(total)s 处错误，没有导入任何台站。请按错误报告修改后重新导入。", total=rejected.total),
               "danger")
-        return _case_page(case, 422, import_form=form, import_errors=rejected.errors[:200],
+        return case_page(case, 422, import_form=form, import_errors=rejected.errors[:200],
                           import_error_total=rejected.total, import_report=report)
     except WorkflowError as err:
         return _refused(case, err, import_form=form)
@@ -263,7 +254,7 @@ def set_format(number: str, seq: int):
 def issue(number: str):
     case, form = _case(number), IssueForm()
     if not form.validate_on_submit():
-        return _case_page(case, 422, issue_form=form)
+        return case_page(case, 422, issue_form=form)
     permit = form.permit() if case.service_item.licence_kind == "frequency_permit" else None
     try:
         result = verbs.issue(case, format=form.format.data, by=current_user, on=today(), permit=permit,
@@ -285,7 +276,7 @@ def issue(number: str):
 def cancel(number: str):
     case, form = _case(number), CancelForm()
     if not form.validate_on_submit():
-        return _case_page(case, 422, cancel_form=form)
+        return case_page(case, 422, cancel_form=form)
     try:
         n = verbs.cancel_licences(case, numbers=form.numbers.data.split(), returned=form.returned.data,
                                   reason=form.reason.data or "", by=current_user, on=today())
@@ -320,19 +311,6 @@ def licence(number: str):
     return render_template("issuance/licence.html", licence=lic, fields=face_fields(lic, lic.station),
                            check=check(lic), prints=prints, related=related, print_form=PrintForm(),
                            revoke_form=RevokeForm(), restore_form=RestoreForm(), status=live_status(lic, today()))
-
-
-def pdf_download(lic: Licence) -> Response:
-    """The licence's PDF as issued: the archived bytes (archived now, once, if the batch job has not reached it)."""
-    try:
-        data = instruments.licence_pdf(lic, today())
-    except ArchiveError as err:
-        db.session.rollback()
-        abort(409, description=str(err))
-    number = lic.number
-    db.session.commit()
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={number}.pdf"})
 
 
 @bp.get("/licences/<number>/pdf")
@@ -419,7 +397,7 @@ def print_case(number: str):
 def delivery(number: str):
     case, form = _case(number), DeliveryForm()
     if not form.validate_on_submit():
-        return _case_page(case, 422, delivery_form=form)
+        return case_page(case, 422, delivery_form=form)
     try:
         verbs.record_delivery(case, method=form.method.data, receiver=form.receiver.data or "",
                               tracking_no=form.tracking_no.data or "", by=current_user, on=today())
@@ -456,8 +434,8 @@ def licences_zip(number: str):
         flash(_("证照较多，请用“生成电子证照 ZIP”按钮在后台生成，完成后下载。"), "warning")
         return _back(case)
     db.session.rollback()
-    # Archived licences stream as archived; until the archive job (issue-12: instruments.archive_licences with a
-    # progress bar) has run, the ZIP archives the missing ones once, batch by batch, as it streams.
+    # Archived licences stream as archived; until the archive job (`licence_archive`, with a progress bar) has
+    # run, the ZIP archives the missing ones once, batch by batch, as it streams.
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
 
 
@@ -510,61 +488,6 @@ def expiring():
 
 
 # ---------------------------------------------------------------------------------------------------- public
-
-_SUCCESSOR = aliased(Licence)
-
-
-def find_for_verification(code: str) -> tuple[Licence, str | None, Event | None] | None:
-    """The licence of a verification code with its holder, station, successor's number and the event that set
-    its status (which its seal names): one query."""
-    row = db.session.execute(
-        select(Licence, _SUCCESSOR.number, Event).outerjoin(_SUCCESSOR, _SUCCESSOR.id == Licence.superseded_by_id)
-        .outerjoin(Event, Event.hash == Licence.status_event_hash)
-        .options(joinedload(Licence.applicant), joinedload(Licence.station))
-        .where(Licence.verify_code == code.strip().upper()[:40])).first()
-    return None if row is None else (row[0], row[1], row[2])
-
-
-_UNKNOWN = object()
-
-
-def public_view(lic: Licence, on: date, successor_number=_UNKNOWN, status_event: Event | None = None) -> dict:
-    """What anyone holding the code may see: live status, masked holder, the hash to compare.
-
-    `successor_number` comes from find_for_verification(); without it the successor is looked up.
-    """
-    a = lic.applicant
-    person = disclosure.person_of(a.kind, lic.holder_name, lic.holder_code, a.phone)
-    station_type = STATION_TYPES.get(lic.station.station_type, "") if lic.station is not None else ""
-    fields = list(disclosure.mask(dict(face_fields(lic, lic.station)), person, station_type=station_type).items())
-    shown = disclosure.mask({"holder": lic.holder_name, "holder_code": mask_id(lic.holder_code)}, person)
-    if successor_number is _UNKNOWN:
-        successor = db.session.get(Licence, lic.superseded_by_id) if lic.superseded_by_id else None
-        successor_number = successor.number if successor else None
-    result, status = check(lic, event=status_event), live_status(lic, on)
-    renewal = None
-    if lic.status == "valid" and lic.valid_until < on:
-        from ..workflow.renewals import renewal_pending
-        pending = renewal_pending(lic)
-        if pending is not None:     # Art. 50 ¶2: valid until the renewal applied for in time is decided
-            status, renewal = "valid", {"number": pending.number, "received_on": pending.received_on}
-    return {
-        "renewal_pending": renewal,
-        "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": KIND_NAMES[lic.kind],
-        "format": lic.format, "status": status, "status_name": STATUS_NAMES[status],
-        "status_changed_on": lic.status_changed_on, "holder": shown["holder"],
-        "holder_code": shown["holder_code"], "issued_on": lic.issued_on, "valid_from": lic.valid_from,
-        "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,
-        "face_hash": face_hash(lic, lic.station),
-        "signature": lic.signature or None, "e_identifier": lic.e_identifier, "record_intact": result.hash_matches,
-        "signature_valid": result.signature_valid, "superseded_by": successor_number,
-        "fields": fields, "key_id": lic.key_id, "status_event_hash": lic.status_event_hash,
-        # record_check: "intact" only when the row, its seal's signature and the event that set its status agree;
-        # otherwise "failed" (记录校验失败) and the status shown must not be relied on.
-        "events_match": result.event_matches, "record_check": "intact" if result.ok else "failed",
-        "record_problems": list(result.problems),
-    }
-
 
 @bp.route("/verify/public-key")
 @public

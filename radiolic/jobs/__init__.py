@@ -64,7 +64,7 @@ def daily(hour: int, minute: int = 0):
     def register(fn: Callable) -> Callable:
         def run():
             with task_app().app_context():
-                from ..web import today
+                from ..office_date import today
                 try:
                     fn(today())
                     db.session.commit()

@@ -125,7 +125,7 @@ def open_data_publish(on: date) -> None:
 
 @huey.task(name="open_data.publish")
 def publish_register() -> None:
-    """Refresh the open-data files after an issue (queued by open_data.publish_after_issue)."""
+    """Refresh the open-data files after an issue (queued by issuance.followup.publish_after_issue)."""
     with task_app().app_context():
         from .. import open_data
         open_data.publish()
@@ -135,7 +135,7 @@ def publish_register() -> None:
 def licence_archive(params: dict, out, progress) -> tuple[str, str, str]:
     """Render, PAdES-seal and archive a case's issued licences (the instruments as issued)."""
     from .. import instruments
-    from ..web import today
+    from ..office_date import today
     progress(0, 1, force=True)
 
     def step(done: int, total: int) -> None:
@@ -152,7 +152,7 @@ def station_import(params: dict, out, progress) -> tuple[str, str, str]:
     """A big station list: parsed with no transaction open, then added in one short write transaction."""
     from ..models import Application, User
     from ..station_import import ImportRejected, errors_csv, parse_stations
-    from ..web import today
+    from ..office_date import today
     from ..workflow import WorkflowError
     from ..workflow import issuance as verbs
     from . import upload_path
@@ -187,7 +187,7 @@ def station_import(params: dict, out, progress) -> tuple[str, str, str]:
 
 def _period(params: dict):
     from ..supervisor.period import parse
-    from ..web import today
+    from ..office_date import today
     return parse(params.get("period") or {}, today())
 
 
@@ -196,7 +196,7 @@ def statistics_report(params: dict, out, progress) -> tuple[str, str]:
     """The statistics report of a period (the annual report for a year) as a PDF."""
     from .. import indicators
     from ..supervisor import report
-    from ..web import today
+    from ..office_date import today
     period, on = _period(params), today()
     progress(0, 2, force=True)
     data = indicators.dashboard(period.start, period.end, on)

@@ -58,7 +58,7 @@ def download(job_id: str):
 
 def _period_args() -> dict | None:
     from ..supervisor.period import PeriodError, parse
-    from ..web import today
+    from ..office_date import today
     args = {k: request.form.get(k, "") for k in ("period", "year", "quarter", "month", "from", "to")
             if request.form.get(k)}
     try:

@@ -10,13 +10,13 @@ from .. import throttle, uploads
 from ..access import public, roles
 from ..database import reading
 from ..extensions import db
-from ..issuance.views import pdf_download
+from ..licence_public import pdf_download
 from ..models import ITEM_ACTIONS, Application, Attempt, Licence, ServiceItem, Station, Upload
 from ..models.base import utcnow
 from ..ratings.forms import RatingForm
-from ..ratings.views import submit_rating
+from ..ratings.submit import submit_rating
 from ..station_import import ImportRejected, parse_stations
-from ..web import today
+from ..office_date import today
 from ..workflow import WorkflowError, intake, issuance
 from ..workflow.ratings import TAGS, already_rated_message, intake_has_outcome, online_rating
 from . import gate

@@ -5,17 +5,12 @@ from sqlalchemy.orm import selectinload
 
 from ..access import STAFF, public, roles
 from ..extensions import db
-from ..models import Applicant, Application, ApplicationMaterial, Event
-from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404
-from ..web import today
+from ..models import Applicant, Application, ApplicationMaterial
+from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404, case_page
+from ..office_date import today
 from ..workflow import clock
 
 bp = Blueprint("main", __name__)
-
-# Partials each stage contributes to the shared case page (missing ones are skipped).
-CASE_SECTIONS = ["deferrals/_case.html", "review/_case.html", "issuance/_case.html", "lookup/_uploads.html",
-                 "ratings/_case.html"]
-CASE_ACTIONS = ["intake/_actions.html", "deferrals/_actions.html", "review/_actions.html", "issuance/_actions.html"]
 
 HOME_QUEUES = {
     "clerk": [("待受理（含网上申请预审）", ("submitted",)), ("待补正", ("awaiting_correction",)),
@@ -52,10 +47,7 @@ def home():
 @bp.route("/cases/<number>")
 @roles(*STAFF)
 def case(number: str):
-    case = case_or_404(number)
-    events = db.session.scalars(select(Event).where(Event.application_id == case.id).order_by(Event.id)).all()
-    return render_template("cases/detail.html", case=case, clock=clock.compute(case, today()), events=events,
-                           case_sections=CASE_SECTIONS, case_actions=CASE_ACTIONS)
+    return case_page(case_or_404(number))
 
 
 @bp.route("/cases")

@@ -14,21 +14,17 @@ from ..identifiers import mask_name
 from ..lookup import gate
 from ..models import Application, Rating, RatingDevice, User, WorkOrder
 from ..models.base import utcnow
-from ..web import today
+from ..office_date import today
 from ..workflow import WorkflowError
 from ..workflow import ratings as verbs
 from . import kiosk
 from .forms import (AppealForm, CallbackForm, DecideAppealForm, DeviceForm, KioskRatingForm, PairForm, RatingForm,
                     RectifyForm, ReplyForm, VerifyForm)
+from .submit import refused, submit_rating
 
 bp = Blueprint("ratings", __name__)
 
 HANDLERS = ("clerk", "reviewer", "supervisor")
-
-
-def refused():
-    """A staff session never rates: ratings are the applicant's own (domain.md §4)."""
-    return render_template("ratings/refused.html"), 403
 
 
 @bp.app_context_processor
@@ -40,28 +36,6 @@ def case_ratings(case: Application) -> list[tuple[Rating, WorkOrder | None]]:
     rows = db.session.execute(select(Rating, WorkOrder).outerjoin(WorkOrder, WorkOrder.rating_id == Rating.id)
                               .where(Rating.application_id == case.id).order_by(Rating.id)).all()
     return [(r, w) for r, w in rows]
-
-
-def submit_rating(case: Application, channel: str, *, on_error, done: str):
-    """Validate the rating form and rate; shared by the status page, the QR page and the SMS link."""
-    if current_user.is_authenticated:
-        return refused()
-    form = RatingForm()
-    if not form.validate_on_submit():
-        return on_error(_("请选择评价等级。"))
-    try:
-        verbs.rate(case, channel=channel, level=form.level.data, tags=form.tags.data or (),
-                   comment=form.comment.data or "", on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        return on_error(err.message)
-    except IntegrityError:
-        db.session.rollback()     # a parallel online rating won the race
-        return on_error(_("本案已网上评价过，每个案件只能网上评价一次。"))
-    if done != url_for("ratings.thanks"):     # the thanks page says it itself: once is enough
-        flash(_("感谢您的评价！"), "success")
-    return redirect(done)
 
 
 def _rate_page(case: Application, channel: str, action: str, error: str | None = None, status: int = 200):

@@ -6,9 +6,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..cli_options import office_date_option
+from ..office_date import date_option
 from ..extensions import db
-from ..web import today
+from ..office_date import today
 from ..models import Application
 from ..models.cases import TERMINAL_STATES
 from ..workflow import clock
@@ -35,7 +35,7 @@ def restate_open_clocks(on: date) -> tuple[int, int]:
 
 
 @review_cli.command("clocks")
-@office_date_option
+@date_option
 def clocks_command(on):
     """Recompute the deadlines of open cases from their events (after a calendar fix, or daily)."""
     from ..workflow.calendar import restate_after_upgrade

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..inputs import arg_int
 from ..models import Application, ClockStop, ExtensionRequest, ServiceItem, Station, User
 from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
-from ..web import CHINA, today
+from ..office_date import CHINA, today
 from ..workdays import CalendarGap
 from ..workflow import clock
 from ..workflow import review as verbs

@@ -1,11 +1,11 @@
 """`flask --app radiolic demo` (the demo year) and `stats rebuild` (the daily summaries); registered by radiolic.cli."""
 import time
-from datetime import date
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
 from ..extensions import db
+from ..office_date import today
 from ..workflow import WorkflowError
 
 
@@ -19,7 +19,7 @@ def demo_command(year, force, if_empty):
     from .. import demo
     started = time.perf_counter()
     try:
-        summary = demo.build(year, date.today(), force=force)
+        summary = demo.build(year, today(), force=force)
     except demo.DemoRefused as refused:
         db.session.rollback()
         if if_empty:

@@ -9,7 +9,8 @@ from ..access import roles
 from ..extensions import db
 from ..inputs import InputError
 from ..models import LEVEL_NAMES, Application, ServiceItem
-from ..web import select_locale, today
+from ..office_date import today
+from ..web import select_locale
 from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock, record
 from ..workflow.ratings import CHANNEL_NAMES

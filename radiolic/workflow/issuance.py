@@ -12,7 +12,7 @@ from .. import numbering, summaries
 from ..extensions import db
 from ..licence_records import (KIND_NAMES, PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
                                new_verify_codes, parse_frequencies, seal_all, signing_key)
-from ..models import Application, Delivery, Licence, OutboxMessage, PrintLog, Station, User
+from ..models import Application, Delivery, Licence, PrintLog, Station, User
 from ..models.cases import FORMATS
 from ..station_import import COLUMNS as STATION_COLUMNS
 from . import clock
@@ -491,8 +491,3 @@ def _cases(ids) -> dict[int, Application]:
     """The cases with these ids (and their applicants), in one query rather than one per case."""
     return {case.id: case for case in db.session.scalars(
         select(Application).where(Application.id.in_(set(ids))).options(selectinload(Application.applicant)))}
-
-
-def reminders_pending(case: Application) -> int:
-    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.application_id == case.id, OutboxMessage.kind == "renewal_reminder")) or 0

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from radiolic import create_app
 from radiolic.extensions import db
 from radiolic.models import Application, User
-from radiolic.web import today
+from radiolic.office_date import today
 from radiolic.workflow import issuance
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from radiolic.workdays import CalendarGap, WorkCalendar, deadline, statutory_holidays, used
+from radiolic.workdays import CalendarGap, WorkCalendar, statutory_holidays
 
 D = date
 
@@ -99,8 +99,8 @@ def test_stop_moves_deadline_by_stopped_working_days(cal):
     stops = [(D(2024, 9, 30), D(2024, 10, 9))]
     assert cal.stopped(stops, until=D(2024, 10, 15)) == 2
     # Without the stop 20 days fall on 10-30; +2 gives 10-31, Fri 11-01.
-    assert deadline(cal, D(2024, 9, 27), 20, [], until=D(2024, 10, 15)) == D(2024, 10, 30)
-    assert deadline(cal, D(2024, 9, 27), 20, stops, until=D(2024, 10, 15)) == D(2024, 11, 1)
+    assert cal.add(D(2024, 9, 27), 20) == D(2024, 10, 30)
+    assert cal.add(D(2024, 9, 27), 20 + cal.stopped(stops, until=D(2024, 10, 15))) == D(2024, 11, 1)
 
 
 @pytest.mark.parametrize(
@@ -130,29 +130,6 @@ def test_stopped(cal, stops, until, expected):
 def test_stop_resumed_before_paused_is_rejected(cal):
     with pytest.raises(ValueError):
         cal.stopped([(D(2024, 10, 9), D(2024, 10, 8))], D(2024, 10, 31))
-
-
-def test_open_stop_deadline(cal):
-    # 4 days stopped (see test_stopped): 20 + 4 after 09-27 -> 10-30 (20), 10-31, 11-01, 11-04, 11-05 (24).
-    assert deadline(cal, D(2024, 9, 27), 20, [(D(2024, 10, 8), None)], until=D(2024, 10, 12)) == D(2024, 11, 5)
-
-
-@pytest.mark.parametrize(
-    "end, stops, expected",
-    [
-        (D(2024, 9, 27), [], 0),  # same-day completion
-        (D(2024, 9, 26), [], 0),  # never negative
-        (D(2024, 10, 10), [], 5),  # 09-29, 09-30, 10-08, 10-09, 10-10
-        (D(2024, 10, 10), [(D(2024, 9, 30), D(2024, 10, 9))], 3),  # 5 - 2
-        (D(2024, 10, 10), [(D(2024, 9, 30), None)], 2),  # open stop to 10-10: 5 - 3 = 09-29, 09-30
-        # A stop recorded before acceptance only stops days after it: (09-27, 10-09] = 4 -> 5 - 4.
-        (D(2024, 10, 10), [(D(2024, 9, 20), D(2024, 10, 9))], 1),
-        # A stop wholly before acceptance stops nothing.
-        (D(2024, 10, 10), [(D(2024, 9, 20), D(2024, 9, 25))], 5),
-    ],
-)
-def test_used(cal, end, stops, expected):
-    assert used(cal, D(2024, 9, 27), end, stops) == expected
 
 
 @pytest.mark.parametrize("year", [1900, 2200])
