@@ -217,6 +217,27 @@ def demo_year_app(database_template, tmp_path_factory):
         db.engine.dispose()
 
 
+ONE_STATION = {
+    "station_name": "清远测试基站", "station_type": "public_mobile_base", "address": "广东省清远市清城区北江路 1 号楼顶",
+    "longitude": 113.05, "latitude": 23.68, "altitude_m": 30, "tx_mhz": "1885-1915", "rx_mhz": "1885-1915",
+    "bandwidth_khz": 20000, "emission": "20M0G7W", "power_w": 40, "antenna_gain_dbi": 15.5, "antenna_height_m": 30,
+    "azimuth_deg": 120, "equipment_model": "RRU-8T8R-F", "type_approval_code": "2019CP1234", "call_sign": None}
+
+
+def add_station_for_decision(case, by, on) -> None:
+    """A station-licence approval needs a station: give a case that has none one station before it is approved."""
+    from sqlalchemy import func, select
+
+    from radiolic.models import Station
+    from radiolic.station_import import validate_rows
+    from radiolic.workflow import issuance
+    item_ = case.service_item
+    if item_.licence_kind != "station_licence" or item_.action == "cancellation":
+        return
+    if not db.session.scalar(select(func.count(Station.id)).where(Station.application_id == case.id)):
+        issuance.add_stations(case, validate_rows([dict(ONE_STATION)]), by=by, on=on)
+
+
 STATE_PATH = ["submitted", "accepted", "under_review", "approved"]
 
 
@@ -249,6 +270,7 @@ def make_case(app, make_user, make_applicant):
             if state in ("under_review", "approved"):
                 review.start_review(case, by=reviewer_u, on=on)
             if state == "approved":
+                add_station_for_decision(case, reviewer_u, on)
                 review.decide(case, outcome="approve", reason="符合条件", by=reviewer_u, on=on)
             db.session.commit()
             return case.number
