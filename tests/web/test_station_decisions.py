@@ -63,8 +63,9 @@ def test_the_table_is_paginated_and_filtered_on_the_server(as_reviewer, big_case
     assert second.count('name="seq"') == 20 and 'data-seq="101"' in second
     none = _text(as_reviewer.get(f"/review/{big_case}/stations?freq=460"))
     assert 'id="matching" data-total="0"' in none
-    bad = as_reviewer.get(f"/review/{big_case}/stations?freq=abc&type=nonsense&page=x")
-    assert bad.status_code == 422 and "频率筛选" in _text(bad)
+    bad = as_reviewer.get(f"/review/{big_case}/stations?freq=abc&type=nonsense")
+    assert bad.status_code == 422 and "频率筛选" in _text(bad) and 'data-total="120"' in _text(bad)
+    assert as_reviewer.get(f"/review/{big_case}/stations?page=x").status_code == 400
 
 
 def test_refuse_everything_a_filter_matches_then_undo(app, as_reviewer, big_case):
