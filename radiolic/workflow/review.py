@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from .. import numbering, outbox
 from ..extensions import db
-from ..models import Application, ClockStop, Decision, ExtensionRequest, Station, User
+from ..models import Application, ClockStop, Decision, ExtensionRequest, User
 from ..models.cases import STOP_KINDS
 from . import clock, station_outcomes
 from .core import WorkflowError, ensure_can, in_place, transition
