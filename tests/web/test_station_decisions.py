@@ -185,3 +185,22 @@ def test_the_check_refuses_what_the_decision_would_refuse(app, as_reviewer, make
     assert response.status_code == 422 and "须至少录入一个台站" in body and 'id="decide-check"' not in body
     with app.app_context():
         assert db.session.scalar(select(Application.state).where(Application.number == number)) == "under_review"
+
+
+def test_odd_filter_and_form_values_never_answer_a_server_error(app, as_reviewer, make_case, reviewer):
+    from tests.hardening.test_page_fuzz import VALUES, _encode
+    number = make_case("ST-NEW", "under_review", reviewer=reviewer, stations=3)
+    answers = set()
+    for value in VALUES:
+        for name in ("type", "q", "freq", "outcome", "page"):
+            answers.add(as_reviewer.get(f"/review/{number}/stations?{name}={_encode(value)}").status_code)
+        if value == "\ud800":            # not encodable in a form body
+            continue
+        answers.add(as_reviewer.post(f"/review/{number}/stations/refuse", data={
+            "scope": "filter", "f_freq": value, "f_q": value, "reason": value, "expected": value}).status_code)
+        answers.add(as_reviewer.post(f"/review/{number}/decide", data={
+            "decide-outcome": "approve", "decide-reason": value, "decide-confirm": value,
+            "decide-stations_seen": value}).status_code)
+    assert max(answers) < 500, answers
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Decision)) == 0
