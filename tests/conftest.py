@@ -217,6 +217,34 @@ def demo_year_app(database_template, tmp_path_factory):
         db.engine.dispose()
 
 
+ONE_STATION = {
+    "station_name": "清远测试基站", "station_type": "public_mobile_base", "address": "广东省清远市清城区北江路 1 号楼顶",
+    "longitude": 113.05, "latitude": 23.68, "altitude_m": 30, "tx_mhz": "1885-1915", "rx_mhz": "1885-1915",
+    "bandwidth_khz": 20000, "emission": "20M0G7W", "power_w": 40, "antenna_gain_dbi": 15.5, "antenna_height_m": 30,
+    "azimuth_deg": 120, "equipment_model": "RRU-8T8R-F", "type_approval_code": "2019CP1234", "call_sign": None}
+
+
+def add_test_stations(case, n: int, by, on) -> None:
+    """`n` valid stations entered on the case, as a clerk would import them."""
+    from radiolic.station_import import validate_rows
+    from radiolic.workflow import issuance
+    rows = [{**ONE_STATION, "station_name": f"清远测试基站{i:03d}", "azimuth_deg": (i * 37) % 360,
+             "longitude": round(113.05 + i * 0.001, 6)} for i in range(1, n + 1)]
+    issuance.add_stations(case, validate_rows(rows), by=by, on=on)
+
+
+def add_station_for_decision(case, by, on) -> None:
+    """A station-licence approval needs a station: give a case that has none one station before it is approved."""
+    from sqlalchemy import func, select
+
+    from radiolic.models import Station
+    item_ = case.service_item
+    if item_.licence_kind != "station_licence" or item_.action == "cancellation":
+        return
+    if not db.session.scalar(select(func.count(Station.id)).where(Station.application_id == case.id)):
+        add_test_stations(case, 1, by, on)
+
+
 STATE_PATH = ["submitted", "accepted", "under_review", "approved"]
 
 
@@ -225,13 +253,14 @@ def make_case(app, make_user, make_applicant):
     """Drive a case through the real verbs: make_case("ST-NEW", "under_review") -> case number.
 
     Options: deferred=[codes] (accepted with deferral, due date by default), missing=[codes] (left missing at
-    intake; only for state "submitted"), on=date of every step, clerk/reviewer users to act.
+    intake; only for state "submitted"), on=date of every step, clerk/reviewer users to act, stations=n stations
+    entered at intake (a station-licence case made "approved" gets one if it has none: approval needs a station).
     """
     from radiolic.workflow import intake, review
 
     def make(item_code: str = "ST-NEW", state: str = "submitted", *, deferred=(), missing=(), on: date = TODAY,
              clerk: User | None = None, reviewer: User | None = None, applicant_id: int | None = None,
-             channel: str = "window") -> str:
+             channel: str = "window", stations: int = 0) -> str:
         clerk = clerk or make_user("clerk")
         reviewer = reviewer or make_user("reviewer")
         applicant_id = applicant_id or make_applicant()
@@ -243,12 +272,15 @@ def make_case(app, make_user, make_applicant):
             case, _code = intake.submit(service, db.session.get(Applicant, applicant_id), channel=channel,
                                         single_window=True, visits=0 if channel == "online" else 1,
                                         materials=materials, by=clerk_u, on=on)
+            if stations:
+                add_test_stations(case, stations, clerk_u, on)
             if state != "submitted":
                 intake.accept(case, deferred=list(deferred),
                               commitment={"signed_by": "李工"} if deferred else None, by=clerk_u, on=on)
             if state in ("under_review", "approved"):
                 review.start_review(case, by=reviewer_u, on=on)
             if state == "approved":
+                add_station_for_decision(case, reviewer_u, on)
                 review.decide(case, outcome="approve", reason="符合条件", by=reviewer_u, on=on)
             db.session.commit()
             return case.number

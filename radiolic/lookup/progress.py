@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..identifiers import mask_id, mask_name, mask_phone
-from ..models import Application, Event, Licence, Rating
+from ..models import Application, Event, Licence, Rating, Station
 from ..workdays import CalendarGap
 from ..workflow import STATE_NAMES, clock
 from ..workflow.review import STOP_NAMES
@@ -21,6 +21,7 @@ NEXT = {
     "approved": ("office", "准予许可，正在制发证照"),
 }
 LICENCES_SHOWN = 50
+REFUSED_SHOWN = 50
 
 
 def _iso(d: date | None) -> str | None:
@@ -121,7 +122,20 @@ def _decision(case: Application) -> dict | None:
     if d is None:
         return None
     return {"outcome": d.outcome, "reason": d.reason, "legal_basis": d.legal_basis, "decided_on": _iso(d.decided_on),
-            "document_number": d.doc_number}
+            "document_number": d.doc_number, "stations": _station_outcomes(case) if d.outcome == "approve" else None}
+
+
+def _station_outcomes(case: Application) -> dict | None:
+    """Approved and refused stations of an approved station case, the refused ones with their reasons."""
+    counts = dict(db.session.execute(select(Station.outcome, func.count()).where(Station.application_id == case.id)
+                                     .group_by(Station.outcome)).all())
+    if not counts:
+        return None
+    refused = db.session.execute(select(Station.seq, Station.station_name, Station.refused_reason).where(
+        Station.application_id == case.id, Station.outcome == "refused").order_by(Station.seq)
+        .limit(REFUSED_SHOWN)).all()
+    return {"approved": counts.get("approved", 0), "refused": counts.get("refused", 0),
+            "refused_shown": [{"seq": r.seq, "name": r.station_name, "reason": r.refused_reason} for r in refused]}
 
 
 def _one_arg_url(endpoints, value: str) -> str | None:

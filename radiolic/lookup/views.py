@@ -36,7 +36,7 @@ def _helpers():
 def china_time(at, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC timestamp in the office's time (China Standard Time), as the timelines show it."""
     from datetime import timezone
-    from ..web import CHINA
+    from ..office_date import CHINA
     return at.replace(tzinfo=timezone.utc).astimezone(CHINA).strftime(fmt) if at else ""
 
 

@@ -12,6 +12,9 @@ from .cases import FORMATS
 LICENCE_STATUSES = ("valid", "superseded", "cancelled", "revoked", "expired")
 STATION_TYPES = ("public_mobile_base", "repeater", "walkie_talkie", "trunked", "microwave",
                  "satellite_earth", "amateur", "other")
+# A station's outcome: refused marks are made during the review (undone freely until the decision); the decision
+# approves every station not refused (or refuses every one when the whole application is refused).
+STATION_OUTCOMES = ("approved", "refused")
 
 
 class Station(db.Model):
@@ -24,6 +27,10 @@ class Station(db.Model):
         one_of("format_override", FORMATS),
         CheckConstraint("longitude BETWEEN 73 AND 136 AND latitude BETWEEN 3 AND 54", name="in_china"),
         CheckConstraint("power_w > 0 AND bandwidth_khz > 0", name="positive_power_bandwidth"),
+        one_of("outcome", STATION_OUTCOMES),
+        # A refused station always carries its reason; an approved or undecided one never does.
+        CheckConstraint("(COALESCE(outcome, '') = 'refused') = (refused_reason IS NOT NULL)", name="outcome_reason"),
+        Index("ix_station_outcome", "application_id", "outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,7 +53,10 @@ class Station(db.Model):
     equipment_model: Mapped[str] = mapped_column(String(100))
     type_approval_code: Mapped[str] = mapped_column(String(40), default="")
     call_sign: Mapped[str] = mapped_column(String(20), default="")
-    refused_reason: Mapped[str | None] = mapped_column(Text)     # set when the decision refuses this station
+    outcome: Mapped[str | None] = mapped_column(String(8))       # approved / refused; None: not decided yet
+    refused_reason: Mapped[str | None] = mapped_column(Text)     # the reason of a refused station
+    # The act that recorded the outcome: a reviewer's refusal (undone by its event) or the decision.
+    outcome_event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id"))
     format_override: Mapped[str | None] = mapped_column(String(12))
     # A change or renewal: the licence this station's new licence supersedes.
     replaces_licence_id: Mapped[int | None] = mapped_column(ForeignKey("licence.id", use_alter=True))

@@ -1,16 +1,11 @@
 """Forms of the review stage; they check input, the workflow checks the rules."""
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..workflow.review import MAX_EXPECTED_DAYS, SPECIAL_PROCEDURES, STOP_NAMES
-
-# "序号或名称：理由", one station a line; a full-width or ASCII colon, a tab or a vertical bar separates.
-STATION_LINE = re.compile(r"^\s*(?P<station>[^：:|\t]+?)\s*[：:|\t]\s*(?P<reason>.+?)\s*$")
-
 
 class StartReviewForm(FlaskForm):
     submit = SubmitField(_l("开始审查"))
@@ -46,16 +41,19 @@ class DecideForm(FlaskForm):
                          validators=[InputRequired(_l("请选择准予或不予许可。"))])
     reason = TextAreaField(_l("审查意见 / 不予许可的理由"), validators=[Optional(), Length(max=4000)])
     legal_basis = TextAreaField(_l("法律依据（不予许可时必填）"), validators=[Optional(), Length(max=2000)])
-    refused_stations = TextAreaField(
-        _l("不予许可的台站（每行一个：序号或名称：理由；其余台站准予许可）"), validators=[Optional(), Length(max=200_000)])
-    submit = SubmitField(_l("作出决定"))
+    # "check your answers": the first submit shows what will be decided and sent; this field confirms it.
+    confirm = HiddenField()
+    # The station counts the reviewer confirmed ("refused/total"): a change in between shows the check again.
+    stations_seen = HiddenField()
+    submit = SubmitField(_l("核对决定"))
 
-    def validate_refused_stations(self, field):
-        self.refused = []
-        for number, line in enumerate((field.data or "").splitlines(), start=1):
-            if not line.strip():
-                continue
-            match = STATION_LINE.match(line)
-            if not match:
-                raise ValidationError(_l("第 %(n)s 行格式应为“序号或名称：理由”。", n=number))
-            self.refused.append({"station": match["station"], "reason": match["reason"]})
+
+class StationMarkForm(FlaskForm):
+    reason = TextAreaField(_l("不予许可的理由（写入决定书）"), validators=[Optional(), Length(max=1000)])
+    scope = RadioField(_l("范围"), choices=[("checked", _l("本页勾选的台站")), ("filter", _l("全部符合筛选条件的台站"))],
+                       default="checked")
+    expected = IntegerField(validators=[Optional()])
+
+
+class RefusalUploadForm(FlaskForm):
+    file = FileField(_l("不予许可台站清单（CSV：台站名称或序号,理由）"), validators=[FileRequired(_l("请选择要上传的文件。"))])

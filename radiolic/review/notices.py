@@ -83,27 +83,41 @@ def _stations(case: Application) -> list[Station]:
 
 
 def _station_table(stations: list[Station], listed_limit: int) -> list[list[str]]:
-    refused = [s for s in stations if s.refused_reason]
+    refused = [s for s in stations if s.outcome == "refused"]
     shown = stations if len(stations) <= listed_limit else refused
     rows = [["序号", "台站名称", "台址", "决定", "理由"]]
-    rows += [[str(s.seq), s.station_name, s.address, "不予许可" if s.refused_reason else "准予许可",
+    rows += [[str(s.seq), s.station_name, s.address, "不予许可" if s.outcome == "refused" else "准予许可",
               s.refused_reason or ""] for s in shown]
     return rows if len(rows) > 1 else []
 
 
-def decision_notice(case: Application) -> Notice:
-    """准予行政许可决定书 or 不予行政许可决定书 (Art. 38), listing approved and refused stations."""
-    decision = case.decision
+def decision_title(outcome: str) -> str:
+    return "准予行政许可决定书" if outcome == "approve" else "不予行政许可决定书"
+
+
+def decision_basis(case: Application, outcome: str, legal_basis: str = "") -> str:
+    """The legal basis the decision cites."""
+    if outcome == "reject":
+        return f"{(legal_basis or '').strip()}和《中华人民共和国行政许可法》第三十八条第二款"
+    return "、".join(b for b in (case.service_item.legal_basis, "《中华人民共和国行政许可法》第三十八条第一款") if b)
+
+
+def decision_notice(case: Application, decision=None) -> Notice:
+    """准予行政许可决定书 or 不予行政许可决定书 (Art. 38), listing approved and refused stations.
+
+    `decision` defaults to the case's; the preview passes an unsaved one (rendered as a 样稿).
+    """
+    decision = decision if decision is not None else case.decision
     opening = _opening(case)
     if decision.outcome == "reject":
         paragraphs = [opening, f"经审查，你（单位）的申请不符合法定条件，理由如下：{_sentence(decision.reason)}",
-                      f"根据{decision.legal_basis}和《中华人民共和国行政许可法》第三十八条第二款的规定，"
+                      f"根据{decision_basis(case, 'reject', decision.legal_basis)}的规定，"
                       "本机关决定不予行政许可。", _appeal_rights()]
         table = [("申请编号", case.number), ("申请事项", case.service_item.name), ("决定", "不予行政许可")]
         return _base(case, "不予行政许可决定书", decision.doc_number, decision.decided_on, paragraphs, table)
     stations = _stations(case)
-    refused = [s for s in stations if s.refused_reason]
-    basis = "、".join(b for b in (case.service_item.legal_basis, "《中华人民共和国行政许可法》第三十八条第一款") if b)
+    refused = [s for s in stations if s.outcome == "refused"]
+    basis = decision_basis(case, "approve")
     paragraphs = [opening]
     if decision.reason:
         paragraphs.append(f"经审查，{_sentence(decision.reason)}")

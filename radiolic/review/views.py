@@ -4,24 +4,26 @@ from datetime import timezone
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import instruments
 from ..access import roles
 from ..extensions import db
 from ..inputs import arg_int
-from ..models import Application, ClockStop, ExtensionRequest, ServiceItem, Station, User
-from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
+from ..models import Application, ClockStop, Decision, ExtensionRequest, ServiceItem, Station, User
+from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb, show_refusal
 from ..office_date import CHINA, today
 from ..workdays import CalendarGap
-from ..workflow import clock
+from ..workflow import WorkflowError, clock, station_outcomes
 from ..workflow import review as verbs
+from . import notices as review_notices
 from .forms import DecideForm, ExtensionDecisionForm, ExtensionRequestForm, PauseForm, ResumeForm, StartReviewForm
 
 bp = Blueprint("review", __name__)
 
 QUEUE_STATES = ("accepted", "under_review")
+REFUSED_SHOWN = 100
 STAFF_READ = ("clerk", "reviewer", "supervisor")
 # A rule names the verb's argument; the form may call it differently.
 FIELD_ALIASES = {"extension": {"expected_days": "days"}}
@@ -51,10 +53,13 @@ def review_context():
                 stops.append((stop, cal.count(paused, min(resumed or end, end))))
         except CalendarGap:
             stops = [(stop, None) for stop in case.clock_stops]
+        counted = station_outcomes.counts(case)
+        # The decision card lists refused stations (at most REFUSED_SHOWN; the station page has them all).
         refused = db.session.scalars(select(Station).where(
-            Station.application_id == case.id, Station.refused_reason.is_not(None)).order_by(Station.seq)).all()
-        station_count = db.session.scalar(select(func.count(Station.id)).where(Station.application_id == case.id))
-        return {"forms": _forms(), "pending": verbs.pending_extension(case) if case.state == "under_review" else None,
+            Station.application_id == case.id, Station.outcome == "refused").order_by(Station.seq)
+            .limit(REFUSED_SHOWN)).all() if case.decision is not None else []
+        station_count = counted["total"]
+        return {"refused_marked": counted["refused"], "counts": counted, "forms": _forms(), "pending": verbs.pending_extension(case) if case.state == "under_review" else None,
                 "stop_names": verbs.STOP_NAMES, "stops": stops, "refused": refused, "station_count": station_count,
                 "extension_used": case.extension_days > 0 or any(s.kind == "extension" for s in case.clock_stops),
                 "extension": verbs.approved_extension(case) if case.extension_days else None,
@@ -137,13 +142,67 @@ def decide_extension(number: str, request_id: int):
         req, by=_me(), on=today(), note=form.note.data or ""), _("已不批准延期。"))
 
 
+def _stations_seen(case: Application) -> str:
+    c = station_outcomes.counts(case)
+    return f"{c['refused']}/{c['total']}"
+
+
 @bp.post("/review/<number>/decide")
 @roles("reviewer")
 def decide(number: str):
+    """First submit: check the answers (nothing is decided); the check page's confirm makes the decision."""
     case, form = _case(number), _posted("decide")
+    if not form.validate_on_submit():
+        return _case_page(case, {"decide": form})
+    if form.confirm.data != "1" or form.stations_seen.data != _stations_seen(case):
+        if form.confirm.data == "1":
+            flash(_("核对之后台站的决定有变化，请重新核对。"), "warning")
+        return _check(case, form)
     return _run(case, "decide", form, lambda: verbs.decide(
         case, outcome=form.outcome.data, reason=form.reason.data or "", legal_basis=form.legal_basis.data or "",
-        refused_stations=getattr(form, "refused", []), by=_me(), on=today()), _("决定已作出，请打印并送达决定书。"))
+        by=_me(), on=today()), _("决定已作出，请打印并送达决定书。"))
+
+
+def _check(case: Application, form):
+    """The "check your answers" page: the decision is tried and rolled back, so every rule that would refuse it
+    refuses it here, before the reviewer confirms."""
+    number = case.number
+    try:
+        verbs.decide(case, outcome=form.outcome.data, reason=form.reason.data or "",
+                     legal_basis=form.legal_basis.data or "", by=_me(), on=today())
+    except WorkflowError as err:
+        db.session.rollback()
+        show_refusal(err, form, aliases=FIELD_ALIASES.get("decide"))
+        return _case_page(_case(number), {"decide": form})
+    finally:
+        db.session.info.pop(instruments.TOUCHED, None)
+    db.session.rollback()
+    case = _case(number)
+    counts = station_outcomes.counts(case)
+    outcome = form.outcome.data
+    station_case = case.service_item.licence_kind == "station_licence" and counts["total"] > 0
+    return render_template(
+        "review/decide_check.html", case=case, form=form, outcome=outcome, counts=counts, station_case=station_case,
+        approved=counts["total"] - counts["refused"] if outcome == "approve" else 0,
+        refused=counts["refused"] if outcome == "approve" else counts["total"],
+        basis=review_notices.decision_basis(case, outcome, form.legal_basis.data or ""),
+        title=review_notices.decision_title(outcome), sms=verbs.decision_sms(case, outcome),
+        phone=case.applicant.phone, stations_seen=_stations_seen(case),
+        issue_limit=current_app.config["ISSUE_LIMIT_WORKDAYS"])
+
+
+@bp.post("/review/<number>/decide/preview")
+@roles("reviewer")
+def decide_preview(number: str):
+    """The decision as it would be issued, marked 样稿: not sealed, not numbered, not archived."""
+    case, form = _case(number), _posted("decide")
+    if not form.validate_on_submit() or case.decision is not None:
+        return _case_page(case, {"decide": form})
+    draft = Decision(outcome=form.outcome.data, reason=(form.reason.data or "").strip(),
+                     legal_basis=(form.legal_basis.data or "").strip(), decided_on=today(),
+                     doc_number=_("（文号在决定作出时编定）"))
+    data = instruments.render_draft(review_notices.decision_notice(case, draft))
+    return _pdf(data, f"{case.number}-decision-draft.pdf")
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -242,3 +301,4 @@ def queue():
         item_code=item_code, reviewer=reviewer, stop_names=verbs.STOP_NAMES,
         items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
         reviewers=db.session.scalars(select(User).where(User.role == "reviewer").order_by(User.display_name)).all())
+from . import station_views  # noqa: E402,F401 - registers the per-station pages on bp

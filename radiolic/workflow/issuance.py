@@ -182,7 +182,7 @@ def seal_processes() -> int:
 
 def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict]:
     stations = db.session.execute(
-        select(_STATION_TABLE).where(Station.application_id == case.id, Station.refused_reason.is_(None))
+        select(_STATION_TABLE).where(Station.application_id == case.id, Station.outcome == "approved")
         .order_by(Station.seq)).mappings().all()
     if not stations:
         raise WorkflowError("本案没有准予许可的台站：请先录入台站。", field="stations")

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from .. import numbering, outbox
 from ..extensions import db
-from ..models import Application, ClockStop, Decision, ExtensionRequest, Station, User
+from ..models import Application, ClockStop, Decision, ExtensionRequest, User
 from ..models.cases import STOP_KINDS
-from . import clock
+from . import clock, station_outcomes
 from .core import WorkflowError, ensure_can, in_place, transition
 
 STOP_NAMES = {"hearing": "听证", "tendering": "招标、拍卖", "testing": "检验、检测、检疫", "appraisal": "鉴定",
@@ -177,6 +177,7 @@ def decide(case: Application, *, outcome: str, by: User, on: date, reason: str =
     """准予 or 不予行政许可; for stations, refuse named ones with reasons and approve the rest."""
     if outcome not in ("approve", "reject"):
         raise WorkflowError("决定须为准予（approve）或不予（reject）许可。", field="outcome")
+    ensure_can(case, outcome)
     if case.open_stop is not None:
         raise WorkflowError(f"计时暂停中（{STOP_NAMES[case.open_stop.kind]}），请先恢复计时再作决定。", code="conflict")
     if current_app.config["TWO_PERSON_RULE"] and case.accepted_by_id == by.id:
@@ -191,62 +192,38 @@ def decide(case: Application, *, outcome: str, by: User, on: date, reason: str =
         raise WorkflowError("不予许可须写明理由。", field="reason")
     if outcome == "reject" and not legal_basis:
         raise WorkflowError("不予许可须写明法律依据。", field="legal_basis")
-    refused = _refuse_stations(case, outcome, refused_stations) if refused_stations else []
+    if refused_stations:
+        _check_listed(case, outcome)
+        station_outcomes.refuse_listed(case, list(refused_stations), by=by, on=on, source="随决定列出")
+    if outcome == "approve":
+        counted = station_outcomes.check_approvable(case)
+    else:
+        counted = station_outcomes.counts(case)
     note = reason
-    if refused:
-        note = (f"{reason}；" if reason else "") + f"不予许可台站 {len(refused)} 个：" + "；".join(
-            f"{s.station_name}（{s.refused_reason}）" for s in refused)
-    transition(case, "approve" if outcome == "approve" else "reject", by=by, on=on, note=note,
-               changes={"decided_on": on, "completed_on": on if outcome == "reject" else None})
+    if counted["refused"] and outcome == "approve":
+        note = (f"{reason}；" if reason else "") + f"准予台站 {counted['total'] - counted['refused']} 个，" \
+            f"不予许可台站 {counted['refused']} 个"
+    event = transition(case, "approve" if outcome == "approve" else "reject", by=by, on=on, note=note,
+                       changes={"decided_on": on, "completed_on": on if outcome == "reject" else None})
     prefix = current_app.config["OFFICE_DOC_PREFIX"]
     case.decision = Decision(outcome=outcome, reason=reason, legal_basis=legal_basis, decided_on=on, by_id=by.id,
                              doc_number=numbering.document_number(prefix, "准" if outcome == "approve" else "不准",
                                                                   on.year))
-    word = "准予许可" if outcome == "approve" else "不予许可"
+    station_outcomes.finalise(case, outcome, event, case.decision.doc_number)
     outbox.queue(kind="decision", recipient=case.applicant.phone, application=case, dedupe_key=f"decision:{case.number}",
-                 body=f"【{current_app.config['OFFICE_NAME']}】您的申请 {case.number} 已作出{word}决定，决定书请查收。")
+                 body=decision_sms(case, outcome))
     clock.refresh(case, on)
     return case.decision
 
 
-def _station_key(value) -> str:
-    return str(value if value is not None else "").strip()
+def decision_sms(case: Application, outcome: str) -> str:
+    """The text message telling the applicant of the decision (also shown before the decision is confirmed)."""
+    word = "准予许可" if outcome == "approve" else "不予许可"
+    return f"【{current_app.config['OFFICE_NAME']}】您的申请 {case.number} 已作出{word}决定，决定书请查收。"
 
 
-def _refuse_stations(case: Application, outcome: str, refused: list[dict]) -> list[Station]:
-    """Mark the named stations refused; a station is named by its name or its sequence number."""
+def _check_listed(case: Application, outcome: str) -> None:
     if case.service_item.licence_kind != "station_licence":
         raise WorkflowError("只有电台执照事项可以逐台不予许可。", field="refused_stations")
     if outcome != "approve":
         raise WorkflowError("整体不予许可时无需逐台列出。", field="refused_stations")
-    stations = db.session.scalars(select(Station).where(Station.application_id == case.id)
-                                  .order_by(Station.seq)).all()
-    by_seq = {str(s.seq): s for s in stations}
-    by_name: dict[str, list[Station]] = {}
-    for s in stations:
-        by_name.setdefault(s.station_name, []).append(s)
-    chosen: dict[int, Station] = {}
-    for entry in refused:
-        if not isinstance(entry, dict):
-            raise WorkflowError("逐台不予许可的每一项须写明台站和理由。", field="refused_stations")
-        key, why = _station_key(entry.get("station")), (entry.get("reason") or "").strip()
-        station = _find_station(key, by_seq, by_name)
-        if not why:
-            raise WorkflowError(f"请写明不予许可台站“{key}”的理由。", field="refused_stations")
-        if station.id in chosen:
-            raise WorkflowError(f"台站“{key}”重复列出。", field="refused_stations")
-        chosen[station.id] = station
-        station.refused_reason = why
-    if len(chosen) == len(stations):
-        raise WorkflowError("所有台站均不予许可时，请作出不予许可决定。", field="refused_stations")
-    return sorted(chosen.values(), key=lambda s: s.seq)
-
-
-def _find_station(key: str, by_seq: dict, by_name: dict) -> Station:
-    if key in by_name:
-        if len(by_name[key]) > 1:
-            raise WorkflowError(f"有多个台站名为“{key}”，请用序号指明。", field="refused_stations")
-        return by_name[key][0]
-    if key.isdigit() and key.lstrip("0") in by_seq or key in by_seq:
-        return by_seq.get(key) or by_seq[key.lstrip("0")]
-    raise WorkflowError(f"本案没有名称或序号为“{key}”的台站。", field="refused_stations")

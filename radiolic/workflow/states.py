@@ -28,6 +28,8 @@ IN_PLACE = {
     "extension_approved": frozenset({"under_review"}),
     "extension_declined": frozenset({"under_review"}),
     "add_stations": frozenset({"submitted", "awaiting_correction", "accepted", "under_review"}),
+    "refuse_stations": frozenset({"under_review"}),
+    "restore_stations": frozenset({"under_review"}),
 }
 
 NEXT: dict[str, frozenset] = {
@@ -52,6 +54,7 @@ ACTION_NAMES = {
     "extension_approved": "批准延期", "check_material": "核对网上补交材料", "return_material": "退回网上补交材料",
     "withdraw_approval": "撤回准予许可决定",
     "calendar_restated": "期限按放假安排重算",
+    "refuse_stations": "标记不予许可台站", "restore_stations": "取消台站不予许可标记",
     "request_extension": "申请延长审查期限", "extension_declined": "不批准延期",
     "work_order_verify": "差评核实", "work_order_rectify": "差评整改/说明", "work_order_reply": "差评答复",
     "work_order_callback": "差评回访", "work_order_appeal": "差评申诉", "work_order_appeal_decided": "申诉裁定",

@@ -23,7 +23,7 @@ def reviewer_headers(make_user, token_for):
 
 
 def test_full_review_through_the_api(app, client, make_case, reviewer_headers):
-    number = make_case("ST-NEW", "accepted")
+    number = make_case("ST-NEW", "accepted", stations=1)
     response = client.post(f"{BASE}/{number}/start-review", headers=reviewer_headers)
     assert response.status_code == 200 and response.get_json()["state"] == "under_review"
     response = client.post(f"{BASE}/{number}/pause", headers=reviewer_headers, json={
@@ -41,8 +41,8 @@ def test_full_review_through_the_api(app, client, make_case, reviewer_headers):
     assert body["decision"]["outcome"] == "approve" and body["decision"]["document_number"].startswith("清无准")
     # Art. 44: 10 working days after Mon 09-23 -> Fri 10-11 (09-24..27, Sun 09-29, 09-30, 10-08..10-11).
     assert body["due_on"]["issue"] == "2024-10-11"
-    assert [e["action"] for e in body["timeline"]] == ["submit", "accept", "start_review", "pause", "resume",
-                                                       "approve"]
+    assert [e["action"] for e in body["timeline"]] == ["submit", "add_stations", "accept", "start_review", "pause",
+                                                       "resume", "approve"]
 
 
 def test_reject_needs_reason_and_legal_basis(app, client, make_case, reviewer_headers):

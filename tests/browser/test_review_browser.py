@@ -41,6 +41,9 @@ def test_reviewer_works_the_most_urgent_case(staff, make_user, make_case):
     page.fill("#decide-reason", "材料齐全，符合法定条件")
     page.click("#decide")
     page.wait_for_load_state()
+    assert page.get_attribute("#check-outcome", "data-outcome") == "approve"      # check your answers first
+    page.click("#decide-confirm")
+    page.wait_for_load_state()
     assert "决定已作出" in page.inner_text("main")
     assert page.get_attribute("#decision [data-outcome]", "data-outcome") == "approve"
     timeline = page.inner_text("#timeline")

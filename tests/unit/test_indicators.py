@@ -17,13 +17,13 @@ Cases (working days of March 2024: 1, 4–8, 11–15, 18–22, 25–29; 29 Feb i
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from radiolic import indicators
 from radiolic.extensions import db
 from radiolic.models import Applicant, Licence, Rating, ServiceItem, Station, User, WorkOrder
 from radiolic.workflow import clock, intake, review, transition
-from tests.conftest import item
+from tests.conftest import add_station_for_decision, item
 
 D = date.fromisoformat
 MARCH = (D("2024-03-01"), D("2024-03-31"))
@@ -59,6 +59,8 @@ def _decide(case, on, outcome="approve", start=None):
     reviewer = _users()[1]
     if case.state == "accepted":
         review.start_review(case, by=reviewer, on=start or case.accepted_on)
+    if outcome == "approve":
+        add_station_for_decision(case, reviewer, case.review_started_on)   # a station approval needs a station
     review.decide(case, outcome=outcome, reason="符合条件" if outcome == "approve" else "频率已被占用",
                   legal_basis="" if outcome == "approve" else "《无线电管理条例》第十七条", by=reviewer, on=on)
 
@@ -68,10 +70,11 @@ def _issue(case, on, formats=()):
     transition(case, "issue", by=_users()[1], on=on, changes={"issued_on": on, "completed_on": on})
     clock.refresh(case, on)
     kind = case.service_item.licence_kind
+    first = db.session.scalar(select(func.max(Station.seq)).where(Station.application_id == case.id)) or 0
     for n, fmt in enumerate(formats or ["electronic"]):
         station = None
         if kind == "station_licence":
-            station = Station(application_id=case.id, seq=n + 1, station_name=f"{case.number}-{n}",
+            station = Station(application_id=case.id, seq=first + n + 1, station_name=f"{case.number}-{n}",
                               station_type="walkie_talkie", address="清远", longitude=113.0, latitude=23.7,
                               tx_mhz="460.125", bandwidth_khz=12.5, power_w=5, equipment_model="X1")
             db.session.add(station)

@@ -2,14 +2,14 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from radiolic import licence_records
 from radiolic.documents import content_hash, public_key_pem, render_licence, verify
 from radiolic.extensions import db
 from radiolic.identifiers import e_licence_identifier
 from radiolic.models import Event, Licence, OutboxMessage, Station, User
-from radiolic.workflow import WorkflowError, issuance
+from radiolic.workflow import WorkflowError, issuance, review
 from tests.conftest import TODAY
 from tests.issuance_cases import PERMIT, approved_with_stations, get_case, issued_with_stations, station_rows
 
@@ -116,11 +116,21 @@ def test_issue_refused_while_deferred_material_outstanding(app, make_case, make_
 
 
 def test_station_case_without_stations_is_refused(app, make_case, make_user):
+    """No station, no approval; and issuing finds no approved station to license if the list is somehow empty."""
     reviewer = make_user("reviewer")
-    number = make_case("ST-NEW", "approved", reviewer=reviewer)
+    number = make_case("ST-NEW", "under_review", reviewer=reviewer)
     with app.app_context():
+        by = db.session.get(User, reviewer.id)
+        with pytest.raises(WorkflowError, match="须至少录入一个台站"):
+            review.decide(get_case(number), outcome="approve", by=by, on=TODAY)
+        db.session.rollback()
+    approved = make_case("ST-NEW", "approved", reviewer=reviewer)
+    with app.app_context():
+        case = get_case(approved)
+        db.session.execute(update(Station).where(Station.application_id == case.id).values(
+            outcome="refused", refused_reason="测试：台站被改为不予许可"))
         with pytest.raises(WorkflowError, match="请先录入台站"):
-            issuance.issue(get_case(number), format="paper", by=db.session.get(User, reviewer.id), on=TODAY)
+            issuance.issue(case, format="paper", by=db.session.get(User, reviewer.id), on=TODAY)
 
 
 # permit frequencies, station types needing a permit (setting) -> the licence's last day, or the refusal

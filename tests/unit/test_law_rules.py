@@ -37,7 +37,7 @@ DECIDE_AFTER_SUPPLY = [(False, False, False), (False, True, True), (True, False,
 def test_the_decision_waits_for_supply_unless_the_office_decides_before(app, people, make_case, setting, supplied,
                                                                         allowed):
     app.config["DEFER_DECIDE_BEFORE_SUPPLY"] = setting
-    case = _load(make_case("ST-NEW", "under_review", deferred=["site_proof"], reviewer=people["reviewer"]))
+    case = _load(make_case("ST-NEW", "under_review", deferred=["site_proof"], reviewer=people["reviewer"], stations=1))
     if supplied:
         intake.supply(case, "site_proof", by=_user(people["clerk"]), on=TODAY)
     reviewer = _user(people["reviewer"])
@@ -51,7 +51,7 @@ def test_the_decision_waits_for_supply_unless_the_office_decides_before(app, peo
 
 
 def test_an_upload_awaiting_its_check_still_blocks_the_decision(people, make_case):
-    case = _load(make_case("ST-NEW", "under_review", deferred=["site_proof"], reviewer=people["reviewer"]))
+    case = _load(make_case("ST-NEW", "under_review", deferred=["site_proof"], reviewer=people["reviewer"], stations=1))
     intake.supply(case, "site_proof", by=None, on=TODAY)
     with pytest.raises(WorkflowError, match="已上传待核对"):
         review.decide(case, outcome="approve", by=_user(people["reviewer"]), on=TODAY)
@@ -107,7 +107,7 @@ def test_the_refusal_names_the_review_body_terms_and_basis(people, make_case):
 
 
 def test_the_decision_does_not_repeat_its_lead_and_cites_article_38(people, make_case):
-    case = _load(make_case("ST-NEW", "under_review", reviewer=people["reviewer"]))
+    case = _load(make_case("ST-NEW", "under_review", reviewer=people["reviewer"], stations=1))
     review.decide(case, outcome="approve", reason="经审查，申请材料齐全，符合法定条件", by=_user(people["reviewer"]), on=TODAY)
     text = "".join(review_notices.decision_notice(case).paragraphs)
     assert "经审查，经审查" not in text and "经审查，申请材料齐全，符合法定条件。" in text
@@ -122,7 +122,7 @@ def test_the_termination_notice_names_the_review_body(app, people, make_case):
 
 
 def test_every_instrument_is_listed_under_documents(app, people, make_case, login):
-    number = make_case("ST-NEW", "under_review", reviewer=people["reviewer"])
+    number = make_case("ST-NEW", "under_review", reviewer=people["reviewer"], stations=1)
     case = _load(number)
     reviewer, supervisor = _user(people["reviewer"]), _user(people["supervisor"])
     review.pause(case, kind="appraisal", reason="设备鉴定", expected_days=5, by=reviewer, on=TODAY)

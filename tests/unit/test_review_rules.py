@@ -202,6 +202,7 @@ def test_rejection_needs_reasons_and_legal_basis(reviewing, reason, basis, field
 ])
 def test_an_approval_leaves_exactly_the_expected_events(reviewing, steps, expected):
     case, reviewer = reviewing
+    add_stations(case, ["一号基站"])           # entered directly: no event of its own
     if steps:
         review.pause(case, kind="hearing", reason="听证", expected_days=5, by=reviewer, on=ON)
         review.resume(case, by=reviewer, on=date(2024, 9, 25))
@@ -234,8 +235,12 @@ def test_per_station_refusal_approves_the_rest(reviewing):
         select(Station).where(Station.application_id == case.id))}
     assert refused == {"一号基站": None, "二号基站": "台址位于机场净空保护区", "三号基站": "发射功率超出规定"}
     assert case.state == "approved"
-    event = db.session.scalars(select(Event).where(Event.application_id == case.id).order_by(Event.id.desc())).first()
-    assert event.action == "approve" and "不予许可台站 2 个" in event.note and "二号基站" in event.note
+    marked, event = db.session.scalars(select(Event).where(Event.application_id == case.id)
+                                       .order_by(Event.id.desc()).limit(2)).all()[::-1]
+    assert event.action == "approve" and "准予台站 1 个，不予许可台站 2 个" in event.note
+    assert marked.action == "refuse_stations" and "二号基站（台址位于机场净空保护区）" in marked.note
+    assert {s.outcome_event_id for s in db.session.scalars(select(Station).where(Station.outcome == "refused"))} \
+        == {marked.id}
     # The decision document lists both the approved and the refused stations, and the rights to appeal.
     doc = notices.decision_notice(case)
     assert doc.title == "准予行政许可决定书"

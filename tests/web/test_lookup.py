@@ -277,3 +277,16 @@ def test_public_forms_need_the_csrf_token(make_app, make_case):
                        ("/window/pair", {"code": "X"}), ("/apply/ST-NEW", {"name": "x"})]:
         assert client.post(path, data=data).status_code == 400, path
     assert count(app, Attempt) == 0 and "applicant_cases" not in _session(client)
+
+
+def test_the_applicant_sees_refused_stations_with_their_reasons(app, client, make_case, make_user):
+    from tests.issuance_cases import approved_with_stations
+    number = with_code(app, approved_with_stations(app, make_case, make_user, 4,
+                                                   refuse=("清远基站00002", "清远基站00004")))
+    lookup(client, number)
+    body = client.get(f"/status/case/{number}").get_data(as_text=True)
+    assert 'data-approved="2" data-refused="2"' in body and 'id="refused-stations"' in body
+    assert "<td>2</td><td>清远基站00002</td><td>频率干扰</td>" in body and "清远基站00003" not in body
+    data = app.test_client().post("/api/v1/public/status", json={"number": number, "query_code": CODE}).get_json()
+    assert data["decision"]["stations"] == {"approved": 2, "refused": 2, "refused_shown": [
+        {"seq": 2, "name": "清远基站00002", "reason": "频率干扰"}, {"seq": 4, "name": "清远基站00004", "reason": "频率干扰"}]}

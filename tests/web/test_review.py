@@ -51,6 +51,15 @@ def as_reviewer(app, reviewer, login):
     return client
 
 
+def decide_via_check(client, number: str, data: dict):
+    """Submit the decision form, check the "check your answers" page, then confirm what it shows."""
+    check = client.post(f"/review/{number}/decide", data=data)
+    body = _text(check)
+    assert check.status_code == 200 and 'id="decide-check"' in body, body[:2000]
+    seen = re.search(r'name="decide-stations_seen" value="([^"]*)"', body).group(1)
+    return client.post(f"/review/{number}/decide", data={**data, "decide-confirm": "1", "decide-stations_seen": seen})
+
+
 def _rows(body: str) -> list[tuple[str, str]]:
     return re.findall(r'<tr data-number="([^"]+)" data-urgency="([^"]+)"', body)
 
@@ -160,7 +169,7 @@ def test_reject_without_legal_basis_is_refused_and_changes_nothing(app, as_revie
 
 def test_reject_and_the_refusal_document(app, as_reviewer, make_case, reviewer, tmp_path):
     number = make_case("FP-NEW", "under_review", reviewer=reviewer)
-    response = as_reviewer.post(f"/review/{number}/decide", data={
+    response = decide_via_check(as_reviewer, number, {
         "decide-outcome": "reject", "decide-reason": "拟用频率与已有台站存在有害干扰",
         "decide-legal_basis": "《中华人民共和国无线电管理条例》第二十七条"})
     assert response.status_code == 302
@@ -179,7 +188,7 @@ def test_reject_and_the_refusal_document(app, as_reviewer, make_case, reviewer, 
         assert "不予行政许可决定书" in compact and "行政复议" in compact and "六个月内" in compact
 
 
-def test_approve_with_refused_stations_from_the_form(app, as_reviewer, make_case, reviewer):
+def test_approve_with_refused_stations_marked_on_the_station_page(app, as_reviewer, make_case, reviewer):
     number = make_case("ST-NEW", "under_review", reviewer=reviewer)
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
@@ -188,17 +197,20 @@ def test_approve_with_refused_stations_from_the_form(app, as_reviewer, make_case
                                    address="清远市清城区", longitude=113.05, latitude=23.68, tx_mhz="460.125",
                                    bandwidth_khz=12.5, power_w=5, equipment_model="GP328"))
         db.session.commit()
-    assert 'name="decide-refused_stations"' in _text(as_reviewer.get(f"/cases/{number}"))
-    bad = as_reviewer.post(f"/review/{number}/decide", data={
-        "decide-outcome": "approve", "decide-refused_stations": "二号基站 没有理由"})
-    assert bad.status_code == 422 and "第 1 行格式应为" in _text(bad)
-    response = as_reviewer.post(f"/review/{number}/decide", data={
-        "decide-outcome": "approve", "decide-reason": "符合设台条件",
-        "decide-refused_stations": "二号基站：台址位于机场净空保护区\n\n3: 发射功率超出规定"})
+    page = _text(as_reviewer.get(f"/cases/{number}"))
+    assert 'name="decide-refused_stations"' not in page and f"/review/{number}/stations" in page
+    bad = as_reviewer.post(f"/review/{number}/stations/refuse", data={"seq": ["2"], "scope": "checked", "reason": ""})
+    assert bad.status_code == 422 and "请写明不予许可的理由" in _text(bad)
+    assert as_reviewer.post(f"/review/{number}/stations/refuse", data={
+        "seq": ["2"], "scope": "checked", "reason": "台址位于机场净空保护区"}).status_code == 302
+    assert as_reviewer.post(f"/review/{number}/stations/refuse", data={
+        "seq": ["3"], "scope": "checked", "reason": "发射功率超出规定"}).status_code == 302
+    response = decide_via_check(as_reviewer, number, {"decide-outcome": "approve", "decide-reason": "符合设台条件"})
     assert response.status_code == 302
     with app.app_context():
-        refused = dict(db.session.execute(select(Station.station_name, Station.refused_reason)).all())
-    assert refused == {"一号基站": None, "二号基站": "台址位于机场净空保护区", "三号基站": "发射功率超出规定"}
+        rows = db.session.execute(select(Station.station_name, Station.outcome, Station.refused_reason)).all()
+    assert sorted(rows) == [("一号基站", "approved", None), ("三号基站", "refused", "发射功率超出规定"),
+                            ("二号基站", "refused", "台址位于机场净空保护区")]
     page = _text(as_reviewer.get(f"/cases/{number}"))
     assert 'id="refused-stations"' in page and "准予 1 个，不予 2 个" in page
     assert 'id="due-issue"' in page or 'data-deadline="issue"' in page
