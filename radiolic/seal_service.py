@@ -12,6 +12,8 @@ then carries the words 演示印章.
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as _dt
 import functools
 import importlib
@@ -146,7 +148,7 @@ class PadesSealService(SealService):
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         writer = IncrementalPdfFileWriter(io.BytesIO(data))
         # A fixed reservation skips pyHanko's size estimate (a whole extra signing pass per document).
-        return self._signer_for(reason).sign_pdf(writer, bytes_reserved=12288).getvalue()
+        return _outside_event_loop(lambda: self._signer_for(reason).sign_pdf(writer, bytes_reserved=12288).getvalue())
 
     def trust_roots(self) -> list:
         from pyhanko.keys import load_certs_from_pemder
@@ -168,7 +170,7 @@ class PadesSealService(SealService):
             context = ValidationContext(trust_roots=self.trust_roots(), allow_fetching=False,
                                         revocation_mode="soft-fail")
             try:
-                status = validate_pdf_signature(sig, context)
+                status = _outside_event_loop(lambda: validate_pdf_signature(sig, context))
             except Exception as err:  # noqa: BLE001 - a malformed signature reads as "not valid", never a 500
                 checks.append(SignatureCheck(sig.field_name, "", False, False, False, problem=f"签名无法校验：{err}"))
                 continue
@@ -189,6 +191,17 @@ class PadesSealService(SealService):
         return {"algorithm": "PAdES B-B / SHA-256", "subject": cert.subject.rfc4514_string(),
                 "issuer": cert.issuer.rfc4514_string(), "serial": format(cert.serial_number, "x"),
                 "fingerprint_sha256": cert.fingerprint(hashes.SHA256()).hex(), "demo": self.demo}
+
+
+def _outside_event_loop(call):
+    """Run one of pyHanko's synchronous calls (they use asyncio.run) even where this thread already runs an event
+    loop (an async server, a notebook, Playwright's sync API in the tests): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
 
 
 def _ou_oid():
