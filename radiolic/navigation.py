@@ -54,3 +54,24 @@ def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     return [item for item in NAV if current_user.role in allowed_roles(item.endpoint)]
+
+
+NAV_WIDTH = 95        # what fits beside the brand, search and account links at 1366 px, in half-width units
+ITEM_PADDING = 3      # a link's padding and gap, in the same units
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text) + ITEM_PADDING
+
+
+def nav_groups() -> tuple[list[NavItem], list[NavItem]]:
+    """The entries shown in the bar and those under 更多 (so a long menu never makes a page wider than the screen)."""
+    from flask_babel import gettext
+    items, shown, used = nav_items(), [], 0
+    for n, item in enumerate(items):
+        used += _width(gettext(item.label))
+        if used > NAV_WIDTH and n < len(items) - 1:
+            return shown, items[n:]
+        shown.append(item)
+    return shown, []
+

@@ -151,7 +151,7 @@ def register_hooks(app: Flask) -> None:
     from .models import LEVEL_NAMES, ROLE_NAMES
     from .workflow import ACTION_NAMES, STATE_NAMES, can
     from .models import User
-    from .navigation import nav_items
+    from .navigation import nav_groups, nav_items
 
     from .inputs import InputError
     app.before_request(receive_body)     # first: before any query opens a transaction
@@ -179,7 +179,7 @@ def register_hooks(app: Flask) -> None:
     def template_globals():
         return {"STATE_NAMES": STATE_NAMES, "ACTION_NAMES": ACTION_NAMES, "ROLE_NAMES": ROLE_NAMES,
                 "LEVEL_NAMES": LEVEL_NAMES, "can": can, "today": today(), "lang": select_locale(),
-                "office_name": office_name(), "nav_items": nav_items}
+                "office_name": office_name(), "nav_items": nav_items, "nav_groups": nav_groups}
 
     def office_name() -> str:
         # the English pages name the office in English; documents keep the Chinese name from the config

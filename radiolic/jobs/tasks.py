@@ -46,8 +46,8 @@ def licence_zip(conditions, out, progress, filename: str) -> tuple[str, str]:
     db.session.rollback()
     progress(0, total, force=True)
     done = 0
-    # Archived licences are served as issued; any not archived yet are archived once on the way.
-    for chunk in exports.zip_stream(exports.licence_rows(*conditions), _render_processes(total), archive_missing=True):
+    # Archived licences are served as issued (the archive job follows every large issue); the rest are rendered.
+    for chunk in exports.zip_stream(exports.licence_rows(*conditions), _render_processes(total)):
         out.write(chunk)
         done = min(done + 1, total)
         progress(done)

@@ -33,7 +33,7 @@ def test_import_issue_download_verify(app, staff, live_server, make_case, make_u
 
     page.reload()
     page.select_option("#issue-form select[name=format]", "electronic")
-    page.click("#issue-submit")
+    page.click("#issue-submit", timeout=180_000)     # 200 licences: the archive job runs inline in the tests
     page.wait_for_load_state()
     assert "已发证 200 份" in page.locator(".alert-success").inner_text()
     assert page.locator("#licence-count").inner_text() == "200"

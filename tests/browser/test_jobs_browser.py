@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_zip_job_progress_bar_moves_then_the_download_is_a_whole_zip(app, staff, make_case, make_user, real_queue,
                                                                      tmp_path):
-    n = 200
+    n = 1000     # enough work that the bar is seen between 0 and 100 %
     number = issued_with_stations(app, make_case, make_user, n)
     make_user("clerk", username="chen")
     worker = consumer(app, real_queue, tmp_path / "consumer.log")

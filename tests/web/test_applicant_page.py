@@ -34,7 +34,7 @@ def test_after_approval_the_decision_step_is_done_and_the_decision_downloadable(
     number = known("approved")
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
-        db.session.add(Station(application_id=case.id, seq=1, station_name="北江中继台", refused_reason="与机场导航频率冲突",
+        db.session.add(Station(application_id=case.id, seq=2, station_name="北江中继台", outcome="refused", refused_reason="与机场导航频率冲突",
                                **{**_station_fields(), "station_type": "repeater", "longitude": 113.05,
                                   "latitude": 23.68, "tx_mhz": "460.125", "power_w": 25.0}))
         db.session.commit()
