@@ -39,18 +39,6 @@ def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.fixture
-def reviewer(make_user):
-    return make_user("reviewer", display_name="王审核")
-
-
-@pytest.fixture
-def as_reviewer(app, reviewer, login):
-    client = app.test_client()
-    login(client, reviewer)
-    return client
-
-
 def decide_via_check(client, number: str, data: dict):
     """Submit the decision form, check the "check your answers" page, then confirm what it shows."""
     check = client.post(f"/review/{number}/decide", data=data)

@@ -19,18 +19,6 @@ def _text(response) -> str:
 
 
 @pytest.fixture
-def reviewer(make_user):
-    return make_user("reviewer", display_name="王审核")
-
-
-@pytest.fixture
-def as_reviewer(app, reviewer, login):
-    client = app.test_client()
-    login(client, reviewer)
-    return client
-
-
-@pytest.fixture
 def big_case(app, make_case, reviewer):
     """A case under review with 120 base stations over five districts (24 in 英德市)."""
     number = make_case("ST-NEW", "under_review", reviewer=reviewer)
