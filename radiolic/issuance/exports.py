@@ -42,26 +42,19 @@ def pdf_name(licence: dict) -> str:
     return f"{licence['number']}.pdf"
 
 
-def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1,
-               archive_missing: bool = False) -> Iterator[bytes]:
+def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1) -> Iterator[bytes]:
     """Yield a ZIP (stored, not deflated: PDFs are compressed already) as each licence is rendered.
 
-    Archived licences are served as archived. With `archive_missing`, a licence not archived yet is rendered,
-    sealed and archived once (a batch at a time, committed) before it is streamed: the interim until the
-    archive job (instruments.archive_licences) has run for a large issue."""
+    Archived licences are served as archived (the archive job follows every large issue); the others are
+    rendered, and nothing is written while streaming."""
     pipe = _Pipe()
     if has_app_context():
         cjk_font(current_app.config.get("PDF_FONT_PATH"))   # register once, before forking: workers inherit it
-        if archive_missing:
-            from .. import instruments
-            instruments.prepare_workers()
     executor = ProcessPoolExecutor(processes, mp_context=get_context("fork")) if processes > 1 else None
     try:
         archive = zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED)
         for batch in batches:
             stored = _archived(batch)
-            if archive_missing and len(stored) < len(batch):
-                stored.update(_archive_now([(lic, st) for lic, st in batch if lic["number"] not in stored], executor))
             faces = [face_of(licence, station) for licence, station in batch if licence["number"] not in stored]
             rendered = iter(executor.map(render_licence, faces, chunksize=16) if executor
                             else map(render_licence, faces))
@@ -78,19 +71,6 @@ def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1,
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _archive_now(missing, executor) -> dict[str, bytes]:
-    """Render, seal and archive the missing licences of one batch (committed); their bytes by number."""
-    from .. import archive, instruments
-    from ..office_date import today
-    faces = instruments.issued_faces(missing)
-    pdfs = list(executor.map(instruments.render_sealed, faces, chunksize=8) if executor
-                else map(instruments.render_sealed, faces))
-    archive.store_many("licence", [(lic["number"], data, lic["application_id"], pdf_name(lic))
-                                   for (lic, _s), data in zip(missing, pdfs)], on=today())
-    db.session.commit()
-    return {lic["number"]: data for (lic, _s), data in zip(missing, pdfs)}
 
 
 def _archived(batch) -> dict[str, bytes]:

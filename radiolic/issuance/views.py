@@ -416,17 +416,24 @@ def _render_processes(expected: int) -> int:
 
 
 def _zip_response(batches, filename: str, expected: int = 0) -> Response:
-    body = stream_with_context(exports.zip_stream(batches, _render_processes(expected), archive_missing=True))
+    # Archived licences stream as archived, the rest are rendered; a GET never writes (the archive job that
+    # follows every large issue, and the daily sweep, archive them).
+    body = stream_with_context(exports.zip_stream(batches, _render_processes(expected)))
     return Response(body, mimetype="application/zip",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def _electronic(case) -> tuple[tuple, int]:
+    """The conditions selecting the case's electronic licences, and how many there are."""
+    conditions = (Licence.application_id == case.id, Licence.format == "electronic")
+    return conditions, db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
 
 
 @bp.get("/cases/<number>/licences.zip")
 @roles(*CASE_STAFF)
 def licences_zip(number: str):
     case = _case(number)
-    conditions = (Licence.application_id == case.id, Licence.format == "electronic")
-    expected = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
+    conditions, expected = _electronic(case)
     if not expected:
         flash(_("本案没有电子证照可下载。"), "warning")
         return _back(case)
@@ -434,8 +441,6 @@ def licences_zip(number: str):
         flash(_("证照较多，请用“生成电子证照 ZIP”按钮在后台生成，完成后下载。"), "warning")
         return _back(case)
     db.session.rollback()
-    # Archived licences stream as archived; until the archive job (`licence_archive`, with a progress bar) has
-    # run, the ZIP archives the missing ones once, batch by batch, as it streams.
     return _zip_response(exports.licence_rows(*conditions), f"{case.number}-licences.zip", expected)
 
 
@@ -444,8 +449,7 @@ def licences_zip(number: str):
 def licences_zip_job(number: str):
     """Build the ZIP of the case's electronic licences as a job; its page shows the progress, then the download."""
     case = _case(number)
-    conditions = (Licence.application_id == case.id, Licence.format == "electronic")
-    expected = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
+    _conditions, expected = _electronic(case)
     if not expected:
         flash(_("本案没有电子证照可下载。"), "warning")
         return _back(case)
