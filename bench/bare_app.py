@@ -1,7 +1,8 @@
 """The baseline of the public-page bench: a bare Flask + SQLite page (one SELECT by key, one small template).
 
 Served by the same gunicorn settings as radiolic in bench/scale.py, so the ratio says what radiolic costs on top
-of Flask itself. BARE_DATABASE names the SQLite file (the generated register: it reads the same licence table).
+of Flask itself. BARE_DATABASE names the SQLite file (the generated register: it reads the same licence table);
+BARE_DATABASE_URL (postgresql://…) reads the same table from PostgreSQL instead, with psycopg.
 """
 import os
 import sqlite3
@@ -14,7 +15,18 @@ PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>�
 <dt>有效期至</dt><dd>{{ row[2] }}</dd><dt>状态</dt><dd>{{ row[3] }}</dd></dl>{% endif %}</body></html>"""
 
 
-def connection() -> sqlite3.Connection:
+POSTGRES = os.environ.get("BARE_DATABASE_URL")
+MARK = "%s" if POSTGRES else "?"
+_pg = None
+
+
+def connection():
+    global _pg
+    if POSTGRES:             # one connection per worker process, as a pool would keep it
+        if _pg is None:
+            import psycopg
+            _pg = psycopg.connect(POSTGRES.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+        return _pg
     if "db" not in g:
         g.db = sqlite3.connect(os.environ["BARE_DATABASE"])
     return g.db
@@ -29,7 +41,7 @@ def close(_exc):
 
 @app.get("/verify/<code>")
 def verify(code: str):
-    row = connection().execute("SELECT number, holder_name, valid_until, status FROM licence WHERE verify_code = ?",
+    row = connection().execute("SELECT number, holder_name, valid_until, status FROM licence WHERE verify_code = " + MARK,
                                (code,)).fetchone()
     if row is None:
         abort(404)

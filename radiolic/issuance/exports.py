@@ -1,5 +1,6 @@
 """Bulk downloads: licences as a ZIP streamed while it is built, register extracts as CSV or XLSX."""
 import csv
+import gc
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -50,7 +51,13 @@ def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1) -
     pipe = _Pipe()
     if has_app_context():
         cjk_font(current_app.config.get("PDF_FONT_PATH"))   # register once, before forking: workers inherit it
-    executor = ProcessPoolExecutor(processes, mp_context=get_context("fork")) if processes > 1 else None
+    executor = None
+    if processes > 1:
+        # Objects that exist before the fork are frozen out of the collector, so the children's collections
+        # do not touch (and copy) the parent's pages: the render processes share them instead.
+        gc.collect()
+        gc.freeze()
+        executor = ProcessPoolExecutor(processes, mp_context=get_context("fork"))
     try:
         archive = zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED)
         for batch in batches:
@@ -71,6 +78,7 @@ def zip_stream(batches: Iterable[list[tuple[dict, dict]]], processes: int = 1) -
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+            gc.unfreeze()
 
 
 def _archived(batch) -> dict[str, bytes]:
