@@ -82,6 +82,8 @@ class Defaults:
     PROXY_COUNT = 0
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # SQLite: how long a writer waits for the write lock before the request answers 503 "系统正忙" (nothing saved)
+    DATABASE_BUSY_SECONDS = 15
 
 
 def _coerce(value: str):

@@ -42,8 +42,11 @@ def transaction_mode() -> str:
     return "write"
 
 
-def configure_engine(engine: Engine) -> None:
-    """Give SQLite WAL, FULL sync, foreign keys, a busy timeout and the two transaction modes."""
+def configure_engine(engine: Engine, busy_seconds: float = 15.0) -> None:
+    """Give SQLite WAL, FULL sync, foreign keys, a busy timeout and the two transaction modes.
+
+    A writer that waits longer than `busy_seconds` for the lock fails with "database is locked"; the web
+    layer answers that with 503 and Retry-After (nothing was written)."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -52,7 +55,8 @@ def configure_engine(engine: Engine) -> None:
         # Take transaction control away from pysqlite so "begin" below decides how it starts.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=15000"):
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
+                       f"busy_timeout={int(busy_seconds * 1000)}"):
             cur.execute(f"PRAGMA {pragma}")
         cur.close()
 

@@ -1,7 +1,8 @@
 """Wiring of the web app: extensions, blueprints, request hooks, error pages."""
 from importlib import import_module
 
-from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request, session
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -42,10 +43,12 @@ def init_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 15}, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        busy = float(app.config["DATABASE_BUSY_SECONDS"])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": busy},
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)     # registers listeners; opens no connection
+        configure_engine(db.engine, float(app.config["DATABASE_BUSY_SECONDS"]))   # listeners only; no connection
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -147,6 +150,35 @@ def handle_unexpected(error: Exception):
     return render_template("errors/error.html", error=None), 500
 
 
+BUSY_SECONDS = 5
+
+
+def is_busy(error: Exception) -> bool:
+    """The database could not give this request its lock in time (SQLite's busy timeout, PostgreSQL's lock
+    timeout, a deadlock or serialization failure): nothing was written, and the same request can be tried again."""
+    text = str(getattr(error, "orig", error)).lower()
+    return any(sign in text for sign in ("database is locked", "database table is locked", "lock timeout",
+                                         "could not obtain lock", "deadlock detected", "could not serialize"))
+
+
+def handle_operational(error: Exception):
+    """A busy database answers 503 with Retry-After and a page saying nothing was saved; anything else is a 500."""
+    if not is_busy(error):
+        if current_app.testing and current_app.config.get("PROPAGATE_EXCEPTIONS"):
+            raise error
+        return handle_unexpected(error)
+    current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, error)
+    db.session.rollback()
+    message = _("系统正忙（另一项大批量操作正在写入数据库），本次操作未保存。请稍候几秒后重试。")
+    if wants_json():
+        response = jsonify({"error": {"code": "busy", "message": message, "fields": {}}})
+    else:
+        response = make_response(render_template("errors/error.html", error=None, busy=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(BUSY_SECONDS)
+    return response
+
+
 def register_hooks(app: Flask) -> None:
     from .models import LEVEL_NAMES, ROLE_NAMES
     from .workflow import ACTION_NAMES, STATE_NAMES, can
@@ -160,6 +192,8 @@ def register_hooks(app: Flask) -> None:
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InputError, handle_input_error)
+    from sqlalchemy.exc import OperationalError
+    app.register_error_handler(OperationalError, handle_operational)
     if not app.testing or not app.config.get("PROPAGATE_EXCEPTIONS"):
         app.register_error_handler(Exception, handle_unexpected)
 

@@ -175,3 +175,24 @@ def test_too_many_rows_are_counted_and_refused_before_openpyxl(app, client, monk
     with pytest.raises(ImportRejected) as caught:
         parse_stations(data, "big.xlsx", max_rows=20)
     assert "超过 20 行数据" in caught.value.errors[0].message
+
+
+def test_a_writer_that_cannot_get_the_lock_in_time_gets_503_and_nothing_changes(make_app):
+    """Past the busy timeout a write request is refused with 503 + Retry-After and a page that says nothing
+    was saved: never a 500, never a half-written change (SQLite; PostgreSQL waits on its own locks)."""
+    from radiolic.models import Attempt
+    app = make_app(DATABASE_BUSY_SECONDS=0.2)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's busy timeout")
+    client = app.test_client()
+    with write_lock_held(app):          # a status lookup charges its try in a short write: it cannot get in
+        page, took = timed(lambda: client.post("/status", data={"number": "SQ2024000001", "query_code": "ABCD1234"}))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 503, (page.status_code, text[:300])
+    assert page.headers["Retry-After"] == "5"
+    assert "系统正忙" in text and "本次操作未保存" in text
+    assert took < QUICK
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Attempt)) == 0
+    again = client.post("/status", data={"number": "SQ2024000001", "query_code": "ABCD1234"})
+    assert again.status_code == 200 and "系统正忙" not in again.get_data(as_text=True)   # the lock gone, it works
