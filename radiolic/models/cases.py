@@ -39,7 +39,8 @@ class Application(db.Model):
         # Covers the completed-cases passes (summary rebuild): no lookup of the row for the dimensions.
         Index("ix_application_completed_state", "completed_on", "state", "service_item_id", "channel"),
         # Refusals of a period (the reasons table): only the not_accepted cases of its days.
-        Index("ix_application_state_completed", "state", "completed_on"),
+        # covering for the refusal reasons of a period (the dashboard's 不予受理 list reads no rows)
+        Index("ix_application_state_completed_reason", "state", "completed_on", "outcome_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +120,8 @@ class ApplicationMaterial(db.Model):
         CheckConstraint("status <> 'deferred' OR due_on IS NOT NULL", name="deferred_has_due_date"),
         CheckConstraint("status <> 'deferred' OR NOT core", name="core_never_deferred"),
         Index("ix_material_status_due", "status", "due_on"),
+        # 容缺 figures start from the deferred materials (few), not from every accepted case of the period
+        Index("ix_material_was_deferred", "was_deferred", "application_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -52,13 +52,8 @@
     deferrals.legend = { show: false };
     deferrals.series = bars([{ name: "", data: data.deferrals.data }], false, true);
 
-    var open = base(data.open.keys);
-    open.legend = { show: false };
-    open.series = bars([{ name: "", data: data.open.data }], false, true);
-    open.series[0].itemStyle = { color: function (p) { return p.dataIndex === 0 ? "#c0392b" : "#2f6fb0"; } };
-
     return { "chart-months": months, "chart-turnaround": turnaround, "chart-on-time": onTime,
-             "chart-ratings": ratings, "chart-deferrals": deferrals, "chart-open": open };
+             "chart-ratings": ratings, "chart-deferrals": deferrals };
   }
 
   function draw() {

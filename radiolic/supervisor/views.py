@@ -63,8 +63,6 @@ def chart_data(data: dict, names: dict[str, str] | None = None) -> dict:
                                for channel, name in CHANNEL_NAMES.items()]},
         "deferrals": {"keys": [gettext("容缺材料"), gettext("按期补齐"), gettext("逾期"), gettext("终止办理（件）")],
                       "data": [d["materials"], d["supplied_on_time"], d["overdue"], d["terminated"]]},
-        "open": {"keys": [gettext(BUCKET_NAMES[b]) for b in indicators.OPEN_BUCKETS],
-                 "data": [data["open_by_days_left"][b] for b in indicators.OPEN_BUCKETS]},
     }
 
 
