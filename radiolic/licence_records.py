@@ -23,6 +23,7 @@ from sqlalchemy import select
 from .documents import (LicenceFace, content_hash, key_id_of, load_or_create_key, load_public_key, public_key_pem,
                         sign, verify_with)
 from .extensions import db
+from .texts import N_, Msg
 from .identifiers import e_licence_identifier, mod37_36_check_char, mod37_36_state
 from .models import Licence, Station
 from .station_import import STATION_TYPES
@@ -284,15 +285,15 @@ def parse_frequencies(text: str) -> str:
     """Normalise a frequency list; raise ValueError naming the first unreadable part."""
     parts = [p.strip() for p in re.split(r"[;；]", text or "") if p.strip()]
     if not parts:
-        raise ValueError("请填写频率（MHz），如 460.125 或 1885-1915，多个用分号分隔")
+        raise ValueError(Msg(N_("请填写频率（MHz），如 460.125 或 1885-1915，多个用分号分隔")))
     out = []
     for part in parts:
         m = _FREQ_PART.match(part.replace("–", "-").replace("~", "-"))
         if not m:
-            raise ValueError(f"频率“{part}”格式不正确，应为数值（如 460.125）或范围（如 1885-1915）")
+            raise ValueError(Msg(N_("频率“%(part)s”格式不正确，应为数值（如 460.125）或范围（如 1885-1915）"), part=part))
         low, high = float(m.group(1)), float(m.group(2)) if m.group(2) else None
         if low <= 0 or (high is not None and high <= low) or max(low, high or 0) > 300_000:
-            raise ValueError(f"频率“{part}”超出范围或上下限颠倒")
+            raise ValueError(Msg(N_("频率“%(part)s”超出范围或上下限颠倒"), part=part))
         out.append(f"{m.group(1)}-{m.group(2)}" if high is not None else m.group(1))
     return ";".join(out)
 

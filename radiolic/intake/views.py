@@ -232,7 +232,7 @@ def new():
     case, refused = commit_verb(step, form)
     if refused:
         if refused.field == "code_override_reason":     # a wrong check digit: mark the code itself too
-            form.id_code.errors = [*form.id_code.errors, refused.message]
+            form.id_code.errors = [*form.id_code.errors, refused.translated()]
         return _render_new(form), 422
     flash(_("已收件：申请编号 %(number)s。查询码在本次接待中（%(minutes)s 分钟内、下一位申请人之前）可打印，"
             "并已短信发送给申请人。", number=case.number, minutes=counter._minutes()), "success")
@@ -452,7 +452,7 @@ def notice(number: str, kind: str):
         doc = notices.build(case, kind, seq=arg_int(request.args, "seq", high=99), query_code=code or None,
                             draft_codes=draft, on=today())
     except WorkflowError as err:
-        flash(err.message, "danger")
+        flash(err.translated(), "danger")
         return case_page_again(number)
     if doc is None:
         abort(404)

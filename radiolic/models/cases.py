@@ -139,6 +139,12 @@ class ApplicationMaterial(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="materials")
 
+    @property
+    def name_en(self) -> str:
+        """The English name of the catalogue material this one was copied from ("" when it has none)."""
+        item = self.application.service_item if self.application is not None else None
+        return next((m.name_en for m in (item.materials if item is not None else ()) if m.code == self.code), "")
+
 
 class Commitment(db.Model):
     """The applicant's signed 申请容缺受理承诺书."""
