@@ -5,7 +5,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request, sess
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import ROOT
+from . import ROOT, texts
 from .access import guard
 from .database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -174,6 +174,13 @@ def register_hooks(app: Flask) -> None:
     # Also Jinja globals: macros imported without context (state_badge in _macros.html) need them.
     app.jinja_env.globals.update(STATE_NAMES=STATE_NAMES, ACTION_NAMES=ACTION_NAMES, ROLE_NAMES=ROLE_NAMES,
                                  LEVEL_NAMES=LEVEL_NAMES, can=can)
+
+    @app.template_filter("local_name")
+    def local_name(obj) -> str:
+        """A catalogue row's name in the page's language: `name_en` on English pages when it has one."""
+        return texts.Name.of(obj).localised() if obj is not None else ""
+
+    app.add_template_filter(texts.localised, "localised")
 
     @app.context_processor
     def template_globals():

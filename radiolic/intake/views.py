@@ -14,10 +14,10 @@ from ..extensions import db
 from ..inputs import arg_int
 from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
-from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
+from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb, show_refusal
 from ..office_date import today
 from ..workdays import CalendarGap
-from ..workflow import WorkflowError, clock
+from ..workflow import WorkflowError, can, clock
 from ..workflow import intake as verbs
 from . import counter, notices
 from .forms import (AcceptForm, ApplicantForm, ContactForm, CorrectionForm, IntakeForm, RefuseForm, RepairForm,
@@ -396,15 +396,48 @@ def correction(number: str):
 @bp.post("/intake/cases/<number>/refuse")
 @roles("clerk")
 def refuse(number: str):
+    """First submit: a confirmation page naming the case, the applicant, the reason and the 不予受理决定书
+    (nothing changes); the refusal is made only by that page's confirm button."""
     case, form = _case(number), RefuseForm()
     code = _valid_code(case, form.query_code.data)
     if not form.validate_on_submit():
         flash(_("请写明不予受理的理由。"), "danger")
         return _render_decide(case, query_code=code, refuse=form), 422
+    if form.confirm.data != "1":
+        return _refuse_check(case, form, code)
     _result, refused = commit_verb(lambda: verbs.refuse(case, reason=form.reason.data, by=current_user, on=today()), form)
     if refused:
         return _render_decide(_case(number), query_code=code, refuse=form), 422
     return _done(case, code, _("已决定不予受理 %(number)s，请交付《不予受理决定书》。", number=case.number))
+
+
+def _refuse_check(case: Application, form: RefuseForm, code: str):
+    """The confirmation page. The refusal is tried and rolled back, so a rule that would refuse it (the case
+    was decided meanwhile, say) refuses it here, before the clerk confirms."""
+    number = case.number
+    try:
+        verbs.refuse(case, reason=form.reason.data, by=current_user, on=today())
+    except WorkflowError as err:
+        db.session.rollback()
+        show_refusal(err, form)
+        return _render_decide(_case(number), query_code=code, refuse=form), 422
+    finally:
+        db.session.info.pop(instruments.TOUCHED, None)
+    db.session.rollback()
+    return render_template("intake/refuse_check.html", case=_case(number), form=form, query_code=code,
+                           title=notices.KINDS["refusal"])
+
+
+@bp.post("/intake/cases/<number>/refuse/preview")
+@roles("clerk")
+def refuse_preview(number: str):
+    """The 不予受理决定书 as it would be issued, marked 样稿: not numbered, not sealed, not archived."""
+    case, form = _case(number), RefuseForm()
+    if not form.validate_on_submit() or not can(case.state, "refuse"):
+        abort(409)
+    doc = notices.refusal(case, draft=(form.reason.data.strip(), "（文号在决定作出时编定）", today()))   # the document is Chinese
+    return Response(instruments.render_draft(doc), mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=\"{case.number}-refusal-draft.pdf\"", "Cache-Control": "no-store"})
 
 
 @bp.post("/intake/cases/<number>/resubmit")
