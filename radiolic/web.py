@@ -176,9 +176,16 @@ def register_hooks(app: Flask) -> None:
                                  LEVEL_NAMES=LEVEL_NAMES, can=can)
 
     @app.template_filter("local_name")
-    def local_name(obj) -> str:
-        """A catalogue row's name in the page's language: `name_en` on English pages when it has one."""
-        return texts.Name.of(obj).localised() if obj is not None else ""
+    def local_name(obj, case=None) -> str:
+        """A catalogue row's name in the page's language: `name_en` on English pages when it has one.
+
+        A dict from the applicant's progress view names a material by code: `case` finds its row."""
+        if obj is None:
+            return ""
+        if isinstance(obj, dict):
+            row = next((m for m in (case.materials if case is not None else ()) if m.code == obj.get("code")), None)
+            return texts.Name.of(row).localised() if row is not None else texts.Name(obj.get("name", "")).localised()
+        return texts.Name.of(obj).localised()
 
     app.add_template_filter(texts.localised, "localised")
 

@@ -11,7 +11,7 @@ from ..models import ROLE_NAMES
 
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64),
-                                              Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含字母、数字和 _ . -")])
+                                              Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字和 _ . -"))])
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("角色"), choices=[(key, _l(name)) for key, name in ROLE_NAMES.items()])
     window_no = StringField(_l("窗口号"), validators=[Optional(), Length(max=16)])
@@ -44,7 +44,7 @@ class ItemForm(FlaskForm):
 
 class MaterialForm(FlaskForm):
     code = StringField(_l("材料编码"), validators=[DataRequired(), Length(max=40),
-                                            Regexp(r"^[a-z0-9_]+$", message="编码只能包含小写字母、数字和下划线")])
+                                            Regexp(r"^[a-z0-9_]+$", message=_l("编码只能包含小写字母、数字和下划线"))])
     name = StringField(_l("材料名称"), validators=[DataRequired(), Length(max=160)])
     core = BooleanField(_l("核心材料（不可容缺）"))
     defer_days = IntegerField(_l("容缺补齐期限（工作日）"), validators=[Optional(), NumberRange(1, 60)])

@@ -17,6 +17,7 @@ from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
 from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb, show_refusal
 from ..office_date import today
 from ..workdays import CalendarGap
+from ..texts import N_
 from ..workflow import WorkflowError, can, clock
 from ..workflow import intake as verbs
 from . import counter, notices
@@ -509,16 +510,16 @@ def case_documents(case: Application) -> list[tuple[str, str, str]]:
     docs = [(kind, title, url_for("intake.notice", number=case.number, kind=kind, **args))
             for kind, title, args in notices.available(case)]
     for stop in case.clock_stops:
-        docs.append(("stop", "延长行政许可期限告知书" if stop.kind == "extension" else "特别程序期限告知书",
+        docs.append(("stop", N_("延长行政许可期限告知书") if stop.kind == "extension" else N_("特别程序期限告知书"),
                      url_for("review.stop_pdf", number=case.number, stop_id=stop.id)))
     if db.session.scalar(select(ExtensionRequest.id).where(ExtensionRequest.application_id == case.id,
                                                            ExtensionRequest.status == "approved")):
-        docs.append(("extension", "延长行政许可期限告知书", url_for("review.extension_pdf", number=case.number)))
+        docs.append(("extension", N_("延长行政许可期限告知书"), url_for("review.extension_pdf", number=case.number)))
     if case.decision is not None:
-        docs.append(("decision", "准予行政许可决定书" if case.decision.outcome == "approve" else "不予行政许可决定书",
+        docs.append(("decision", N_("准予行政许可决定书") if case.decision.outcome == "approve" else N_("不予行政许可决定书"),
                      url_for("review.decision_pdf", number=case.number)))
         if case.decision.withdrawn_on is not None:
-            docs.append(("withdrawal", "撤回行政许可决定书", url_for("review.withdrawal_pdf", number=case.number)))
+            docs.append(("withdrawal", N_("撤回行政许可决定书"), url_for("review.withdrawal_pdf", number=case.number)))
     return docs
 
 

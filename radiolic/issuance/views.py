@@ -20,7 +20,7 @@ from ..inputs import arg_int
 from .. import disclosure
 from ..licence_public import find_for_verification, pdf_download, public_view
 from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, live_status,
-                               public_key)
+                               public_key, shown_fields)
 from ..models import Applicant, Application, Delivery, Licence, PrintLog, Station
 from ..station_import import (STATION_TYPES, ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
                                template_xlsx)
@@ -48,6 +48,12 @@ MAX_PAGE = 10**6
 @bp.app_template_global()
 def licence_names() -> dict:
     return {"kind": KIND_NAMES, "format": FORMAT_NAMES, "status": STATUS_NAMES, "station_type": STATION_TYPES}
+
+
+@bp.app_template_filter("face_shown")
+def face_shown(fields) -> list:
+    """A licence face's fields in the page's language (labels, station type, generated lines, standard conditions)."""
+    return shown_fields(fields)
 
 
 @dataclass

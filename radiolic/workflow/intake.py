@@ -251,7 +251,7 @@ def accept(case: Application, *, deferred: list[str] = (), commitment: dict | No
             m.status, m.due_on, m.was_deferred = "deferred", dues[m.code], True
         case.commitments.append(Commitment(
             signed_by=commitment["signed_by"].strip(), signed_on=on, due_on=max(dues.values()),
-            method=(commitment.get("method") or "").strip() or "窗口递交或网上上传",
+            method=(commitment.get("method") or "").strip() or N_("窗口递交或网上上传"),
             materials=[m.code for m in deferred_materials],
             doc_number=numbering.document_number(prefix, "容", on.year)))
     clock.refresh(case, on)
