@@ -94,3 +94,19 @@ def test_the_api_keeps_chinese_messages(client, make_user, token_for, make_case)
                            "Accept-Language": "en"}, json={"reason": "x"})
     assert response.status_code == 409
     assert response.get_json()["error"]["message"] == "当前状态为“已受理”，不能执行“不予受理”。"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_refusal_confirmation_page_in_both_languages(app, client, make_user, login, make_case, lang):
+    clerk = make_user("clerk", display_name="Clerk One")
+    number = make_case("ST-NEW", "submitted", clerk=clerk)
+    login(client, clerk)
+    response = in_language(client, lang, lambda: client.post(f"/intake/cases/{number}/refuse",
+                                                              data={"reason": "不属于本机关职权范围"}))
+    body = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200 and number in body and "不属于本机关职权范围" in body
+    if lang == "en":
+        assert "Check the refusal to accept" in body and "Radio station licence (new station)" in body
+        assert "Confirm the refusal to accept" in body and "Decision of refusal to accept" in body
+    else:
+        assert "核对不予受理" in body and "确认不予受理" in body and "不予受理决定书" in body
