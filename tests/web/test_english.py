@@ -322,3 +322,18 @@ def test_apply_pages_name_items_and_materials_in_english(app, client):
         assert chinese_left(en, guide, app.config["OFFICE_DOC_PREFIX"]) == [], path
         assert "Radio station licence (new station)" in en.get_data(as_text=True)
         assert "Radio station licence (new station)" not in zh.get_data(as_text=True)
+
+
+def test_an_administrator_names_a_new_material_in_english(app, client, make_user, login):
+    from sqlalchemy import select
+    from radiolic.extensions import db
+    from radiolic.models import ServiceItem
+    with app.app_context():
+        item_id = db.session.scalar(select(ServiceItem.id).where(ServiceItem.code == "ST-NEW"))
+    admin = app.test_client()
+    login(admin, make_user("admin"))
+    admin.post(f"/admin/catalogue/{item_id}/materials", data={
+        "m-code": "photo_site", "m-name": "台址照片", "m-name_en": "Photographs of the site", "m-defer_days": "5"})
+    zh, en = both(client, "/apply/ST-NEW")
+    assert "Photographs of the site" in en.get_data(as_text=True) and "台址照片" not in en.get_data(as_text=True)
+    assert "台址照片" in zh.get_data(as_text=True)
