@@ -142,8 +142,8 @@ class ApplicationMaterial(db.Model):
     @property
     def name_en(self) -> str:
         """The English name of the catalogue material this one was copied from ("" when it has none)."""
-        item = self.application.service_item if self.application is not None else None
-        return next((m.name_en for m in (item.materials if item is not None else ()) if m.code == self.code), "")
+        from ..catalogue import material_names_en
+        return material_names_en().get((self.code, self.name), "")
 
 
 class Commitment(db.Model):
