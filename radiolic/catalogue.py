@@ -1,11 +1,24 @@
-"""Load the service catalogue shipped in data/catalogue.json (adds what is missing, keeps admin edits)."""
+"""Load the service catalogue shipped in data/catalogue.json (adds what is missing, keeps admin edits).
+
+English names count as missing when blank: a database loaded before they were shipped gets them."""
 import json
 from importlib.resources import files
 
+from flask import g
 from sqlalchemy import select
 
 from .extensions import db
 from .models import MaterialRequirement, ServiceItem
+
+
+def material_names_en() -> dict[tuple[str, str], str]:
+    """(code, Chinese name) -> English name of every catalogue material, read once per application context
+    (a case's materials are copies: lists of many cases name them without loading each case's item)."""
+    found = g.get("material_names_en")
+    if found is None:
+        rows = db.session.execute(select(MaterialRequirement.code, MaterialRequirement.name, MaterialRequirement.name_en))
+        found = g.material_names_en = {(code, name): en for code, name, en in rows if en}
+    return found
 
 
 def load_catalogue() -> int:
@@ -19,10 +32,14 @@ def load_catalogue() -> int:
             item = ServiceItem(**fields)
             db.session.add(item)
             added += 1
-        known = {m.code for m in item.materials}
+        elif not item.name_en and spec.get("name_en"):
+            item.name_en = spec["name_en"]
+        known = {m.code: m for m in item.materials}
         for pos, m in enumerate(spec["materials"]):
             if m["code"] not in known:
                 item.materials.append(MaterialRequirement(position=pos, **m))
                 added += 1
+            elif not known[m["code"]].name_en and m.get("name_en"):
+                known[m["code"]].name_en = m["name_en"]
     db.session.flush()
     return added

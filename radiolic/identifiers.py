@@ -6,6 +6,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .texts import N_, Msg
+
 __all__ = [
     "Check",
     "check_credit_code",
@@ -82,21 +84,22 @@ def check_credit_code(raw: str) -> Check:
     """Validate a 统一社会信用代码; a wrong check character is only a warning."""
     value = _normalise(raw)
     if not value:
-        return Check(value, error="未填写统一社会信用代码")
+        return Check(value, error=Msg(N_("未填写统一社会信用代码")))
     if len(value) != 18:
-        return Check(value, error=f"统一社会信用代码应为18位，实际为{len(value)}位")
+        return Check(value, error=Msg(N_("统一社会信用代码应为18位，实际为%(n)s位"), n=len(value)))
     for i, c in enumerate(value, start=1):
         if c not in _USCC_VALUE:
             return Check(
                 value,
-                error=f"统一社会信用代码第{i}位{_describe(c)}不是有效字符（只允许数字和除 I、O、Z、S、V 以外的大写字母）",
+                error=Msg(N_("统一社会信用代码第%(i)s位%(c)s不是有效字符（只允许数字和除 I、O、Z、S、V 以外的大写字母）"), i=i, c=_describe(c)),
             )
     expected = _credit_check_char(value[:17])
     if value[17] != expected:
         # Some early pilot codes were issued with check characters that do not verify.
         return Check(
             value,
-            warning=f"统一社会信用代码校验位应为 {expected}，实际为 {value[17]}（早期试点代码可能如此，请核实并注明理由）",
+            warning=Msg(N_("统一社会信用代码校验位应为 %(expected)s，实际为 %(given)s（早期试点代码可能如此，请核实并注明理由）"),
+                        expected=expected, given=value[17]),
         )
     return Check(value)
 
@@ -107,27 +110,28 @@ def check_id_number(raw: str, today: date) -> Check:
     if isinstance(today, datetime):
         today = today.date()  # date and datetime do not compare
     if not value:
-        return Check(value, error="未填写身份证号码")
+        return Check(value, error=Msg(N_("未填写身份证号码")))
     if len(value) != 18:
-        hint = "（15位旧号码请换算为18位）" if len(value) == 15 else ""
-        return Check(value, error=f"身份证号码应为18位，实际为{len(value)}位{hint}")
+        hint = Msg(N_("（15位旧号码请换算为18位）")) if len(value) == 15 else ""
+        return Check(value, error=Msg(N_("身份证号码应为18位，实际为%(n)s位%(hint)s"), n=len(value), hint=hint))
     for i, c in enumerate(value[:17], start=1):
         if c not in _DIGITS:
-            return Check(value, error=f"身份证号码第{i}位{_describe(c)}不是数字")
+            return Check(value, error=Msg(N_("身份证号码第%(i)s位%(c)s不是数字"), i=i, c=_describe(c)))
     if value[17] not in _DIGITS and value[17] != "X":
-        return Check(value, error=f"身份证号码第18位{_describe(value[17])}应为数字或 X")
+        return Check(value, error=Msg(N_("身份证号码第18位%(c)s应为数字或 X"), c=_describe(value[17])))
     birth = value[6:14]
     try:
         born = date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
     except ValueError:
-        return Check(value, error=f"身份证号码中的出生日期 {birth} 不是有效日期")
+        return Check(value, error=Msg(N_("身份证号码中的出生日期 %(birth)s 不是有效日期"), birth=birth))
     if born.year < 1900:
-        return Check(value, error=f"身份证号码中的出生日期 {birth} 早于1900年")
+        return Check(value, error=Msg(N_("身份证号码中的出生日期 %(birth)s 早于1900年"), birth=birth))
     if born > today:
-        return Check(value, error=f"身份证号码中的出生日期 {birth} 晚于今天")
+        return Check(value, error=Msg(N_("身份证号码中的出生日期 %(birth)s 晚于今天"), birth=birth))
     expected = _ID_CHECK[sum(int(c) * w for c, w in zip(value, _ID_WEIGHTS)) % 11]
     if value[17] != expected:
-        return Check(value, error=f"身份证号码校验位应为 {expected}，实际为 {value[17]}，请核对号码")
+        return Check(value, error=Msg(N_("身份证号码校验位应为 %(expected)s，实际为 %(given)s，请核对号码"), expected=expected,
+                                     given=value[17]))
     return Check(value)
 
 

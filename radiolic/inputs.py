@@ -7,6 +7,8 @@ database, so no input can end in a server error.
 import re
 from datetime import date
 
+from .texts import N_, Msg
+
 # Dates outside these years are refused everywhere (no calendar, no report covers them).
 SUPPORTED_YEARS = (2000, 2100)
 # Integers from a query string or a JSON body never exceed what every database column holds.
@@ -30,9 +32,9 @@ class InputError(ValueError):
 def text_problem(value: str, *, multiline: bool = True) -> str | None:
     """What is wrong with `value` as stored text (lone surrogates, control characters), or None."""
     if _SURROGATE.search(value):
-        return "含有无效的 Unicode 字符（孤立代理项）"
+        return Msg(N_("含有无效的 Unicode 字符（孤立代理项）"))
     if (_CONTROL if multiline else _CONTROL_SINGLE_LINE).search(value):
-        return "含有不允许的控制字符" if multiline else "含有控制字符或换行符"
+        return Msg(N_("含有不允许的控制字符")) if multiline else Msg(N_("含有控制字符或换行符"))
     return None
 
 

@@ -23,6 +23,8 @@ from sqlalchemy import select
 from .documents import (LicenceFace, content_hash, key_id_of, load_or_create_key, load_public_key, public_key_pem,
                         sign, verify_with)
 from .extensions import db
+from . import texts
+from .texts import N_, Msg
 from .identifiers import e_licence_identifier, mod37_36_check_char, mod37_36_state
 from .models import Licence, Station
 from .station_import import STATION_TYPES
@@ -34,10 +36,10 @@ STATUS_NAMES = {"valid": "有效", "superseded": "已被替换", "cancelled": "�
 # e-licence type codes (the {type} part of 1.2.156.3005.2.{type}.…)
 E_TYPE_CODES = {"frequency_permit": "WXPL", "station_licence": "WXDT"}
 
-STATION_CONDITIONS = ("按核定的项目和参数设置、使用无线电台（站）；不得对依法开展的无线电业务产生有害干扰；"
-                      "接受无线电管理机构的监督检查；有效期届满三十个工作日前申请延续，停用须办理注销。")
-PERMIT_CONDITIONS = ("按许可的频率、用途和使用范围使用；达到规定的使用率要求；不得擅自转让或出租；"
-                     "有效期届满三十个工作日前申请延续。")
+STATION_CONDITIONS = N_("按核定的项目和参数设置、使用无线电台（站）；不得对依法开展的无线电业务产生有害干扰；"
+                        "接受无线电管理机构的监督检查；有效期届满三十个工作日前申请延续，停用须办理注销。")
+PERMIT_CONDITIONS = N_("按许可的频率、用途和使用范围使用；达到规定的使用率要求；不得擅自转让或出租；"
+                       "有效期届满三十个工作日前申请延续。")
 
 STATION_COLUMNS = ("station_name", "station_type", "address", "longitude", "latitude", "altitude_m", "tx_mhz",
                    "rx_mhz", "bandwidth_khz", "emission", "power_w", "antenna_gain_dbi", "antenna_height_m",
@@ -284,15 +286,15 @@ def parse_frequencies(text: str) -> str:
     """Normalise a frequency list; raise ValueError naming the first unreadable part."""
     parts = [p.strip() for p in re.split(r"[;；]", text or "") if p.strip()]
     if not parts:
-        raise ValueError("请填写频率（MHz），如 460.125 或 1885-1915，多个用分号分隔")
+        raise ValueError(Msg(N_("请填写频率（MHz），如 460.125 或 1885-1915，多个用分号分隔")))
     out = []
     for part in parts:
         m = _FREQ_PART.match(part.replace("–", "-").replace("~", "-"))
         if not m:
-            raise ValueError(f"频率“{part}”格式不正确，应为数值（如 460.125）或范围（如 1885-1915）")
+            raise ValueError(Msg(N_("频率“%(part)s”格式不正确，应为数值（如 460.125）或范围（如 1885-1915）"), part=part))
         low, high = float(m.group(1)), float(m.group(2)) if m.group(2) else None
         if low <= 0 or (high is not None and high <= low) or max(low, high or 0) > 300_000:
-            raise ValueError(f"频率“{part}”超出范围或上下限颠倒")
+            raise ValueError(Msg(N_("频率“%(part)s”超出范围或上下限颠倒"), part=part))
         out.append(f"{m.group(1)}-{m.group(2)}" if high is not None else m.group(1))
     return ";".join(out)
 
@@ -319,8 +321,8 @@ def _freq(text: str) -> str:
 def face_fields(licence, station=None) -> list[tuple[str, str]]:
     """The labelled fields printed on a face (and shown on the verification page)."""
     if _get(licence, "kind") == "frequency_permit":
-        fields = [("频率", _freq(_get(licence, "frequencies"))), ("用途", _get(licence, "use")),
-                  ("使用范围", _get(licence, "area")), ("使用率要求", _get(licence, "usage_rate"))]
+        fields = [(N_("频率"), _freq(_get(licence, "frequencies"))), (N_("用途"), _get(licence, "use")),
+                  (N_("使用范围"), _get(licence, "area")), (N_("使用率要求"), _get(licence, "usage_rate"))]
     else:
         s = station
         antenna = "，".join(x for x in (
@@ -332,25 +334,47 @@ def face_fields(licence, station=None) -> list[tuple[str, str]]:
         if _get(s, "altitude_m") is not None:
             site += f"，海拔 {_num(_get(s, 'altitude_m'), 'm')}"
         fields = [
-            ("台站名称", _get(s, "station_name")),
-            ("台站类型", STATION_TYPES.get(_get(s, "station_type"), _get(s, "station_type"))),
-            ("台址", _get(s, "address")),
-            ("台址坐标", site),
-            ("发射频率", _freq(_get(s, "tx_mhz"))),
-            ("接收频率", _freq(_get(s, "rx_mhz"))),
-            ("必要带宽", _num(_get(s, "bandwidth_khz"), "kHz")),
-            ("发射标识", _get(s, "emission") or "—"),
-            ("发射功率", _num(_get(s, "power_w"), "W")),
-            ("天线", antenna),
-            ("设备型号", _get(s, "equipment_model")),
-            ("型号核准代码", _get(s, "type_approval_code") or "—"),
-            ("呼号", _get(s, "call_sign") or "—"),
+            (N_("台站名称"), _get(s, "station_name")),
+            (N_("台站类型"), STATION_TYPES.get(_get(s, "station_type"), _get(s, "station_type"))),
+            (N_("台址"), _get(s, "address")),
+            (N_("台址坐标"), site),
+            (N_("发射频率"), _freq(_get(s, "tx_mhz"))),
+            (N_("接收频率"), _freq(_get(s, "rx_mhz"))),
+            (N_("必要带宽"), _num(_get(s, "bandwidth_khz"), "kHz")),
+            (N_("发射标识"), _get(s, "emission") or "—"),
+            (N_("发射功率"), _num(_get(s, "power_w"), "W")),
+            (N_("天线"), antenna),
+            (N_("设备型号"), _get(s, "equipment_model")),
+            (N_("型号核准代码"), _get(s, "type_approval_code") or "—"),
+            (N_("呼号"), _get(s, "call_sign") or "—"),
         ]
-    fields.append(("使用条件" if _get(licence, "kind") == "station_licence" else "附加条件",
+    fields.append((N_("使用条件") if _get(licence, "kind") == "station_licence" else N_("附加条件"),
                    _get(licence, "conditions") or "—"))
     if _get(licence, "e_identifier"):
-        fields.append(("电子证照标识", _get(licence, "e_identifier")))
+        fields.append((N_("电子证照标识"), _get(licence, "e_identifier")))
     return fields
+
+
+# The generated parts of a face's values, in English (the face itself, its PDF and its hash stay Chinese).
+_FACE_WORDS = (("东经 ", "longitude E "), ("西经 ", "longitude W "), ("北纬 ", "latitude N "), ("南纬 ", "latitude S "),
+               ("海拔 ", "altitude "), ("增益 ", "gain "), ("高度 ", "height "), ("方位角 ", "azimuth "), ("，", ", "))
+
+
+def shown_fields(fields) -> list[tuple[str, str]]:
+    """A face's fields as a page shows them: on an English page the labels, the station type, the generated
+    coordinates and antenna lines and the standard conditions in English; entered data (names, addresses, the
+    permit's use and area) as entered."""
+    if not texts.english():
+        return list(fields)
+    out = []
+    for label, value in fields:
+        if label in ("台址坐标", "天线") and isinstance(value, str):
+            for zh, en in _FACE_WORDS:
+                value = value.replace(zh, en)
+        elif label == "台站类型" or value in (STATION_CONDITIONS, PERMIT_CONDITIONS):
+            value = texts.catalogue_text(value)
+        out.append((texts.catalogue_text(label), value))
+    return out
 
 
 def verify_url(code: str) -> str:

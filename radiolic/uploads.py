@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from .extensions import db
 from .models import Application, Upload
 from .models.base import utcnow
+from .texts import N_, Names
 from .workflow import WorkflowError
 
 # Magic bytes -> (mime, extension). The client's file name and Content-Type are never trusted.
@@ -27,8 +28,8 @@ STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|png|jpg|csv|xlsx)$")
 class UploadRefused(WorkflowError):
     """The file is refused before anything is written."""
 
-    def __init__(self, message: str, field: str = "file"):
-        super().__init__(message, field=field, code="invalid")
+    def __init__(self, message: str, field: str = "file", params: dict | None = None):
+        super().__init__(message, field=field, code="invalid", params=params)
 
 
 @dataclass
@@ -53,7 +54,7 @@ def display_name(raw: str | None, ext: str) -> str:
 def _read_capped(storage, limit: int) -> bytes:
     data = storage.stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadRefused(f"文件超过大小上限 {limit // (1024 * 1024) or 1} MB。")
+        raise UploadRefused(N_("文件超过大小上限 %(mb)s MB。"), params={"mb": limit // (1024 * 1024) or 1})
     return data
 
 
@@ -62,14 +63,15 @@ def check(storage, *, kinds=MATERIAL_TYPES, allow_csv: bool = False) -> Checked:
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     data = _read_capped(storage, limit)
     if not data:
-        raise UploadRefused("文件为空。")
+        raise UploadRefused(N_("文件为空。"))
     for magic, mime, ext in kinds:
         if data.startswith(magic):
             break
     else:
         if not allow_csv or not _is_text(data):
-            allowed = "、".join(e.upper() for _m, _t, e in kinds) + ("、CSV" if allow_csv else "")
-            raise UploadRefused(f"文件类型不支持：请上传 {allowed} 文件（按文件内容判断，而非扩展名）。")
+            allowed = Names([e.upper() for _m, _t, e in kinds] + (["CSV"] if allow_csv else []))
+            raise UploadRefused(N_("文件类型不支持：请上传 %(allowed)s 文件（按文件内容判断，而非扩展名）。"),
+                                params={"allowed": allowed})
         mime, ext = "text/csv", "csv"
     return Checked(data=data, mime=mime, ext=ext, filename=display_name(storage.filename, ext),
                    sha256=hashlib.sha256(data).hexdigest())
@@ -121,13 +123,13 @@ def check_public_quota(case: Application, size: int) -> None:
     used = db.session.scalar(select(func.coalesce(func.sum(Upload.size), 0)).where(
         Upload.application_id == case.id, Upload.by_applicant.is_(True))) or 0
     if used + size > per_case:
-        raise UploadRefused(f"本申请上传的文件合计不能超过 {_mb(per_case)}（已上传 {_mb(used)}）。"
-                            "请压缩文件，或到窗口递交纸质材料。")
+        raise UploadRefused(N_("本申请上传的文件合计不能超过 %(limit)s（已上传 %(used)s）。请压缩文件，或到窗口递交纸质材料。"),
+                            params={"limit": _mb(per_case), "used": _mb(used)})
     per_day = config["PUBLIC_UPLOAD_BYTES_PER_DAY"]
     today_used = db.session.scalar(select(func.coalesce(func.sum(Upload.size), 0)).where(
         Upload.by_applicant.is_(True), Upload.uploaded_at >= utcnow() - timedelta(days=1))) or 0
     if today_used + size > per_day:
-        raise UploadRefused("今日网上上传的文件总量已达上限，请明天再试，或到窗口递交材料。")
+        raise UploadRefused(N_("今日网上上传的文件总量已达上限，请明天再试，或到窗口递交材料。"))
 
 
 def discard(uploads) -> None:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import ROOT
+from . import ROOT, texts
 from .access import guard
 from .database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -208,6 +208,20 @@ def register_hooks(app: Flask) -> None:
     # Also Jinja globals: macros imported without context (state_badge in _macros.html) need them.
     app.jinja_env.globals.update(STATE_NAMES=STATE_NAMES, ACTION_NAMES=ACTION_NAMES, ROLE_NAMES=ROLE_NAMES,
                                  LEVEL_NAMES=LEVEL_NAMES, can=can)
+
+    @app.template_filter("local_name")
+    def local_name(obj, case=None) -> str:
+        """A catalogue row's name in the page's language: `name_en` on English pages when it has one.
+
+        A dict from the applicant's progress view names a material by code: `case` finds its row."""
+        if obj is None:
+            return ""
+        if isinstance(obj, dict):
+            row = next((m for m in (case.materials if case is not None else ()) if m.code == obj.get("code")), None)
+            return texts.Name.of(row).localised() if row is not None else texts.Name(obj.get("name", "")).localised()
+        return texts.Name.of(obj).localised()
+
+    app.add_template_filter(texts.localised, "localised")
 
     @app.context_processor
     def template_globals():

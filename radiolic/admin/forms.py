@@ -11,7 +11,7 @@ from ..models import ROLE_NAMES
 
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64),
-                                              Regexp(r"^[A-Za-z0-9_.-]+$", message="用户名只能包含字母、数字和 _ . -")])
+                                              Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字和 _ . -"))])
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("角色"), choices=[(key, _l(name)) for key, name in ROLE_NAMES.items()])
     window_no = StringField(_l("窗口号"), validators=[Optional(), Length(max=16)])
@@ -29,6 +29,7 @@ class ResetForm(FlaskForm):
 
 class ItemForm(FlaskForm):
     name = StringField(_l("事项名称"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("英文名称（英文页面显示）"), validators=[Optional(), Length(max=160)])
     statutory_days = IntegerField(_l("法定时限（工作日）"), validators=[DataRequired(), NumberRange(1, 120)])
     promised_days = IntegerField(_l("承诺时限（工作日）"), validators=[NumberRange(0, 120)])
     online_depth = SelectField(_l("网办深度"), coerce=int, choices=[(1, _l("一级")), (2, _l("二级")), (3, _l("三级")), (4, _l("四级"))])
@@ -44,8 +45,9 @@ class ItemForm(FlaskForm):
 
 class MaterialForm(FlaskForm):
     code = StringField(_l("材料编码"), validators=[DataRequired(), Length(max=40),
-                                            Regexp(r"^[a-z0-9_]+$", message="编码只能包含小写字母、数字和下划线")])
+                                            Regexp(r"^[a-z0-9_]+$", message=_l("编码只能包含小写字母、数字和下划线"))])
     name = StringField(_l("材料名称"), validators=[DataRequired(), Length(max=160)])
+    name_en = StringField(_l("英文名称（英文页面显示）"), validators=[Optional(), Length(max=240)])
     core = BooleanField(_l("核心材料（不可容缺）"))
     defer_days = IntegerField(_l("容缺补齐期限（工作日）"), validators=[Optional(), NumberRange(1, 60)])
     sample = TextAreaField(_l("材料要求与样例说明"), validators=[Optional(), Length(max=2000)])

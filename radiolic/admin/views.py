@@ -110,7 +110,7 @@ def add_material(item_id: int):
         flash(_("可容缺材料须填写补齐期限。"), "danger")
     else:
         item.materials.append(MaterialRequirement(
-            code=form.code.data, name=form.name.data, core=form.core.data,
+            code=form.code.data, name=form.name.data, name_en=(form.name_en.data or "").strip(), core=form.core.data,
             defer_days=None if form.core.data else form.defer_days.data, position=len(item.materials),
             sample=(form.sample.data or "").strip()))
         record(None, "catalogue_edit", by=current_user, on=today(), obj=item, note=f"{item.code} + {form.code.data}")

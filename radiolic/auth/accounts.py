@@ -3,6 +3,7 @@ from datetime import date
 
 from ..extensions import db
 from ..models import User
+from ..texts import N_
 from ..workflow import WorkflowError, record
 from . import passwords, strength
 
@@ -14,7 +15,7 @@ def create(username: str, *, role: str, display_name: str, password: str, window
     A guessable password is refused (radiolic.auth.strength) whoever creates the account."""
     reason = strength.problem(password, names=(username, display_name))
     if reason:
-        raise WorkflowError(reason, field="password", code="invalid")
+        raise WorkflowError(N_("%(reason)s"), field="password", code="invalid", params={"reason": reason})
     user = User(username=username, display_name=display_name, role=role, window_no=window_no)
     passwords.set_password(user, password)
     db.session.add(user)

@@ -80,6 +80,7 @@ class CorrectionForm(FlaskForm):
 class RefuseForm(FlaskForm):
     reason = TextAreaField(_l("不予受理的理由"), validators=[DataRequired(_l("请写明不予受理的理由")), Length(max=2000)])
     query_code = HiddenField()
+    confirm = HiddenField()      # "1" on the confirmation page's button: only then is the refusal made
 
 
 class ResubmitForm(FlaskForm):

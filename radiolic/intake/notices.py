@@ -206,16 +206,18 @@ def correction(case: Application, notice: CorrectionNotice) -> Notice:
                    paragraphs=paragraphs, table=rows, closing_paragraphs=tail)
 
 
-def refusal(case: Application) -> Notice:
-    """不予受理决定书 (Art. 32 ¶1): reasons, legal basis, and where and when to apply for review or sue."""
+def refusal(case: Application, *, draft: tuple[str, str, date] | None = None) -> Notice:
+    """不予受理决定书 (Art. 32 ¶1): reasons, legal basis, and where and when to apply for review or sue.
+
+    `draft` (reason, document number line, date) builds the 样稿 shown before the refusal is made."""
+    reason, doc_number, dated = draft or (case.outcome_reason, case.outcome_doc_number, case.completed_on)
     paragraphs = [
         f"你（单位）于{_d(case.received_on)}提出的“{case.service_item.name}”申请（申请编号：{case.number}），"
-        f"经审查，{sentence(without_lead(case.outcome_reason))}",
+        f"经审查，{sentence(without_lead(reason))}",
         f"根据{LICENSING_LAW}第三十二条第一款的规定，本机关决定不予受理。",
         remedy(),
     ]
-    return _notice(case, "refusal", doc_number=case.outcome_doc_number, dated=case.completed_on,
-                   paragraphs=paragraphs)
+    return _notice(case, "refusal", doc_number=doc_number, dated=dated, paragraphs=paragraphs)
 
 
 def termination(case: Application) -> Notice:

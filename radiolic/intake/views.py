@@ -14,10 +14,11 @@ from ..extensions import db
 from ..inputs import arg_int
 from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
-from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb
+from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb, show_refusal
 from ..office_date import today
 from ..workdays import CalendarGap
-from ..workflow import WorkflowError, clock
+from ..texts import N_
+from ..workflow import WorkflowError, can, clock
 from ..workflow import intake as verbs
 from . import counter, notices
 from .forms import (AcceptForm, ApplicantForm, ContactForm, CorrectionForm, IntakeForm, RefuseForm, RepairForm,
@@ -232,7 +233,7 @@ def new():
     case, refused = commit_verb(step, form)
     if refused:
         if refused.field == "code_override_reason":     # a wrong check digit: mark the code itself too
-            form.id_code.errors = [*form.id_code.errors, refused.message]
+            form.id_code.errors = [*form.id_code.errors, refused.translated()]
         return _render_new(form), 422
     flash(_("已收件：申请编号 %(number)s。查询码在本次接待中（%(minutes)s 分钟内、下一位申请人之前）可打印，"
             "并已短信发送给申请人。", number=case.number, minutes=counter._minutes()), "success")
@@ -396,15 +397,48 @@ def correction(number: str):
 @bp.post("/intake/cases/<number>/refuse")
 @roles("clerk")
 def refuse(number: str):
+    """First submit: a confirmation page naming the case, the applicant, the reason and the 不予受理决定书
+    (nothing changes); the refusal is made only by that page's confirm button."""
     case, form = _case(number), RefuseForm()
     code = _valid_code(case, form.query_code.data)
     if not form.validate_on_submit():
         flash(_("请写明不予受理的理由。"), "danger")
         return _render_decide(case, query_code=code, refuse=form), 422
+    if form.confirm.data != "1":
+        return _refuse_check(case, form, code)
     _result, refused = commit_verb(lambda: verbs.refuse(case, reason=form.reason.data, by=current_user, on=today()), form)
     if refused:
         return _render_decide(_case(number), query_code=code, refuse=form), 422
     return _done(case, code, _("已决定不予受理 %(number)s，请交付《不予受理决定书》。", number=case.number))
+
+
+def _refuse_check(case: Application, form: RefuseForm, code: str):
+    """The confirmation page. The refusal is tried and rolled back, so a rule that would refuse it (the case
+    was decided meanwhile, say) refuses it here, before the clerk confirms."""
+    number = case.number
+    try:
+        verbs.refuse(case, reason=form.reason.data, by=current_user, on=today())
+    except WorkflowError as err:
+        db.session.rollback()
+        show_refusal(err, form)
+        return _render_decide(_case(number), query_code=code, refuse=form), 422
+    finally:
+        db.session.info.pop(instruments.TOUCHED, None)
+    db.session.rollback()
+    return render_template("intake/refuse_check.html", case=_case(number), form=form, query_code=code,
+                           title=notices.KINDS["refusal"])
+
+
+@bp.post("/intake/cases/<number>/refuse/preview")
+@roles("clerk")
+def refuse_preview(number: str):
+    """The 不予受理决定书 as it would be issued, marked 样稿: not numbered, not sealed, not archived."""
+    case, form = _case(number), RefuseForm()
+    if not form.validate_on_submit() or not can(case.state, "refuse"):
+        abort(409)
+    doc = notices.refusal(case, draft=(form.reason.data.strip(), "（文号在决定作出时编定）", today()))   # the document is Chinese
+    return Response(instruments.render_draft(doc), mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=\"{case.number}-refusal-draft.pdf\"", "Cache-Control": "no-store"})
 
 
 @bp.post("/intake/cases/<number>/resubmit")
@@ -452,7 +486,7 @@ def notice(number: str, kind: str):
         doc = notices.build(case, kind, seq=arg_int(request.args, "seq", high=99), query_code=code or None,
                             draft_codes=draft, on=today())
     except WorkflowError as err:
-        flash(err.message, "danger")
+        flash(err.translated(), "danger")
         return case_page_again(number)
     if doc is None:
         abort(404)
@@ -476,16 +510,16 @@ def case_documents(case: Application) -> list[tuple[str, str, str]]:
     docs = [(kind, title, url_for("intake.notice", number=case.number, kind=kind, **args))
             for kind, title, args in notices.available(case)]
     for stop in case.clock_stops:
-        docs.append(("stop", "延长行政许可期限告知书" if stop.kind == "extension" else "特别程序期限告知书",
+        docs.append(("stop", N_("延长行政许可期限告知书") if stop.kind == "extension" else N_("特别程序期限告知书"),
                      url_for("review.stop_pdf", number=case.number, stop_id=stop.id)))
     if db.session.scalar(select(ExtensionRequest.id).where(ExtensionRequest.application_id == case.id,
                                                            ExtensionRequest.status == "approved")):
-        docs.append(("extension", "延长行政许可期限告知书", url_for("review.extension_pdf", number=case.number)))
+        docs.append(("extension", N_("延长行政许可期限告知书"), url_for("review.extension_pdf", number=case.number)))
     if case.decision is not None:
-        docs.append(("decision", "准予行政许可决定书" if case.decision.outcome == "approve" else "不予行政许可决定书",
+        docs.append(("decision", N_("准予行政许可决定书") if case.decision.outcome == "approve" else N_("不予行政许可决定书"),
                      url_for("review.decision_pdf", number=case.number)))
         if case.decision.withdrawn_on is not None:
-            docs.append(("withdrawal", "撤回行政许可决定书", url_for("review.withdrawal_pdf", number=case.number)))
+            docs.append(("withdrawal", N_("撤回行政许可决定书"), url_for("review.withdrawal_pdf", number=case.number)))
     return docs
 
 

@@ -20,7 +20,7 @@ from ..inputs import arg_int
 from .. import disclosure
 from ..licence_public import find_for_verification, pdf_download, public_view
 from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, live_status,
-                               public_key)
+                               public_key, shown_fields)
 from ..models import Applicant, Application, Delivery, Licence, PrintLog, Station
 from ..station_import import (STATION_TYPES, ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
                                template_xlsx)
@@ -28,6 +28,7 @@ from ..station_import import COLUMNS as STATION_COLUMNS
 from ..station_import import validate_rows
 from ..office_date import today
 from ..views_common import case_page
+from ..texts import N_
 from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports, followup
@@ -47,6 +48,12 @@ MAX_PAGE = 10**6
 @bp.app_template_global()
 def licence_names() -> dict:
     return {"kind": KIND_NAMES, "format": FORMAT_NAMES, "status": STATUS_NAMES, "station_type": STATION_TYPES}
+
+
+@bp.app_template_filter("face_shown")
+def face_shown(fields) -> list:
+    """A licence face's fields in the page's language (labels, station type, generated lines, standard conditions)."""
+    return shown_fields(fields)
 
 
 @dataclass
@@ -108,7 +115,7 @@ def _licence(number: str) -> Licence:
 
 def _refused(case: Application, err: WorkflowError, **extra):
     db.session.rollback()
-    flash(err.message, "danger")
+    flash(err.translated(), "danger")
     return case_page(case, 422, **extra)
 
 
@@ -188,7 +195,7 @@ def _replaced_id(case: Application, number: str) -> int:
     lid = db.session.scalar(select(Licence.id).where(Licence.number == number,
                                                      Licence.applicant_id == case.applicant_id))
     if lid is None:
-        raise WorkflowError(f"申请人没有编号为 {number} 的证照。", field="replaces")
+        raise WorkflowError(N_("申请人没有编号为 %(number)s 的证照。"), field="replaces", params={"number": number})
     return lid
 
 
@@ -330,7 +337,7 @@ def print_licence(number: str):
         verbs.record_print(lic.application, [lic], copies=form.copies.data, by=current_user, on=today())
     except WorkflowError as err:
         db.session.rollback()
-        flash(err.message, "danger")
+        flash(err.translated(), "danger")
         return redirect(url_for("issuance.licence", number=number))
     db.session.commit()
     return pdf_download(lic)
@@ -346,7 +353,7 @@ def _licence_status_change(number: str, form, verb, missing: str, done: str):
             verb(lic, reason=form.reason.data, by=current_user, on=today())
         except WorkflowError as err:
             db.session.rollback()
-            flash(err.message, "danger")
+            flash(err.translated(), "danger")
         else:
             db.session.commit()
             flash(done, "success")

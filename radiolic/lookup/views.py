@@ -17,6 +17,7 @@ from ..ratings.forms import RatingForm
 from ..ratings.submit import submit_rating
 from ..station_import import ImportRejected, parse_stations
 from ..office_date import today
+from ..texts import N_, Name
 from ..workflow import WorkflowError, intake, issuance
 from ..workflow.ratings import TAGS, already_rated_message, intake_has_outcome, online_rating
 from . import gate
@@ -112,13 +113,13 @@ def supply(number: str):
     except WorkflowError as err:
         db.session.rollback()
         uploads.discard(saved)
-        return _case_page(case, err.message, 422)
+        return _case_page(case, err.translated(), 422)
     flash(_("材料已上传，窗口工作人员会尽快核对。"), "success")
     return redirect(url_for("lookup.case", number=case.number))
 
 
 def _missing_file():
-    raise uploads.UploadRefused("请选择要上传的文件。")
+    raise uploads.UploadRefused(N_("请选择要上传的文件。"))
 
 
 @bp.route("/status/case/<number>/correct", methods=["POST"])
@@ -135,12 +136,12 @@ def correct(number: str):
     saved = []
     try:
         if not items:
-            raise WorkflowError("本案当前没有需要补正的材料。", code="conflict")
+            raise WorkflowError(N_("本案当前没有需要补正的材料。"), code="conflict")
         checked = {}
         for m in items:
             storage = request.files.get(f"material_{m.code}")
             if storage is None or not storage.filename:
-                raise uploads.UploadRefused(f"请上传“{m.name}”。")
+                raise uploads.UploadRefused(N_("请上传“%(material)s”。"), params={"material": Name.of(m)})
             checked[m.code] = uploads.check(storage)
         intake.resubmit(case, received=list(checked), by=None, on=today())
         for code, c in checked.items():
@@ -149,7 +150,7 @@ def correct(number: str):
     except WorkflowError as err:
         db.session.rollback()
         uploads.discard(saved)
-        return _case_page(case, err.message, 422)
+        return _case_page(case, err.translated(), 422)
     flash(_("补正材料已提交，窗口工作人员会重新审核是否受理。"), "success")
     return redirect(url_for("lookup.case", number=case.number))
 
@@ -303,9 +304,9 @@ def apply(code: str):
         db.session.rollback()
         uploads.discard(saved)
         if err.field in form._fields and err.field != "stations":
-            form[err.field].errors.append(err.message)
+            form[err.field].errors.append(err.translated())
         with reading():     # a refusal changed nothing: show it without the write lock
-            return render_template("lookup/apply.html", item=item, form=form, error=err.message), 422
+            return render_template("lookup/apply.html", item=item, form=form, error=err.translated()), 422
     gate.remember(case.number)
     return render_template("lookup/submitted.html", case=case, query_code=query_code)
 
@@ -332,20 +333,21 @@ def _checked_files(item: ServiceItem, form: ApplyForm):
             try:
                 files[m.code] = uploads.check(storage)
             except uploads.UploadRefused as err:
-                raise uploads.UploadRefused(f"“{m.name}”：{err.message}", field=f"material_{m.code}") from None
+                raise uploads.UploadRefused(N_("“%(material)s”：%(problem)s"), field=f"material_{m.code}",
+                                            params={"material": Name.of(m), "problem": err.text}) from None
     stations = None
     storage = request.files.get("stations")
     if storage is not None and storage.filename:
         if item.licence_kind != "station_licence":
-            raise uploads.UploadRefused("本事项不需要台站清单。", field="stations")
+            raise uploads.UploadRefused(N_("本事项不需要台站清单。"), field="stations")
         checked = uploads.check(storage, kinds=uploads.STATION_TYPES, allow_csv=True)
         try:
             rows = parse_stations(checked.data, checked.filename)
         except ImportRejected as err:
-            raise uploads.UploadRefused(str(err), field="stations") from None
+            raise uploads.UploadRefused(N_("%(error)s"), field="stations", params={"error": str(err)}) from None
         stations = (checked, rows)
     if not files:
-        raise uploads.UploadRefused("请至少上传一份申请材料（申请表等）。", field="files")
+        raise uploads.UploadRefused(N_("请至少上传一份申请材料（申请表等）。"), field="files")
     return files, stations
 
 
@@ -355,8 +357,8 @@ def _applicant(form: ApplyForm):
         value = intake.check_applicant_code(kind, form.id_code.data, "", today())
     except WorkflowError as err:
         if err.code == "warning":
-            raise WorkflowError(err.message.split("。如确认")[0] + "。请核对号码；如确为早期试点代码，请联系窗口办理。",
-                                field="id_code") from None
+            raise WorkflowError(N_("%(warning)s。请核对号码；如确为早期试点代码，请联系窗口办理。"), field="id_code",
+                                params={"warning": err.params["warning"]}) from None
         raise
     existing = intake.find_applicant(kind, value)
     if existing is not None:

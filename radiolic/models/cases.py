@@ -142,6 +142,12 @@ class ApplicationMaterial(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="materials")
 
+    @property
+    def name_en(self) -> str:
+        """The English name of the catalogue material this one was copied from ("" when it has none)."""
+        from ..catalogue import material_names_en
+        return material_names_en().get((self.code, self.name), "")
+
 
 class Commitment(db.Model):
     """The applicant's signed 申请容缺受理承诺书."""

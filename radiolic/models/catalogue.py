@@ -52,6 +52,7 @@ class MaterialRequirement(db.Model):
     item_id: Mapped[int] = mapped_column(ForeignKey("service_item.id"))
     code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(160))
+    name_en: Mapped[str] = mapped_column(String(240), default="", server_default="")
     core: Mapped[bool] = mapped_column(default=True)
     defer_days: Mapped[int | None]
     position: Mapped[int] = mapped_column(default=0)

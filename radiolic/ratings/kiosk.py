@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Application, Event, Rating, RatingDevice, User
 from ..models.base import utcnow
+from ..texts import N_
 from ..workflow import WorkflowError, record
 from ..workflow import ratings as rating_verbs
 from ..workflow.intake import QUERY_ALPHABET
@@ -37,7 +38,7 @@ def issue(*, window_no: str, label: str, by: User, on: date) -> tuple[RatingDevi
     """A new device waiting for pairing; returns it and its one-time pairing code (shown once)."""
     window_no = (window_no or "").strip()
     if not window_no:
-        raise WorkflowError("请填写窗口号。", field="window_no")
+        raise WorkflowError(N_("请填写窗口号。"), field="window_no")
     code = "".join(secrets.choice(QUERY_ALPHABET) for _ in range(PAIR_CODE_LENGTH))
     device = RatingDevice(window_no=window_no, label=(label or "").strip() or f"{window_no} 号窗口评价器",
                           pair_hash=digest(code), pair_expires_at=utcnow() + PAIR_VALID, issued_by_id=by.id)
@@ -51,7 +52,7 @@ def pair(code: str, *, on: date) -> tuple[RatingDevice, str]:
     """Exchange a valid pairing code for the tablet's long-lived token (the code then stops working)."""
     device = db.session.scalar(select(RatingDevice).where(RatingDevice.pair_hash == digest(_pair_code_normal(code))))
     if device is None or device.revoked_at is not None or device.pair_expires_at < utcnow():
-        raise WorkflowError("配对码无效或已过期，请联系主管重新生成。", field="code", code="invalid")
+        raise WorkflowError(N_("配对码无效或已过期，请联系主管重新生成。"), field="code", code="invalid")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     device.token_hash, device.pair_hash, device.paired_at = digest(token), None, utcnow()
     record(None, "rating_device_pair", by=None, on=on, obj=device, note=f"{device.label} 已配对")
@@ -60,7 +61,7 @@ def pair(code: str, *, on: date) -> tuple[RatingDevice, str]:
 
 def revoke(device: RatingDevice, *, by: User, on: date) -> RatingDevice:
     if device.revoked_at is not None:
-        raise WorkflowError("该设备已停用。", code="conflict")
+        raise WorkflowError(N_("该设备已停用。"), code="conflict")
     device.revoked_at, device.token_hash, device.pair_hash = utcnow(), None, None
     record(None, "rating_device_revoke", by=by, on=on, obj=device, note=device.label)
     return device
@@ -101,6 +102,6 @@ def rate(device: RatingDevice, case: Application | None, *, level: int, tags=(),
     """Rate on this window's tablet: only a case its clerk served today, and the rating names that clerk."""
     clerk = clerk_who_served(case, device.window_no, on) if case is not None else None
     if clerk is None:
-        raise WorkflowError("该案件今天未在本窗口办理，不能在此评价。", field="application", code="conflict")
+        raise WorkflowError(N_("该案件今天未在本窗口办理，不能在此评价。"), field="application", code="conflict")
     return rating_verbs.rate(case, channel="window", level=level, tags=tags, comment=comment, on=on,
                              window_user=clerk)

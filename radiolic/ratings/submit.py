@@ -30,7 +30,7 @@ def submit_rating(case: Application, channel: str, *, on_error, done: str):
         db.session.commit()
     except WorkflowError as err:
         db.session.rollback()
-        return on_error(err.message)
+        return on_error(err.translated())
     except IntegrityError:
         db.session.rollback()     # a parallel online rating won the race
         return on_error(_("本案已网上评价过，每个案件只能网上评价一次。"))

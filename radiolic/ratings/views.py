@@ -41,7 +41,7 @@ def case_ratings(case: Application) -> list[tuple[Rating, WorkOrder | None]]:
 def _rate_page(case: Application, channel: str, action: str, error: str | None = None, status: int = 200):
     rated = verbs.online_rating(case)
     return render_template("ratings/rate.html", case=case, form=RatingForm(), action=action, rated=rated,
-                           rated_note=verbs.already_rated_message(rated) if rated else "",
+                           rated_note=verbs.already_rated_message(rated).localised() if rated else "",
                            is_open=verbs.intake_has_outcome(case), applicant=_public_name(case),
                            error=error), status
 
@@ -138,7 +138,7 @@ def window_pair():
         db.session.commit()
     except WorkflowError as err:
         db.session.rollback()
-        return render_template("ratings/window_pair.html", form=PairForm(formdata=None), error=err.message), 422
+        return render_template("ratings/window_pair.html", form=PairForm(formdata=None), error=err.translated()), 422
     response = redirect(url_for("ratings.window"))
     response.set_cookie(kiosk.COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Strict",
                         secure=request.is_secure)
@@ -193,7 +193,7 @@ def devices():
             db.session.commit()
         except WorkflowError as err:
             db.session.rollback()
-            flash(err.message, "danger")
+            flash(err.translated(), "danger")
     rows = db.session.scalars(select(RatingDevice).order_by(RatingDevice.revoked_at.is_not(None),
                                                             RatingDevice.window_no, RatingDevice.id)).all()
     windows = db.session.scalars(select(User.window_no).where(User.role == "clerk", User.window_no.is_not(None))
@@ -212,7 +212,7 @@ def revoke_device(device_id: int):
         flash(_("设备已停用。"), "success")
     except WorkflowError as err:
         db.session.rollback()
-        flash(err.message, "danger")
+        flash(err.translated(), "danger")
     return redirect(url_for("ratings.devices"))
 
 
@@ -292,7 +292,7 @@ def work_order_step(order_id: int, step: str):
         db.session.commit()
     except WorkflowError as err:
         db.session.rollback()
-        return _order_page(order, {step: form}, err.message, 403 if err.code == "forbidden" else 422)
+        return _order_page(order, {step: form}, err.translated(), 403 if err.code == "forbidden" else 422)
     flash(_("已保存。"), "success")
     return redirect(url_for("ratings.work_order", order_id=order.id))
 

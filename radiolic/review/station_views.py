@@ -15,6 +15,7 @@ from ..models import Station, User
 from ..station_import import STATION_TYPES
 from ..views_common import case_or_404 as _case, show_refusal
 from ..office_date import today
+from ..texts import N_
 from ..workflow import WorkflowError
 from ..workflow import station_outcomes as outcomes
 from . import refusal_list
@@ -100,10 +101,10 @@ def _selection(form):
     seqs = []
     for value in request.form.getlist("seq"):
         if not value.isdigit() or len(value) > 9:
-            raise WorkflowError(_("台站序号无效：%(v)s", v=value[:20]), field="stations")
+            raise WorkflowError(N_("台站序号无效：%(v)s"), field="stations", params={"v": value[:20]})
         seqs.append(int(value))
     if not seqs:
-        raise WorkflowError(_("请先勾选台站，或选择“全部符合筛选条件的台站”。"), field="stations")
+        raise WorkflowError(N_("请先勾选台站，或选择“全部符合筛选条件的台站”。"), field="stations")
     return None, seqs
 
 

@@ -9,38 +9,31 @@ from ..database import AUDIT_LOCK_KEY, serialise
 from ..extensions import db
 from ..models import Application, Event, User
 from ..models.base import utcnow
+from ..texts import N_, Msg, Name
 from .states import ACTION_NAMES, STATE_NAMES, TRANSITIONS, can
 
 GENESIS = "0" * 64
 
 
-def N_(message: str) -> str:
-    """Mark a refusal message for the translation catalogue; it is translated where it is shown."""
-    return message
-
-
 class WorkflowError(Exception):
     """A rule refused the step; the message tells the clerk what to do.
 
-    `message` is Chinese; with `params` it is a %-template filled with them. `translated()` gives it in the
-    page's language when the catalogue has it (messages marked with N_ are in the catalogue).
+    `message` is a Chinese template marked with N_ (so it is in the catalogue); `params` fill its %(name)s
+    placeholders. `message` (the attribute) is the Chinese text, as logs and the JSON API show it;
+    `translated()` gives it in the page's language, with parameters that are names (radiolic.texts.Name,
+    Names, Msg) in that language too.
     """
 
     def __init__(self, message: str, field: str | None = None, code: str = "refused", params: dict | None = None):
-        self.template = message
-        self.params = dict(params or {})
-        self.message = message % self.params if self.params else message
+        self.text = Msg(message, **dict(params or {}))
+        self.template, self.params = self.text.template, self.text.params
+        self.message = str(self.text)
         super().__init__(self.message)
         self.field = field
         self.code = code
 
     def translated(self) -> str:
-        from flask_babel import gettext
-        try:
-            text = gettext(self.template)
-        except (RuntimeError, KeyError):          # outside a request or app: the Chinese text
-            return self.message
-        return text % self.params if self.params else text
+        return self.text.localised()
 
 
 def actor_fields(by: User | None, name: str | None = None) -> dict:
@@ -59,8 +52,8 @@ def event_digest(prev_hash: str, e: Event) -> str:
 def ensure_can(case: Application, verb: str) -> None:
     """Refuse (before anything changes) when the state graph does not allow `verb` from the case's state."""
     if not can(case.state, verb):
-        raise WorkflowError(
-            f"当前状态为“{STATE_NAMES[case.state]}”，不能执行“{ACTION_NAMES.get(verb, verb)}”。", code="conflict")
+        raise WorkflowError(N_("当前状态为“%(state)s”，不能执行“%(action)s”。"), code="conflict",
+                            params={"state": Name(STATE_NAMES[case.state]), "action": Name(ACTION_NAMES.get(verb, verb))})
 
 
 def record(case: Application | None, action: str, *, by: User | None, on: date, note: str = "",

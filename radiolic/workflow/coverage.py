@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..licence_records import frequency_bounds
 from ..models import Licence
+from ..texts import N_, Names
 from .core import WorkflowError
 
 EPSILON = 1e-6      # MHz: frequencies are stored as decimal text
@@ -53,7 +54,7 @@ def check(stations, permits) -> dict[int, date | None]:
         if caps[s["id"]] is None and s["station_type"] in needed:
             missing.append(f"{s['station_name']}（{s['tx_mhz']} MHz）")
     if missing:
-        raise WorkflowError(f"以下 {len(missing)} 个台站的频率没有持证人有效的频率使用许可证覆盖，不能发证："
-                            + "、".join(missing[:10]) + ("…" if len(missing) > 10 else ""), field="stations",
-                            code="conflict")
+        raise WorkflowError(N_("以下 %(n)s 个台站的频率没有持证人有效的频率使用许可证覆盖，不能发证：%(stations)s"),
+                            field="stations", code="conflict",
+                            params={"n": len(missing), "stations": Names(missing, limit=10)})
     return caps

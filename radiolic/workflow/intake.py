@@ -15,14 +15,15 @@ from ..models import (APPLICANT_KINDS, CHANNELS, FORMATS, Applicant, Application
                       CorrectionNotice, CreditMark, ServiceItem, User)
 from ..workdays import CalendarGap
 from . import clock
-from .core import N_, WorkflowError, ensure_can, in_place, record, transition
+from ..texts import N_, Msg, Name, Names
+from .core import WorkflowError, ensure_can, in_place, record, transition
 
 # 31 symbols: digits and capitals without 0 1 I L O (misread at the counter and on the phone).
 QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 QUERY_CODE_LENGTH = 10
 QUERY_HASH_METHOD = "scrypt:16384:8:1"
 CHANNEL_NAMES = {"window": "窗口受理", "online": "网上申请", "mail": "邮寄申请"}
-CODE_NAMES = {"organisation": "统一社会信用代码", "person": "居民身份证号码"}
+CODE_NAMES = {"organisation": N_("统一社会信用代码"), "person": N_("居民身份证号码")}
 
 
 def new_query_code() -> str:
@@ -43,10 +44,11 @@ def check_applicant_code(kind: str, raw: str, override_reason: str, on: date) ->
         raise WorkflowError(N_("申请人类型须为单位（organisation）或个人（person）。"), field="kind")
     result = check_id_code(kind, raw if isinstance(raw, str) else "", on)
     if result.error:
-        raise WorkflowError(f"{CODE_NAMES[kind]}有误：{result.error}。", field="id_code")
+        raise WorkflowError(N_("%(code)s有误：%(error)s。"), field="id_code",
+                            params={"code": Name(CODE_NAMES[kind]), "error": result.error})
     if result.warning and not (override_reason or "").strip():
-        raise WorkflowError(f"{result.warning}。如确认代码无误，请填写放行理由。", field="code_override_reason",
-                            code="warning")
+        raise WorkflowError(N_("%(warning)s。如确认代码无误，请填写放行理由。"), field="code_override_reason",
+                            code="warning", params={"warning": result.warning})
     return result.value
 
 
@@ -64,8 +66,8 @@ def register_applicant(*, kind: str, name: str, id_code: str, by: User | None, o
     value = check_applicant_code(kind, id_code, override_reason, on)
     existing = find_applicant(kind, value)
     if existing is not None:
-        raise WorkflowError(f"该{CODE_NAMES[kind]}已登记为申请人“{existing.name}”，请直接选用。", field="id_code",
-                            code="conflict")
+        raise WorkflowError(N_("该%(code)s已登记为申请人“%(name)s”，请直接选用。"), field="id_code",
+                            code="conflict", params={"code": Name(CODE_NAMES[kind]), "name": existing.name})
     phone = (phone or "").strip()
     if phone and not _phone_ok(phone):
         raise WorkflowError(N_("联系电话格式有误：只能包含数字、空格、+ 和 -，7 至 20 位。"), field="phone")
@@ -116,7 +118,7 @@ def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_wind
     codes not given are missing.
     """
     if not item.active:
-        raise WorkflowError(f"事项“{item.name}”已停用，不能受理新申请。", field="service_item")
+        raise WorkflowError(N_("事项“%(item)s”已停用，不能受理新申请。"), field="service_item", params={"item": Name.of(item)})
     if channel not in CHANNELS:
         raise WorkflowError(N_("收件渠道须为窗口、网上或邮寄。"), field="channel")
     if format not in FORMATS:
@@ -125,7 +127,8 @@ def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_wind
         raise WorkflowError(N_("跑动次数须为 0 到 20 之间的整数。"), field="visits")
     unknown = set(materials) - {m.code for m in item.materials}
     if unknown:
-        raise WorkflowError(f"材料编码不在“{item.name}”的材料清单中：{'、'.join(sorted(unknown))}", field="materials")
+        raise WorkflowError(N_("材料编码不在“%(item)s”的材料清单中：%(codes)s"), field="materials",
+                            params={"item": Name.of(item), "codes": Names(sorted(unknown))})
     code = new_query_code()
     case = Application(
         number=numbering.case_number(on.year), query_hash=generate_password_hash(code, QUERY_HASH_METHOD),
@@ -135,9 +138,11 @@ def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_wind
     for pos, req in enumerate(item.materials):
         status, note = materials.get(req.code, ("missing", ""))
         if status not in ("received", "missing", "defective"):
-            raise WorkflowError(f"材料“{req.name}”的状态无效：{status}", field="materials")
+            raise WorkflowError(N_("材料“%(material)s”的状态无效：%(status)s"), field="materials",
+                                params={"material": Name.of(req), "status": status})
         if status == "defective" and not (note or "").strip():
-            raise WorkflowError(f"材料“{req.name}”标为有误，请写明问题。", field="materials")
+            raise WorkflowError(N_("材料“%(material)s”标为有误，请写明问题。"), field="materials",
+                                params={"material": Name.of(req)})
         case.materials.append(ApplicationMaterial(
             code=req.code, name=req.name, core=req.core, defer_days=req.defer_days, position=pos,
             status=status, note=(note or "").strip()))
@@ -152,7 +157,13 @@ def material(case: Application, code: str) -> ApplicationMaterial:
     for m in case.materials:
         if m.code == code:
             return m
-    raise WorkflowError(f"本案没有编码为“{code}”的材料。", field="materials", code="not_found")
+    raise WorkflowError(N_("本案没有编码为“%(code)s”的材料。"), field="materials", code="not_found", params={"code": code})
+
+
+def gap_name(gap: CalendarGap) -> Name:
+    """A missing holiday calendar, as the refusal names it (its message is bilingual already)."""
+    detail = f": cannot tell whether {gap.date.isoformat()} is a working day" if gap.date else ""
+    return Name(str(gap), f"No holiday calendar for {gap.year}{detail}")
 
 
 def months_before(day: date, months: int) -> date:
@@ -194,7 +205,8 @@ def _calendar_add(start: date, days: int) -> date:
     try:
         return clock.load_calendar().add(start, days)
     except CalendarGap as gap:
-        raise WorkflowError(f"无法计算期限：{gap}。请管理员先录入节假日安排。", code="calendar_gap") from gap
+        raise WorkflowError(N_("无法计算期限：%(gap)s。请管理员先录入节假日安排。"), code="calendar_gap",
+                            params={"gap": gap_name(gap)}) from gap
 
 
 def deferral_cap(case: Application, on: date) -> date:
@@ -213,17 +225,19 @@ def accept(case: Application, *, deferred: list[str] = (), commitment: dict | No
     """Accept the case; with `deferred` codes, on the applicant's signed commitment (容缺受理)."""
     ensure_can(case, "accept")
     deferred_materials = [material(case, code) for code in dict.fromkeys(deferred)]
-    core = [m.name for m in deferred_materials if m.core]
+    core = [Name.of(m) for m in deferred_materials if m.core]
     if core:
-        raise WorkflowError(f"核心材料不能容缺：{'、'.join(core)}。请一次性告知申请人补正。", field="deferred_materials")
-    not_in_hand = [m.name for m in case.materials
+        raise WorkflowError(N_("核心材料不能容缺：%(materials)s。请一次性告知申请人补正。"), field="deferred_materials",
+                            params={"materials": Names(core)})
+    not_in_hand = [Name.of(m) for m in case.materials
                    if m.status in ("missing", "defective") and m not in deferred_materials]
     if not_in_hand:
-        raise WorkflowError(f"以下材料尚未齐备，不能受理：{'、'.join(not_in_hand)}。"
-                            "请一次性告知补正，或将可容缺的材料列为容缺。", field="materials")
-    already = [m.name for m in deferred_materials if m.status not in ("missing", "defective")]
+        raise WorkflowError(N_("以下材料尚未齐备，不能受理：%(materials)s。请一次性告知补正，或将可容缺的材料列为容缺。"),
+                            field="materials", params={"materials": Names(not_in_hand)})
+    already = [Name.of(m) for m in deferred_materials if m.status not in ("missing", "defective")]
     if already:
-        raise WorkflowError(f"以下材料已收到，无需容缺：{'、'.join(already)}", field="deferred_materials")
+        raise WorkflowError(N_("以下材料已收到，无需容缺：%(materials)s"), field="deferred_materials",
+                            params={"materials": Names(already)})
     dues = {}
     if deferred_materials:
         dues = _check_commitment(case, deferred_materials, commitment, on)
@@ -237,7 +251,7 @@ def accept(case: Application, *, deferred: list[str] = (), commitment: dict | No
             m.status, m.due_on, m.was_deferred = "deferred", dues[m.code], True
         case.commitments.append(Commitment(
             signed_by=commitment["signed_by"].strip(), signed_on=on, due_on=max(dues.values()),
-            method=(commitment.get("method") or "").strip() or "窗口递交或网上上传",
+            method=(commitment.get("method") or "").strip() or N_("窗口递交或网上上传"),
             materials=[m.code for m in deferred_materials],
             doc_number=numbering.document_number(prefix, "容", on.year)))
     clock.refresh(case, on)
@@ -251,9 +265,9 @@ def _check_commitment(case, deferred_materials, commitment, on) -> dict[str, dat
     broken = broken_commitment_on(case.applicant, on)
     if broken is not None:
         raise WorkflowError(
-            f"申请人于 {broken.on.isoformat()} 有容缺承诺未履行的信用记录（{broken.reason}），"
-            f"{current_app.config['CREDIT_BAN_MONTHS']} 个月内不适用容缺受理，请一次性告知补正。",
-            field="deferred_materials")
+            N_("申请人于 %(on)s 有容缺承诺未履行的信用记录（%(reason)s），%(months)s 个月内不适用容缺受理，请一次性告知补正。"),
+            field="deferred_materials", params={"on": broken.on.isoformat(), "reason": broken.reason,
+                                                "months": current_app.config["CREDIT_BAN_MONTHS"]})
     due = commitment.get("due_on")
     cap = deferral_cap(case, on)
     if due is None:
@@ -261,9 +275,10 @@ def _check_commitment(case, deferred_materials, commitment, on) -> dict[str, dat
     if due <= on:
         raise WorkflowError(N_("补齐材料的期限须晚于受理日。"), field="commitment.due_on")
     if due > cap:
-        limit = "承诺办结期限" if current_app.config["DEFERRAL_CAP"] == "promised" else "法定办理期限"
-        raise WorkflowError(f"补齐期限 {due.isoformat()} 晚于{limit}届满日 {cap.isoformat()}，"
-                            f"最晚只能定在 {cap.isoformat()}。", field="commitment.due_on")
+        limit = N_("承诺办结期限") if current_app.config["DEFERRAL_CAP"] == "promised" else N_("法定办理期限")
+        raise WorkflowError(N_("补齐期限 %(due)s 晚于%(limit)s届满日 %(cap)s，最晚只能定在 %(cap)s。"),
+                            field="commitment.due_on",
+                            params={"due": due.isoformat(), "limit": Name(limit), "cap": cap.isoformat()})
     return {m.code: due for m in deferred_materials}
 
 
@@ -273,23 +288,23 @@ def request_correction(case: Application, *, items: list[dict], by: User, on: da
         raise WorkflowError(N_("一次性告知须列出至少一项需补正的材料。"), field="items")
     reason = (reason or "").strip()
     if case.correction_count >= 1 and not reason:
-        raise WorkflowError(f"本案已一次性告知补正 {case.correction_count} 次；再次要求补正须写明理由"
-                            "（将记入补正统计，主管可见）。", field="reason")
+        raise WorkflowError(N_("本案已一次性告知补正 %(n)s 次；再次要求补正须写明理由（将记入补正统计，主管可见）。"),
+                            field="reason", params={"n": case.correction_count})
     ensure_can(case, "request_correction")
     listed, seen = [], set()
     for it in items:
         m = material(case, str(it.get("material") or ""))
         if m.code in seen:
-            raise WorkflowError(f"材料“{m.name}”重复列出。", field="items")
+            raise WorkflowError(N_("材料“%(material)s”重复列出。"), field="items", params={"material": Name.of(m)})
         seen.add(m.code)
         problem = str(it.get("problem") or "").strip()
         if not problem:
-            raise WorkflowError(f"请写明材料“{m.name}”需要补正的内容。", field="items")
+            raise WorkflowError(N_("请写明材料“%(material)s”需要补正的内容。"), field="items", params={"material": Name.of(m)})
         listed.append((m, problem))
-    left_out = [m.name for m in case.materials if m.status in ("missing", "defective") and m.code not in seen]
+    left_out = [Name.of(m) for m in case.materials if m.status in ("missing", "defective") and m.code not in seen]
     if left_out:
-        raise WorkflowError(f"一次性告知须列出全部缺少或有误的材料，以下材料未列入：{'、'.join(left_out)}。",
-                            field="items")
+        raise WorkflowError(N_("一次性告知须列出全部缺少或有误的材料，以下材料未列入：%(materials)s。"),
+                            field="items", params={"materials": Names(left_out)})
     for m, problem in listed:
         m.status, m.note = ("missing" if m.status == "missing" else "defective"), problem
     case.correction_count += 1
@@ -338,12 +353,14 @@ def supply(case: Application, code: str, *, by: User | None, on: date, note: str
     """A deferred, missing or defective material arrives (on `received_on`, recorded on `on`)."""
     m = material(case, code)
     if m.status not in ("deferred", "missing", "defective"):
-        raise WorkflowError(f"材料“{m.name}”已齐备，无需补交。", field="material", code="conflict")
+        raise WorkflowError(N_("材料“%(material)s”已齐备，无需补交。"), field="material", code="conflict",
+                            params={"material": Name.of(m)})
     received_on = received_on or on
     if received_on > on:
         raise WorkflowError(N_("收到日期不能晚于今天。"), field="received_on")
     if received_on < case.received_on:
-        raise WorkflowError(f"收到日期不能早于收件日期 {case.received_on.isoformat()}。", field="received_on")
+        raise WorkflowError(N_("收到日期不能早于收件日期 %(on)s。"), field="received_on",
+                            params={"on": case.received_on.isoformat()})
     supplied_from = (supplied_from or "").strip()
     detail = "；".join(x for x in (f"递交人：{supplied_from}" if supplied_from else "", (note or "").strip()) if x)
     in_place(case, "supply", by=by, on=received_on, note=f"{m.name}{('（' + detail + '）') if detail else ''}",
@@ -372,7 +389,8 @@ def check_supplied(case: Application, code: str, *, accept: bool, by: User, on: 
     reason (still owed; the applicant is told)."""
     m = material(case, code)
     if m.status != "unchecked":
-        raise WorkflowError(f"材料“{m.name}”没有待核对的网上上传。", field="material", code="conflict")
+        raise WorkflowError(N_("材料“%(material)s”没有待核对的网上上传。"), field="material", code="conflict",
+                            params={"material": Name.of(m)})
     if accept:
         in_place(case, "check_material", by=by, on=on, note=f"{m.name}：核对无误")
         m.status = "supplied"
@@ -381,7 +399,7 @@ def check_supplied(case: Application, code: str, *, accept: bool, by: User, on: 
         return m
     reason = (reason or "").strip()
     if not reason:
-        raise WorkflowError("退回材料须写明理由（将告知申请人）。", field="reason")
+        raise WorkflowError(N_("退回材料须写明理由（将告知申请人）。"), field="reason")
     in_place(case, "return_material", by=by, on=on, note=f"{m.name}：{reason}")
     m.status, m.note, m.supplied_on, m.supplied_by_id = "deferred", reason, None, None
     outbox.queue(kind="material_returned", recipient=case.agent_phone or case.applicant.phone, application=case,
@@ -442,7 +460,7 @@ def repair_credit(applicant: Applicant, *, reason: str, by: User, on: date) -> C
     if not (reason or "").strip():
         raise WorkflowError(N_("信用修复须写明理由。"), field="reason")
     if not unrepaired_breaks(applicant):
-        raise WorkflowError(f"申请人“{applicant.name}”没有待修复的失信记录。", code="conflict")
+        raise WorkflowError(N_("申请人“%(name)s”没有待修复的失信记录。"), code="conflict", params={"name": applicant.name})
     mark = CreditMark(applicant_id=applicant.id, kind="repair", on=on, reason=reason.strip(), by_id=by.id)
     db.session.add(mark)
     applicant.credit_marks.append(mark)
@@ -468,6 +486,7 @@ def ensure_no_outstanding_deferred(case: Application) -> None:
     """Issue after supply: refuse while any deferred material is outstanding (the issue verb calls this first)."""
     outstanding = case.outstanding_deferred
     if outstanding:
-        listed = "、".join(f"{m.name}（应于 {m.due_on.isoformat()} 前补齐）" for m in outstanding)
-        raise WorkflowError(f"容缺材料尚未补齐，不能发证：{listed}。请先登记补齐。", field="materials",
-                            code="conflict")
+        listed = Names(Msg(N_("%(material)s（应于 %(due)s 前补齐）"), material=Name.of(m), due=m.due_on.isoformat())
+                       for m in outstanding)
+        raise WorkflowError(N_("容缺材料尚未补齐，不能发证：%(materials)s。请先登记补齐。"), field="materials",
+                            code="conflict", params={"materials": listed})

@@ -16,6 +16,7 @@ from ..models import Application, Delivery, Licence, PrintLog, Station, User
 from ..models.cases import FORMATS
 from ..station_import import COLUMNS as STATION_COLUMNS
 from . import clock
+from ..texts import N_, Msg, Name, Names
 from .core import WorkflowError, record, transition
 from .intake import ensure_no_outstanding_deferred
 from .states import STATE_NAMES, can
@@ -58,26 +59,26 @@ def last_valid_day(start: date, years: int) -> date:
 def add_stations(case: Application, rows: list[dict], *, mode: str = "append", by: User, on: date) -> int:
     """Add validated station rows (station_import output) to the case, all or none; `replace` drops the old list."""
     if case.service_item.licence_kind != "station_licence":
-        raise WorkflowError("只有无线电台执照事项需要录入台站。", field="stations")
+        raise WorkflowError(N_("只有无线电台执照事项需要录入台站。"), field="stations")
     if not can(case.state, "add_stations"):
-        raise WorkflowError(f"当前状态为“{STATE_NAMES[case.state]}”，不能再录入台站（须在作出决定前录入）。",
-                            code="conflict")
+        raise WorkflowError(N_("当前状态为“%(state)s”，不能再录入台站（须在作出决定前录入）。"), code="conflict",
+                            params={"state": Name(STATE_NAMES[case.state])})
     if mode not in ("append", "replace"):
-        raise WorkflowError("导入方式须为追加（append）或替换（replace）。", field="mode")
+        raise WorkflowError(N_("导入方式须为追加（append）或替换（replace）。"), field="mode")
     if not rows:
-        raise WorkflowError("没有任何台站数据。", field="stations")
+        raise WorkflowError(N_("没有任何台站数据。"), field="stations")
     existing = 0
     if mode == "replace":
         db.session.execute(delete(Station).where(Station.application_id == case.id))
     else:
         taken = {(n, a): s for n, a, s in db.session.execute(
             select(Station.station_name, Station.address, Station.seq).where(Station.application_id == case.id))}
-        clashes = [f"第 {i} 行“{r['station_name']}”（已有第 {taken[(r['station_name'], r['address'])]} 号台站）"
+        clashes = [Msg(N_("第 %(row)s 行“%(name)s”（已有第 %(seq)s 号台站）"), row=i, name=r["station_name"],
+                       seq=taken[(r["station_name"], r["address"])])
                    for i, r in enumerate(rows, start=1) if (r["station_name"], r["address"]) in taken]
         if clashes:
-            raise WorkflowError("以下台站与本案已录入的台站名称和地址相同：" + "；".join(clashes[:10])
-                                + ("…" if len(clashes) > 10 else "") + "。请改用“替换”方式或删除重复行。",
-                                field="stations")
+            raise WorkflowError(N_("以下台站与本案已录入的台站名称和地址相同：%(clashes)s。请改用“替换”方式或删除重复行。"),
+                                field="stations", params={"clashes": Names(clashes, limit=10, sep="；")})
         existing = db.session.scalar(select(func.max(Station.seq)).where(Station.application_id == case.id)) or 0
     values = []
     for seq, row in enumerate(rows, start=existing + 1):
@@ -97,12 +98,12 @@ def add_stations(case: Application, rows: list[dict], *, mode: str = "append", b
 def set_format_override(case: Application, seq: int, value: str | None, *, by: User, on: date) -> Station:
     """Give one station's licence a format other than the case's (paper for one, electronic for the rest)."""
     if case.state not in ("submitted", "awaiting_correction", "accepted", "under_review", "approved"):
-        raise WorkflowError("证照已发放，不能再修改证照形式。", code="conflict")
+        raise WorkflowError(N_("证照已发放，不能再修改证照形式。"), code="conflict")
     if value not in (None, *FORMATS):
-        raise WorkflowError("证照形式须为纸质或电子。", field="format_override")
+        raise WorkflowError(N_("证照形式须为纸质或电子。"), field="format_override")
     station = db.session.scalar(select(Station).where(Station.application_id == case.id, Station.seq == seq))
     if station is None:
-        raise WorkflowError(f"本案没有第 {seq} 号台站。", code="not_found")
+        raise WorkflowError(N_("本案没有第 %(seq)s 号台站。"), code="not_found", params={"seq": seq})
     station.format_override = value
     label = {"paper": "纸质", "electronic": "电子", None: "随案件"}[value]
     record(case, "format_override", by=by, on=on, from_state=case.state, to_state=case.state, obj=station,
@@ -116,15 +117,16 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
           valid_until: date | None = None) -> IssueResult:
     """Issue the case's permit or one licence per approved station, in one transaction with contiguous numbers."""
     if case.state != "approved":
-        raise WorkflowError(f"当前状态为“{STATE_NAMES[case.state]}”，只有准予许可的案件才能发证。", code="conflict")
+        raise WorkflowError(N_("当前状态为“%(state)s”，只有准予许可的案件才能发证。"), code="conflict",
+                            params={"state": Name(STATE_NAMES[case.state])})
     ensure_no_outstanding_deferred(case)
     if format not in FORMATS:
-        raise WorkflowError("证照形式须为纸质（paper）或电子（electronic）。", field="format")
+        raise WorkflowError(N_("证照形式须为纸质（paper）或电子（electronic）。"), field="format")
     item = case.service_item
     if item.licence_kind is None:
-        raise WorkflowError(f"事项“{item.name}”不发放证照。", code="conflict")
+        raise WorkflowError(N_("事项“%(item)s”不发放证照。"), code="conflict", params={"item": Name.of(item)})
     if item.action == "cancellation":
-        raise WorkflowError("注销事项不发新证：请在本案登记注销的证照。", code="conflict")
+        raise WorkflowError(N_("注销事项不发新证：请在本案登记注销的证照。"), code="conflict")
     holder = case.applicant
     base = {"kind": item.licence_kind, "application_id": case.id, "applicant_id": holder.id, "status": "valid",
             "issued_on": on, "valid_from": on, "holder_name": holder.name, "holder_code": holder.id_code,
@@ -185,7 +187,7 @@ def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict
         select(_STATION_TABLE).where(Station.application_id == case.id, Station.outcome == "approved")
         .order_by(Station.seq)).mappings().all()
     if not stations:
-        raise WorkflowError("本案没有准予许可的台站：请先录入台站。", field="stations")
+        raise WorkflowError(N_("本案没有准予许可的台站：请先录入台站。"), field="stations")
     from . import coverage
     caps = coverage.check(stations, coverage.holder_permits(case.applicant_id, on))
     replaced = _replacements(case, stations) if case.service_item.action in ("change", "renewal") else {}
@@ -207,11 +209,12 @@ def _station_until(case, on, valid_until, permit_until: date | None) -> date:
     if valid_until is None:
         return cap
     if valid_until <= on:
-        raise WorkflowError("有效期截止日须晚于发证日。", field="valid_until")
+        raise WorkflowError(N_("有效期截止日须晚于发证日。"), field="valid_until")
     if valid_until > cap:
-        why = (f"持证人的频率使用许可证有效期至 {permit_until.isoformat()}" if permit_until == cap
-               else f"电台执照有效期不超过 {current_app.config['STATION_LICENCE_MAX_YEARS']} 年")
-        raise WorkflowError(f"有效期截止日不能晚于 {cap.isoformat()}（{why}）。", field="valid_until")
+        why = (Msg(N_("持证人的频率使用许可证有效期至 %(on)s"), on=permit_until.isoformat()) if permit_until == cap
+               else Msg(N_("电台执照有效期不超过 %(n)s 年"), n=current_app.config["STATION_LICENCE_MAX_YEARS"]))
+        raise WorkflowError(N_("有效期截止日不能晚于 %(cap)s（%(why)s）。"), field="valid_until",
+                            params={"cap": cap.isoformat(), "why": why})
     return valid_until
 
 
@@ -230,31 +233,32 @@ def _replacements(case, stations) -> dict[int, int]:
         else:
             out[s["id"]] = lid
     if missing:
-        raise WorkflowError("变更或延续须对应持证人现有的有效执照，以下台站没有找到："
-                            + "、".join(missing[:10]) + ("…" if len(missing) > 10 else ""), field="stations")
+        raise WorkflowError(N_("变更或延续须对应持证人现有的有效执照，以下台站没有找到：%(stations)s"), field="stations",
+                            params={"stations": Names(missing, limit=10)})
     if len(set(out.values())) != len(out):
-        raise WorkflowError("多个台站对应同一份原执照，请核对台站名称。", field="stations")
+        raise WorkflowError(N_("多个台站对应同一份原执照，请核对台站名称。"), field="stations")
     return out
 
 
 def _permit_row(case, base, permit, format, on) -> dict:
     if not isinstance(permit, dict):
-        raise WorkflowError("请填写频率使用许可证的频率、用途、使用范围、使用率要求和期限。", field="permit")
+        raise WorkflowError(N_("请填写频率使用许可证的频率、用途、使用范围、使用率要求和期限。"), field="permit")
     try:
         frequencies = parse_frequencies(str(permit.get("frequencies") or ""))
     except ValueError as err:
-        raise WorkflowError(str(err), field="permit.frequencies") from None
+        raise WorkflowError(N_("%(error)s"), field="permit.frequencies", params={"error": err.args[0]}) from None
     texts = {}
-    for name, label in (("use", "用途"), ("area", "使用范围"), ("usage_rate", "使用率要求")):
+    for name, label in (("use", N_("用途")), ("area", N_("使用范围")), ("usage_rate", N_("使用率要求"))):
         value = permit.get(name)
         if not isinstance(value, str) or not value.strip():
-            raise WorkflowError(f"请填写{label}。", field=f"permit.{name}")
+            raise WorkflowError(N_("请填写%(label)s。"), field=f"permit.{name}", params={"label": Name(label)})
         if len(value) > 500:
-            raise WorkflowError(f"{label}不能超过 500 个字符。", field=f"permit.{name}")
+            raise WorkflowError(N_("%(label)s不能超过 500 个字符。"), field=f"permit.{name}",
+                                params={"label": Name(label)})
         texts[name] = value.strip()
     conditions = permit.get("conditions") or PERMIT_CONDITIONS
     if not isinstance(conditions, str) or len(conditions) > 1000:
-        raise WorkflowError("附加条件须为不超过 1000 个字符的文字。", field="permit.conditions")
+        raise WorkflowError(N_("附加条件须为不超过 1000 个字符的文字。"), field="permit.conditions")
     low, high = frequency_bounds(frequencies)
     supersedes = _permit_replaced(case, permit) if case.service_item.action in ("change", "renewal") else None
     return {**base, "station_id": None, "format": format, "valid_until": _permit_until(permit, on),
@@ -269,18 +273,19 @@ def _permit_until(permit, on) -> date:
         try:
             until = date.fromisoformat(until)
         except ValueError:
-            raise WorkflowError("有效期截止日须为 YYYY-MM-DD 格式的日期。", field="permit.valid_until") from None
+            raise WorkflowError(N_("有效期截止日须为 YYYY-MM-DD 格式的日期。"), field="permit.valid_until") from None
     if until is not None:
         if not isinstance(until, date):
-            raise WorkflowError("有效期截止日须为日期。", field="permit.valid_until")
+            raise WorkflowError(N_("有效期截止日须为日期。"), field="permit.valid_until")
         if until <= on:
-            raise WorkflowError("有效期截止日须晚于发证日。", field="permit.valid_until")
+            raise WorkflowError(N_("有效期截止日须晚于发证日。"), field="permit.valid_until")
         if until > last_valid_day(on, limit):
-            raise WorkflowError(f"频率使用许可期限不超过 {limit} 年（至 {last_valid_day(on, limit).isoformat()}）。",
-                                field="permit.valid_until")
+            raise WorkflowError(N_("频率使用许可期限不超过 %(limit)s 年（至 %(last)s）。"), field="permit.valid_until",
+                                params={"limit": limit, "last": last_valid_day(on, limit).isoformat()})
         return until
     if isinstance(term, bool) or not isinstance(term, int) or not 1 <= term <= limit:
-        raise WorkflowError(f"许可期限须为 1–{limit} 年的整数，或给出有效期截止日。", field="permit.term_years")
+        raise WorkflowError(N_("许可期限须为 1–%(limit)s 年的整数，或给出有效期截止日。"), field="permit.term_years",
+                            params={"limit": limit})
     return last_valid_day(on, term)
 
 
@@ -290,8 +295,10 @@ def _permit_replaced(case, permit) -> int:
     number = (permit.get("replaces") or "").strip() if isinstance(permit.get("replaces"), str) else ""
     found = db.session.scalars(query.where(Licence.number == number) if number else query).all()
     if len(found) != 1:
-        raise WorkflowError(f"没有找到持证人编号为 {number} 的有效频率使用许可证。" if number else
-                            "变更或延续须写明被替换的原许可证编号。", field="permit.replaces")
+        if not number:
+            raise WorkflowError(N_("变更或延续须写明被替换的原许可证编号。"), field="permit.replaces")
+        raise WorkflowError(N_("没有找到持证人编号为 %(number)s 的有效频率使用许可证。"), field="permit.replaces",
+                            params={"number": number})
     return found[0].id
 
 
@@ -362,12 +369,13 @@ def restatus(where, *, status: str, reason: str, on: date, by: User | None, acti
 def record_print(case: Application, licences: list[Licence], *, copies: int, by: User, on: date) -> int:
     """Log who printed which paper licences, when, and how many copies."""
     if not licences:
-        raise WorkflowError("没有可打印的纸质证照。", code="conflict")
+        raise WorkflowError(N_("没有可打印的纸质证照。"), code="conflict")
     if not isinstance(copies, int) or not 1 <= copies <= 10:
-        raise WorkflowError("打印份数须为 1–10。", field="copies")
+        raise WorkflowError(N_("打印份数须为 1–10。"), field="copies")
     electronic = [lic.number for lic in licences if lic.format != "paper"]
     if electronic:
-        raise WorkflowError(f"电子证照无需打印，请下载：{'、'.join(electronic[:5])}", field="licences")
+        raise WorkflowError(N_("电子证照无需打印，请下载：%(numbers)s"), field="licences",
+                            params={"numbers": Names(electronic[:5])})
     db.session.execute(insert(PrintLog), [{"licence_id": lic.id, "by_id": by.id, "copies": copies}
                                           for lic in licences])
     first, last = licences[0].number, licences[-1].number
@@ -380,17 +388,17 @@ def record_delivery(case: Application, *, method: str, receiver: str = "", track
                     on: date) -> Delivery:
     """Paper licences handed over at the window (receiver's name) or posted (tracking number)."""
     if case.state != "issued":
-        raise WorkflowError("证照发放后才能登记送达。", code="conflict")
+        raise WorkflowError(N_("证照发放后才能登记送达。"), code="conflict")
     if not db.session.scalar(select(func.count()).select_from(Licence).where(
             Licence.application_id == case.id, Licence.format == "paper")):
-        raise WorkflowError("本案没有纸质证照，电子证照无需送达登记。", code="conflict")
+        raise WorkflowError(N_("本案没有纸质证照，电子证照无需送达登记。"), code="conflict")
     receiver, tracking_no = (receiver or "").strip(), (tracking_no or "").strip()
     if method == "pickup" and not receiver:
-        raise WorkflowError("窗口领取须登记领取人姓名。", field="receiver")
+        raise WorkflowError(N_("窗口领取须登记领取人姓名。"), field="receiver")
     if method == "post" and not tracking_no:
-        raise WorkflowError("邮寄须登记快递单号。", field="tracking_no")
+        raise WorkflowError(N_("邮寄须登记快递单号。"), field="tracking_no")
     if method not in ("pickup", "post"):
-        raise WorkflowError("送达方式须为窗口领取或邮寄。", field="method")
+        raise WorkflowError(N_("送达方式须为窗口领取或邮寄。"), field="method")
     delivery = Delivery(application_id=case.id, method=method, receiver=receiver, tracking_no=tracking_no, on=on,
                         by_id=by.id)
     db.session.add(delivery)
@@ -406,24 +414,26 @@ def cancel_licences(case: Application, *, numbers: list[str], returned: bool, by
                     reason: str = "") -> int:
     """注销: a cancellation case ends with the holder's listed licences cancelled (and returned)."""
     if case.state != "approved":
-        raise WorkflowError(f"当前状态为“{STATE_NAMES[case.state]}”，只有准予注销的案件才能登记注销。",
-                            code="conflict")
+        raise WorkflowError(N_("当前状态为“%(state)s”，只有准予注销的案件才能登记注销。"), code="conflict",
+                            params={"state": Name(STATE_NAMES[case.state])})
     if case.service_item.action != "cancellation":
-        raise WorkflowError("只有注销事项可以注销证照；吊销或撤销请在证照页面办理。", code="conflict")
+        raise WorkflowError(N_("只有注销事项可以注销证照；吊销或撤销请在证照页面办理。"), code="conflict")
     ensure_no_outstanding_deferred(case)
     wanted = list(dict.fromkeys(n.strip() for n in numbers if n and n.strip()))
     if not wanted:
-        raise WorkflowError("请列出要注销的证照编号。", field="numbers")
+        raise WorkflowError(N_("请列出要注销的证照编号。"), field="numbers")
     found = db.session.scalars(select(Licence).where(
         Licence.number.in_(wanted), Licence.applicant_id == case.applicant_id,
         Licence.kind == case.service_item.licence_kind)).all()
     by_number = {lic.number: lic for lic in found}
     unknown = [n for n in wanted if n not in by_number]
     if unknown:
-        raise WorkflowError("以下编号不是本申请人的此类证照：" + "、".join(unknown[:10]), field="numbers")
+        raise WorkflowError(N_("以下编号不是本申请人的此类证照：%(numbers)s"), field="numbers",
+                            params={"numbers": Names(unknown[:10])})
     not_valid = [n for n in wanted if by_number[n].status != "valid"]
     if not_valid:
-        raise WorkflowError("以下证照不是有效状态，无需注销：" + "、".join(not_valid[:10]), field="numbers")
+        raise WorkflowError(N_("以下证照不是有效状态，无需注销：%(numbers)s"), field="numbers",
+                            params={"numbers": Names(not_valid[:10])})
     why = (reason or "").strip() or "持证人申请注销"
     event = transition(case, "issue", by=by, on=on, action="cancel_licence",
                        note=f"注销证照 {len(found)} 份：{'、'.join(wanted[:5])}{'…' if len(wanted) > 5 else ''}；"
@@ -438,9 +448,10 @@ def cancel_licences(case: Application, *, numbers: list[str], returned: bool, by
 def revoke_licence(licence: Licence, *, reason: str, by: User, on: date) -> Licence:
     """撤销/吊销 a licence, with the reason and legal basis in `reason`."""
     if not (reason or "").strip():
-        raise WorkflowError("撤销或吊销须写明理由和依据。", field="reason")
+        raise WorkflowError(N_("撤销或吊销须写明理由和依据。"), field="reason")
     if licence.status != "valid":
-        raise WorkflowError(f"证照 {licence.number} 当前不是有效状态，不能撤销。", code="conflict")
+        raise WorkflowError(N_("证照 %(number)s 当前不是有效状态，不能撤销。"), code="conflict",
+                            params={"number": licence.number})
     case = licence.application
     event = record(case, "revoke_licence", by=by, on=on, from_state=case.state, to_state=case.state, obj=licence,
                    note=f"{licence.number}：{reason.strip()}")
@@ -452,11 +463,13 @@ def revoke_licence(licence: Licence, *, reason: str, by: User, on: date) -> Lice
 def restore_licence(licence: Licence, *, reason: str, by: User, on: date) -> Licence:
     """恢复 a revoked or cancelled licence to valid (e.g. the revocation was set aside on review), with the reason."""
     if not (reason or "").strip():
-        raise WorkflowError("恢复证照须写明理由和依据（如复议决定书文号）。", field="reason")
+        raise WorkflowError(N_("恢复证照须写明理由和依据（如复议决定书文号）。"), field="reason")
     if licence.status not in ("revoked", "cancelled"):
-        raise WorkflowError(f"证照 {licence.number} 不是已撤销或已注销状态，无需恢复。", code="conflict")
+        raise WorkflowError(N_("证照 %(number)s 不是已撤销或已注销状态，无需恢复。"), code="conflict",
+                            params={"number": licence.number})
     if licence.valid_until < on:
-        raise WorkflowError(f"证照 {licence.number} 已过有效期，不能恢复，请申请新证。", code="conflict")
+        raise WorkflowError(N_("证照 %(number)s 已过有效期，不能恢复，请申请新证。"), code="conflict",
+                            params={"number": licence.number})
     case = licence.application
     event = record(case, "restore_licence", by=by, on=on, from_state=case.state, to_state=case.state, obj=licence,
                    note=f"{licence.number} 恢复有效：{reason.strip()}")

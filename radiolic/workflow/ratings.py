@@ -10,6 +10,7 @@ from .. import outbox
 from ..extensions import db
 from ..models import LEVEL_NAMES, RATING_CHANNELS, Application, Rating, User, WorkOrder
 from . import clock
+from ..texts import N_, Msg, Name, Names
 from .core import WorkflowError, record
 
 CHANNEL_NAMES = {"window": "窗口评价器", "qr": "二维码", "online": "网上查询页", "sms": "短信链接"}
@@ -40,7 +41,7 @@ def tag_names(level: int, tags) -> list[str]:
 
 def _level(level) -> int:
     if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
-        raise WorkflowError("评价等级须为 1–5（非常不满意 … 非常满意）。", field="level", code="invalid")
+        raise WorkflowError(N_("评价等级须为 1–5（非常不满意 … 非常满意）。"), field="level", code="invalid")
     return level
 
 
@@ -56,39 +57,45 @@ def online_rating(case: Application) -> Rating | None:
 
 
 def already_rated_message(rating: Rating) -> str:
-    return (f"本案已于 {rating.on.isoformat()} 通过“{CHANNEL_NAMES[rating.channel]}”评价为“{LEVEL_NAMES[rating.level]}”，"
-            "每个案件只能网上评价一次。")
+    return Msg(N_("本案已于 %(on)s 通过“%(channel)s”评价为“%(level)s”，每个案件只能网上评价一次。"), **_rated(rating))
+
+
+def _rated(rating: Rating) -> dict:
+    return {"on": rating.on.isoformat(), "channel": Name(CHANNEL_NAMES[rating.channel]),
+            "level": Name(LEVEL_NAMES[rating.level])}
 
 
 def rate(case: Application, *, channel: str, level: int, tags=(), comment: str = "", on: date,
          window_user: User | None = None) -> Rating:
     """The applicant rates the case through `channel`; a 差评 (level 1–2) opens a work order."""
     if channel not in RATING_CHANNELS:
-        raise WorkflowError(f"评价渠道无效：{channel}", field="channel", code="invalid")
+        raise WorkflowError(N_("评价渠道无效：%(channel)s"), field="channel", code="invalid", params={"channel": channel})
     level = _level(level)
     tags = list(dict.fromkeys(tags or ()))
     unknown = [t for t in tags if t not in TAGS[level]]
     if unknown:
-        raise WorkflowError(f"评价标签不属于“{LEVEL_NAMES[level]}”：{'、'.join(unknown)}", field="tags", code="invalid")
+        raise WorkflowError(N_("评价标签不属于“%(level)s”：%(tags)s"), field="tags", code="invalid",
+                            params={"level": Name(LEVEL_NAMES[level]), "tags": Names(unknown)})
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise WorkflowError(f"评价意见不能超过 {COMMENT_MAX} 字。", field="comment", code="invalid")
+        raise WorkflowError(N_("评价意见不能超过 %(n)s 字。"), field="comment", code="invalid", params={"n": COMMENT_MAX})
     if channel == "window":
         if window_user is None or window_user.role != "clerk":
-            raise WorkflowError("窗口评价须对应为本案服务的窗口人员。", field="window_user")
+            raise WorkflowError(N_("窗口评价须对应为本案服务的窗口人员。"), field="window_user")
     elif window_user is not None:
-        raise WorkflowError("只有窗口评价器的评价对应窗口人员。", field="window_user")
+        raise WorkflowError(N_("只有窗口评价器的评价对应窗口人员。"), field="window_user")
     if channel in ONLINE_CHANNELS:
         if not intake_has_outcome(case):
-            raise WorkflowError("申请尚未作出受理、补正或不予受理的处理，暂不能评价；请在收到处理结果后再评价。",
+            raise WorkflowError(N_("申请尚未作出受理、补正或不予受理的处理，暂不能评价；请在收到处理结果后再评价。"),
                                 field="application", code="refused")
         given = online_rating(case)
         if given is not None:
-            raise WorkflowError(already_rated_message(given), field="channel", code="conflict")
+            raise WorkflowError(N_("本案已于 %(on)s 通过“%(channel)s”评价为“%(level)s”，每个案件只能网上评价一次。"),
+                                field="channel", code="conflict", params=_rated(given))
     elif db.session.scalar(select(Rating.id).where(Rating.application_id == case.id, Rating.channel == channel)):
-        raise WorkflowError("本次窗口服务已评价过，每次服务只能评价一次。", field="channel", code="conflict")
+        raise WorkflowError(N_("本次窗口服务已评价过，每次服务只能评价一次。"), field="channel", code="conflict")
     if level <= 2 and not tags and not comment:
-        raise WorkflowError("差评（不满意、非常不满意）请选择至少一个原因标签或填写评价意见。", field="tags", code="invalid")
+        raise WorkflowError(N_("差评（不满意、非常不满意）请选择至少一个原因标签或填写评价意见。"), field="tags", code="invalid")
     rating = Rating(application_id=case.id, channel=channel, level=level, tags=tags, comment=comment, on=on,
                     window_user_id=window_user.id if window_user else None)
     db.session.add(rating)
@@ -111,20 +118,20 @@ def is_overdue(order: WorkOrder, today: date) -> bool:
 
 def _handler(order: WorkOrder, by: User, *, not_rated_clerk: bool = True) -> None:
     if by.role not in HANDLERS:
-        raise WorkflowError("只有窗口、审核人员或主管可以处理差评工单。", code="forbidden")
+        raise WorkflowError(N_("只有窗口、审核人员或主管可以处理差评工单。"), code="forbidden")
     if not_rated_clerk and order.rating.window_user_id == by.id:
-        raise WorkflowError("被评价的窗口人员不能处理针对自己的差评工单，请由其他人员处理；如认为评价有误可提出申诉。",
+        raise WorkflowError(N_("被评价的窗口人员不能处理针对自己的差评工单，请由其他人员处理；如认为评价有误可提出申诉。"),
                             code="forbidden")
     if order.status == "appealed":
-        raise WorkflowError("工单正在申诉中，请等待主管裁定。", code="conflict")
+        raise WorkflowError(N_("工单正在申诉中，请等待主管裁定。"), code="conflict")
     if order.status in CLOSED:
-        raise WorkflowError("工单已办结。", code="conflict")
+        raise WorkflowError(N_("工单已办结。"), code="conflict")
 
 
 def _text(value: str, field: str, what: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise WorkflowError(f"请填写{what}。", field=field)
+        raise WorkflowError(N_("请填写%(what)s。"), field=field, params={"what": Name(what)})
     return value
 
 
@@ -137,8 +144,8 @@ def verify(order: WorkOrder, *, finding: str, by: User, on: date) -> WorkOrder:
     """核实: what actually happened."""
     _handler(order, by)
     if order.verified_on is not None:
-        raise WorkflowError("工单已核实过。", code="conflict")
-    order.verification, order.verified_on = _text(finding, "finding", "核实情况"), on
+        raise WorkflowError(N_("工单已核实过。"), code="conflict")
+    order.verification, order.verified_on = _text(finding, "finding", N_("核实情况")), on
     _log(order, "work_order_verify", by, on, order.verification)
     return order
 
@@ -147,12 +154,12 @@ def rectify(order: WorkOrder, *, kind: str, action: str, by: User, on: date) -> 
     """整改 (fix what was wrong) or 说明 (explain why nothing was wrong)."""
     _handler(order, by)
     if order.verified_on is None:
-        raise WorkflowError("请先核实情况，再整改或说明。", code="conflict")
+        raise WorkflowError(N_("请先核实情况，再整改或说明。"), code="conflict")
     if order.rectified_on is not None:
-        raise WorkflowError("工单已整改或说明过。", code="conflict")
+        raise WorkflowError(N_("工单已整改或说明过。"), code="conflict")
     if kind not in ("rectify", "explain"):
-        raise WorkflowError("请选择“整改”或“解释说明”。", field="kind")
-    order.rectify_kind, order.rectification = kind, _text(action, "action", "整改措施或解释说明")
+        raise WorkflowError(N_("请选择“整改”或“解释说明”。"), field="kind")
+    order.rectify_kind, order.rectification = kind, _text(action, "action", N_("整改措施或解释说明"))
     order.rectified_on = on
     _log(order, "work_order_rectify", by, on, ("整改：" if kind == "rectify" else "说明：") + order.rectification)
     return order
@@ -162,10 +169,10 @@ def reply(order: WorkOrder, *, text: str, by: User, on: date) -> WorkOrder:
     """Answer the applicant (queued as an SMS in the same transaction)."""
     _handler(order, by)
     if order.rectified_on is None:
-        raise WorkflowError("请先整改或说明，再答复申请人。", code="conflict")
+        raise WorkflowError(N_("请先整改或说明，再答复申请人。"), code="conflict")
     if order.replied_on is not None:
-        raise WorkflowError("已答复过申请人。", code="conflict")
-    order.reply, order.replied_on, order.status = _text(text, "text", "答复内容"), on, "replied"
+        raise WorkflowError(N_("已答复过申请人。"), code="conflict")
+    order.reply, order.replied_on, order.status = _text(text, "text", N_("答复内容")), on, "replied"
     case = order.rating.application
     outbox.queue(kind="rating_reply", recipient=contact_phone(case), dedupe_key=f"rating_reply:{order.id}",
                  application=case,
@@ -178,8 +185,8 @@ def callback(order: WorkOrder, *, view: str, satisfied: bool, by: User, on: date
     """回访: record what the applicant thinks of the reply; this closes the work order."""
     _handler(order, by)
     if order.status != "replied":
-        raise WorkflowError("请先答复申请人，再回访。", code="conflict")
-    order.callback_view = _text(view, "view", "申请人对答复的意见")
+        raise WorkflowError(N_("请先答复申请人，再回访。"), code="conflict")
+    order.callback_view = _text(view, "view", N_("申请人对答复的意见"))
     order.callback_on, order.callback_satisfied = on, bool(satisfied)
     order.status, order.closed_on = "closed", on
     _log(order, "work_order_callback", by, on,
@@ -191,8 +198,8 @@ def appeal(order: WorkOrder, *, reason: str, by: User, on: date) -> WorkOrder:
     """申诉: the rating looks mistaken (wrong case, wrong window, not about the service); a supervisor decides."""
     _handler(order, by, not_rated_clerk=False)
     if order.appealed_on is not None:
-        raise WorkflowError("本工单已申诉过一次。", code="conflict")
-    order.appeal_reason = _text(reason, "reason", "申诉理由")
+        raise WorkflowError(N_("本工单已申诉过一次。"), code="conflict")
+    order.appeal_reason = _text(reason, "reason", N_("申诉理由"))
     order.appealed_on, order.appeal_status_before, order.status = on, order.status, "appealed"
     _log(order, "work_order_appeal", by, on, order.appeal_reason)
     return order
@@ -201,10 +208,10 @@ def appeal(order: WorkOrder, *, reason: str, by: User, on: date) -> WorkOrder:
 def decide_appeal(order: WorkOrder, *, uphold: bool, decision: str, by: User, on: date) -> WorkOrder:
     """A supervisor upholds the appeal (rating set aside, order closed) or rejects it (the follow-up goes on)."""
     if by.role != "supervisor":
-        raise WorkflowError("申诉须由主管裁定。", code="forbidden")
+        raise WorkflowError(N_("申诉须由主管裁定。"), code="forbidden")
     if order.status != "appealed":
-        raise WorkflowError("工单不在申诉中。", code="conflict")
-    order.appeal_decision = _text(decision, "decision", "裁定意见")
+        raise WorkflowError(N_("工单不在申诉中。"), code="conflict")
+    order.appeal_decision = _text(decision, "decision", N_("裁定意见"))
     order.appeal_decided_on, order.appeal_decided_by_id = on, by.id
     if uphold:
         order.status, order.closed_on = "appeal_upheld", on

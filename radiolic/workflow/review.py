@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Application, ClockStop, Decision, ExtensionRequest, User
 from ..models.cases import STOP_KINDS
 from . import clock, station_outcomes
+from ..texts import N_, Msg, Name, Names
 from .core import WorkflowError, ensure_can, in_place, transition
 
 STOP_NAMES = {"hearing": "听证", "tendering": "招标、拍卖", "testing": "检验、检测、检疫", "appraisal": "鉴定",
@@ -27,17 +28,19 @@ def start_review(case: Application, *, by: User, on: date) -> Application:
 def _check_stop(case: Application, reason: str, expected_days: int, on: date) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise WorkflowError("暂停计时须写明理由，并书面告知申请人。", field="reason")
+        raise WorkflowError(N_("暂停计时须写明理由，并书面告知申请人。"), field="reason")
     if isinstance(expected_days, bool) or not isinstance(expected_days, int) or not 1 <= expected_days <= MAX_EXPECTED_DAYS:
-        raise WorkflowError(f"预计时长须为 1–{MAX_EXPECTED_DAYS} 的整数（工作日）。", field="expected_days")
+        raise WorkflowError(N_("预计时长须为 1–%(n)s 的整数（工作日）。"), field="expected_days",
+                            params={"n": MAX_EXPECTED_DAYS})
     if case.open_stop is not None:
         stop = case.open_stop
-        raise WorkflowError(f"本案已于 {stop.paused_on.isoformat()} 因{STOP_NAMES[stop.kind]}暂停计时，请先恢复计时。",
+        raise WorkflowError(N_("本案已于 %(on)s 因%(kind)s暂停计时，请先恢复计时。"),
+                            params={"on": stop.paused_on.isoformat(), "kind": Name(STOP_NAMES[stop.kind])},
                             code="conflict")
     if case.accepted_on and on < case.accepted_on:
-        raise WorkflowError("暂停日期不能早于受理日期。", field="on")
+        raise WorkflowError(N_("暂停日期不能早于受理日期。"), field="on")
     if case.clock_stops and on < max(s.resumed_on or s.paused_on for s in case.clock_stops):
-        raise WorkflowError("暂停日期不能早于上一次恢复计时的日期。", field="on")
+        raise WorkflowError(N_("暂停日期不能早于上一次恢复计时的日期。"), field="on")
     return reason
 
 
@@ -61,10 +64,11 @@ def pause(case: Application, *, kind: str, reason: str, expected_days: int, by: 
     An extension (Art. 42) is not a stop: see request_extension / approve_extension.
     """
     if kind == "extension":
-        raise WorkflowError("延长审查期限（《行政许可法》第四十二条）不是暂停计时：请提交延期申请，由主管在原审查期限届满前批准。",
+        raise WorkflowError(N_("延长审查期限（《行政许可法》第四十二条）不是暂停计时：请提交延期申请，由主管在原审查期限届满前批准。"),
                             field="kind")
     if kind not in STOP_KINDS:
-        raise WorkflowError(f"暂停类型无效：{kind}（可选：{'、'.join(STOP_NAMES[k] for k in STOP_KINDS)}）", field="kind")
+        raise WorkflowError(N_("暂停类型无效：%(kind)s（可选：%(kinds)s）"), field="kind",
+                            params={"kind": kind, "kinds": Names(Name(STOP_NAMES[k]) for k in STOP_KINDS)})
     reason = _check_stop(case, reason, expected_days, on)
     stop = _new_stop(case, kind, reason, expected_days, on, None)
     in_place(case, "pause", by=by, on=on, obj=stop, note=f"{STOP_NAMES[kind]}：{reason}（预计 {expected_days} 个工作日）")
@@ -87,17 +91,18 @@ def extensions(case: Application) -> list[ExtensionRequest]:
 def _check_extension(case: Application, days: int) -> None:
     limit = current_app.config["EXTENSION_MAX_WORKDAYS"]
     if approved_extension(case) is not None or any(s.kind == "extension" for s in case.clock_stops):
-        raise WorkflowError("延长审查期限只能一次（《行政许可法》第四十二条第一款）。", field="days", code="conflict")
+        raise WorkflowError(N_("延长审查期限只能一次（《行政许可法》第四十二条第一款）。"), field="days", code="conflict")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= limit:
-        raise WorkflowError(f"延长期限须为 1–{limit} 个工作日（《行政许可法》第四十二条第一款）。", field="days")
+        raise WorkflowError(N_("延长期限须为 1–%(limit)s 个工作日（《行政许可法》第四十二条第一款）。"), field="days",
+                            params={"limit": limit})
 
 
 def _before_original_deadline(case: Application, on: date, what: str) -> None:
     """Art. 42: the extension is decided within the original limit; after it has passed there is nothing to extend."""
     due = clock.compute(case, on).due_statutory_unextended
     if due is not None and on > due:
-        raise WorkflowError(f"原法定审查期限已于 {due.isoformat()} 届满，不能再{what}"
-                            "（《行政许可法》第四十二条：延期须在法定期限内经负责人批准）。", field="days", code="refused")
+        raise WorkflowError(N_("原法定审查期限已于 %(due)s 届满，不能再%(what)s（《行政许可法》第四十二条：延期须在法定期限内经负责人批准）。"),
+                            field="days", code="refused", params={"due": due.isoformat(), "what": Name(what)})
 
 
 def pending_extension(case: Application) -> ExtensionRequest | None:
@@ -111,10 +116,10 @@ def request_extension(case: Application, *, days: int, reason: str, by: User, on
     reason = (reason or "").strip()
     _check_extension(case, days)
     if not reason:
-        raise WorkflowError("申请延期须写明理由（将写入延长期限告知书）。", field="reason")
+        raise WorkflowError(N_("申请延期须写明理由（将写入延长期限告知书）。"), field="reason")
     if pending_extension(case) is not None:
-        raise WorkflowError("本案已有待主管批准的延期申请。", code="conflict")
-    _before_original_deadline(case, on, "申请延期")
+        raise WorkflowError(N_("本案已有待主管批准的延期申请。"), code="conflict")
+    _before_original_deadline(case, on, N_("申请延期"))
     req = ExtensionRequest(application_id=case.id, days=days, reason=reason, requested_by_id=by.id, requested_on=on)
     db.session.add(req)
     db.session.flush()
@@ -124,9 +129,9 @@ def request_extension(case: Application, *, days: int, reason: str, by: User, on
 
 def _decidable_request(req: ExtensionRequest, by: User) -> Application:
     if req.status != "requested":
-        raise WorkflowError("该延期申请已处理。", code="conflict")
+        raise WorkflowError(N_("该延期申请已处理。"), code="conflict")
     if by.role != "supervisor":
-        raise WorkflowError("只有主管可以批准或不批准延期申请。", code="forbidden")
+        raise WorkflowError(N_("只有主管可以批准或不批准延期申请。"), code="forbidden")
     return req.application
 
 
@@ -136,7 +141,7 @@ def approve_extension(req: ExtensionRequest, *, by: User, on: date) -> Extension
     case = _decidable_request(req, by)
     ensure_can(case, "extension_approved")
     _check_extension(case, req.days)
-    _before_original_deadline(case, on, "批准延期")
+    _before_original_deadline(case, on, N_("批准延期"))
     req.status, req.decided_by_id, req.decided_on = "approved", by.id, on
     req.doc_number = numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "延", on.year)
     case.extension_days = req.days
@@ -154,7 +159,7 @@ def decline_extension(req: ExtensionRequest, *, by: User, on: date, note: str) -
     case = _decidable_request(req, by)
     note = (note or "").strip()
     if not note:
-        raise WorkflowError("不批准延期须写明理由。", field="note")
+        raise WorkflowError(N_("不批准延期须写明理由。"), field="note")
     req.status, req.decided_by_id, req.decided_on, req.decision_note = "declined", by.id, on, note
     in_place(case, "extension_declined", by=by, on=on, obj=req, note=note)
     return req
@@ -163,9 +168,9 @@ def decline_extension(req: ExtensionRequest, *, by: User, on: date, note: str) -
 def resume(case: Application, *, by: User, on: date, note: str = "") -> ClockStop:
     stop = case.open_stop
     if stop is None:
-        raise WorkflowError("本案没有暂停中的计时。", code="conflict")
+        raise WorkflowError(N_("本案没有暂停中的计时。"), code="conflict")
     if on < stop.paused_on:
-        raise WorkflowError(f"恢复日期不能早于暂停日期 {stop.paused_on.isoformat()}。", field="on")
+        raise WorkflowError(N_("恢复日期不能早于暂停日期 %(on)s。"), field="on", params={"on": stop.paused_on.isoformat()})
     stop.resumed_on = on
     in_place(case, "resume", by=by, on=on, obj=stop, note=(note or "").strip() or STOP_NAMES[stop.kind] + "结束")
     clock.refresh(case, on)
@@ -176,22 +181,25 @@ def decide(case: Application, *, outcome: str, by: User, on: date, reason: str =
            refused_stations: list[dict] = ()) -> Decision:
     """准予 or 不予行政许可; for stations, refuse named ones with reasons and approve the rest."""
     if outcome not in ("approve", "reject"):
-        raise WorkflowError("决定须为准予（approve）或不予（reject）许可。", field="outcome")
+        raise WorkflowError(N_("决定须为准予（approve）或不予（reject）许可。"), field="outcome")
     ensure_can(case, outcome)
     if case.open_stop is not None:
-        raise WorkflowError(f"计时暂停中（{STOP_NAMES[case.open_stop.kind]}），请先恢复计时再作决定。", code="conflict")
+        raise WorkflowError(N_("计时暂停中（%(kind)s），请先恢复计时再作决定。"), code="conflict",
+                            params={"kind": Name(STOP_NAMES[case.open_stop.kind])})
     if current_app.config["TWO_PERSON_RULE"] and case.accepted_by_id == by.id:
-        raise WorkflowError("受理人不能同时作出审批决定（双人原则），请由其他审核人员决定。", code="forbidden")
+        raise WorkflowError(N_("受理人不能同时作出审批决定（双人原则），请由其他审核人员决定。"), code="forbidden")
     owed = case.outstanding_deferred
     if owed and not current_app.config["DEFER_DECIDE_BEFORE_SUPPLY"]:
-        listed = "、".join(f"{m.name}（{'已上传待核对' if m.status == 'unchecked' else '应于 ' + m.due_on.isoformat() + ' 前补齐'}）"
-                          for m in owed)
-        raise WorkflowError(f"容缺材料补齐并核对后才能作出决定：{listed}。", field="materials", code="conflict")
+        listed = Names(Msg(N_("%(material)s（已上传待核对）"), material=Name.of(m)) if m.status == "unchecked" else
+                       Msg(N_("%(material)s（应于 %(due)s 前补齐）"), material=Name.of(m), due=m.due_on.isoformat())
+                       for m in owed)
+        raise WorkflowError(N_("容缺材料补齐并核对后才能作出决定：%(materials)s。"), field="materials", code="conflict",
+                            params={"materials": listed})
     reason, legal_basis = (reason or "").strip(), (legal_basis or "").strip()
     if outcome == "reject" and not reason:
-        raise WorkflowError("不予许可须写明理由。", field="reason")
+        raise WorkflowError(N_("不予许可须写明理由。"), field="reason")
     if outcome == "reject" and not legal_basis:
-        raise WorkflowError("不予许可须写明法律依据。", field="legal_basis")
+        raise WorkflowError(N_("不予许可须写明法律依据。"), field="legal_basis")
     if refused_stations:
         _check_listed(case, outcome)
         station_outcomes.refuse_listed(case, list(refused_stations), by=by, on=on, source="随决定列出")
@@ -224,6 +232,6 @@ def decision_sms(case: Application, outcome: str) -> str:
 
 def _check_listed(case: Application, outcome: str) -> None:
     if case.service_item.licence_kind != "station_licence":
-        raise WorkflowError("只有电台执照事项可以逐台不予许可。", field="refused_stations")
+        raise WorkflowError(N_("只有电台执照事项可以逐台不予许可。"), field="refused_stations")
     if outcome != "approve":
-        raise WorkflowError("整体不予许可时无需逐台列出。", field="refused_stations")
+        raise WorkflowError(N_("整体不予许可时无需逐台列出。"), field="refused_stations")

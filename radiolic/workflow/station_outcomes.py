@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, update
 from ..extensions import db
 from ..models import Application, Event, Station, User
 from . import coverage
+from ..texts import N_, Msg
 from .core import WorkflowError, in_place
 
 REASON_MAX = 1000
@@ -35,7 +36,7 @@ class StationFilter:
             return None
         found = coverage.intervals(value)
         if len(found) != 1:
-            raise WorkflowError("频率筛选应为一个数值（如 460.125）或一个范围（如 1885-1915），单位 MHz。", field="freq")
+            raise WorkflowError(N_("频率筛选应为一个数值（如 460.125）或一个范围（如 1885-1915），单位 MHz。"), field="freq")
         return found[0]
 
     def conditions(self, case: Application) -> list:
@@ -77,15 +78,15 @@ def _frequency_condition(case: Application, bounds: tuple[float, float]):
 def _check_case(case: Application) -> None:
     item = case.service_item
     if item.licence_kind != "station_licence" or item.action == "cancellation":
-        raise WorkflowError("只有设置、变更、延续电台执照的事项可以逐台作出决定。", field="refused_stations")
+        raise WorkflowError(N_("只有设置、变更、延续电台执照的事项可以逐台作出决定。"), field="refused_stations")
 
 
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise WorkflowError("请写明不予许可的理由（将写入决定书）。", field="reason")
+        raise WorkflowError(N_("请写明不予许可的理由（将写入决定书）。"), field="reason")
     if len(reason) > REASON_MAX:
-        raise WorkflowError(f"理由不能超过 {REASON_MAX} 个字。", field="reason")
+        raise WorkflowError(N_("理由不能超过 %(n)s 个字。"), field="reason", params={"n": REASON_MAX})
     return reason
 
 
@@ -111,10 +112,10 @@ def refuse(case: Application, *, where: StationFilter | None = None, seqs=(), re
     target = conditions + [Station.outcome.is_(None)]
     n = db.session.scalar(select(func.count(Station.id)).where(*target))
     if expected is not None and n != expected:
-        raise WorkflowError(f"筛选结果已变化：现有 {n} 个待决定的台站符合条件（页面显示 {expected} 个），请重新核对后再提交。",
-                            code="conflict")
+        raise WorkflowError(N_("筛选结果已变化：现有 %(n)s 个待决定的台站符合条件（页面显示 %(expected)s 个），请重新核对后再提交。"),
+                            code="conflict", params={"n": n, "expected": expected})
     if not n:
-        raise WorkflowError("所选台站中没有待决定的台站（已不予许可的台站保持原理由，如需修改请先撤销）。",
+        raise WorkflowError(N_("所选台站中没有待决定的台站（已不予许可的台站保持原理由，如需修改请先撤销）。"),
                             field="stations")
     event = in_place(case, "refuse_stations", by=by, on=on, note=f"标记不予许可台站 {n} 个：{reason}")
     db.session.execute(update(Station).where(*target).values(outcome="refused", refused_reason=reason,
@@ -130,10 +131,10 @@ def _selection(case: Application, where: StationFilter | None, seqs) -> list:
         found = db.session.scalar(select(func.count(Station.id)).where(Station.application_id == case.id,
                                                                         Station.seq.in_(wanted)))
         if found != len(wanted):
-            raise WorkflowError("所选台站有的不属于本案，请刷新页面后重选。", field="stations")
+            raise WorkflowError(N_("所选台站有的不属于本案，请刷新页面后重选。"), field="stations")
         return [Station.application_id == case.id, Station.seq.in_(wanted)]
     if where is None:
-        raise WorkflowError("请先勾选台站或选择“全部符合筛选条件的台站”。", field="stations")
+        raise WorkflowError(N_("请先勾选台站或选择“全部符合筛选条件的台站”。"), field="stations")
     return where.conditions(case)
 
 
@@ -143,7 +144,7 @@ def restore(case: Application, *, where: StationFilter | None = None, seqs=(), b
     target = _selection(case, where, seqs) + [Station.outcome == "refused"]
     n = db.session.scalar(select(func.count(Station.id)).where(*target))
     if not n:
-        raise WorkflowError("所选台站中没有已标记不予许可的台站。", field="stations")
+        raise WorkflowError(N_("所选台站中没有已标记不予许可的台站。"), field="stations")
     event = in_place(case, "restore_stations", by=by, on=on, note=f"取消 {n} 个台站的不予许可标记")
     _clear(target)
     return event, n
@@ -154,11 +155,11 @@ def undo(case: Application, event_id: int, *, by: User, on: date) -> tuple[Event
     _check_case(case)
     batch = db.session.get(Event, event_id)
     if batch is None or batch.application_id != case.id or batch.action != "refuse_stations":
-        raise WorkflowError("没有这次不予许可标记。", code="not_found")
+        raise WorkflowError(N_("没有这次不予许可标记。"), code="not_found")
     target = [Station.application_id == case.id, Station.outcome_event_id == event_id, Station.outcome == "refused"]
     n = db.session.scalar(select(func.count(Station.id)).where(*target))
     if not n:
-        raise WorkflowError("这次标记已撤销或其台站已另行处理。", code="conflict")
+        raise WorkflowError(N_("这次标记已撤销或其台站已另行处理。"), code="conflict")
     event = in_place(case, "restore_stations", by=by, on=on, obj=batch,
                      note=f"撤销 {batch.on.isoformat()} 的不予许可标记（{n} 个台站）")
     _clear(target)
@@ -188,8 +189,8 @@ class ListProblems(WorkflowError):
 
     def __init__(self, problems: list[tuple[int, str, str]]):
         first = problems[0]
-        super().__init__(f"不予许可清单有 {len(problems)} 处错误，未作任何更改（第 {first[0]} 行：{first[2]}）。",
-                         field="refused_stations")
+        super().__init__(N_("不予许可清单有 %(n)s 处错误，未作任何更改（第 %(row)s 行：%(problem)s）。"),
+                         field="refused_stations", params={"n": len(problems), "row": first[0], "problem": first[2]})
         self.problems = problems
 
 
@@ -208,28 +209,28 @@ def refuse_listed(case: Application, entries: list[dict], *, by: User, on: date,
     problems, chosen = [], {}
     for row, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            problems.append((row, "", "每一项须写明台站和理由"))
+            problems.append((row, "", Msg(N_("每一项须写明台站和理由"))))
             continue
         key = str(entry.get("station") if entry.get("station") is not None else "").strip()
         why = (entry.get("reason") or "").strip() if isinstance(entry.get("reason"), str) else ""
         if not key:
-            problems.append((row, key, "缺少台站名称或序号"))
+            problems.append((row, key, Msg(N_("缺少台站名称或序号"))))
             continue
         station, problem = _find(key, by_seq, by_name)
         if problem:
             problems.append((row, key, problem))
         elif not why:
-            problems.append((row, key, f"请写明不予许可台站“{key}”的理由"))
+            problems.append((row, key, Msg(N_("请写明不予许可台站“%(key)s”的理由"), key=key)))
         elif len(why) > REASON_MAX:
-            problems.append((row, key, f"理由不能超过 {REASON_MAX} 个字"))
+            problems.append((row, key, Msg(N_("理由不能超过 %(n)s 个字"), n=REASON_MAX)))
         elif station.id in chosen:
-            problems.append((row, key, f"台站“{key}”重复列出"))
+            problems.append((row, key, Msg(N_("台站“%(key)s”重复列出"), key=key)))
         elif station.outcome is not None:
-            problems.append((row, key, f"台站“{key}”已标记不予许可，如需修改理由请先撤销原标记"))
+            problems.append((row, key, Msg(N_("台站“%(key)s”已标记不予许可，如需修改理由请先撤销原标记"), key=key)))
         else:
             chosen[station.id] = (station, why)
     if not entries:
-        problems.append((0, "", "清单中没有任何台站"))
+        problems.append((0, "", Msg(N_("清单中没有任何台站"))))
     if problems:
         raise ListProblems(problems)
     picked = sorted(chosen.values(), key=lambda p: p[0].seq)
@@ -252,12 +253,12 @@ def refuse_listed(case: Application, entries: list[dict], *, by: User, on: date,
 def _find(key: str, by_seq: dict, by_name: dict):
     if key in by_name:
         if len(by_name[key]) > 1:
-            return None, f"有多个台站名为“{key}”，请用序号指明"
+            return None, Msg(N_("有多个台站名为“%(key)s”，请用序号指明"), key=key)
         return by_name[key][0], ""
     digits = key.lstrip("0") or key
     if key.isdigit() and digits in by_seq:
         return by_seq[digits], ""
-    return None, f"本案没有名称或序号为“{key}”的台站"
+    return None, Msg(N_("本案没有名称或序号为“%(key)s”的台站"), key=key)
 
 
 def finalise(case: Application, outcome: str, event: Event, doc_number: str) -> None:
@@ -276,9 +277,9 @@ def check_approvable(case: Application) -> dict:
     if item.licence_kind != "station_licence" or item.action == "cancellation":
         return c
     if not c["total"]:
-        raise WorkflowError("电台执照事项须至少录入一个台站才能作出准予许可决定（请先导入台站）。", field="stations")
+        raise WorkflowError(N_("电台执照事项须至少录入一个台站才能作出准予许可决定（请先导入台站）。"), field="stations")
     if c["refused"] >= c["total"]:
-        raise WorkflowError("所有台站均不予许可时，请作出不予许可决定。", field="refused_stations")
+        raise WorkflowError(N_("所有台站均不予许可时，请作出不予许可决定。"), field="refused_stations")
     return c
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Session
 
 from ..inputs import text_problem
+from ..texts import N_
 from .core import WorkflowError
 
 
@@ -31,7 +32,8 @@ def check_object(obj, only_changed: bool = False) -> None:
         if isinstance(value, str):
             problem = text_problem(value)
             if problem:
-                raise WorkflowError(f"{key} {problem}，未保存。", field=key, code="invalid")
+                raise WorkflowError(N_("%(column)s %(problem)s，未保存。"), field=key, code="invalid",
+                                    params={"column": key, "problem": problem})
 
 
 @event.listens_for(Session, "before_flush")

@@ -232,7 +232,22 @@ def test_refuse(app, clerk):
     response = clerk.post(f"/intake/cases/{number}/refuse", data={"reason": ""})
     assert response.status_code == 422 and "请写明不予受理的理由" in response.get_data(as_text=True)
     assert snapshot(app) == before
-    response = clerk.post(f"/intake/cases/{number}/refuse", data={"reason": "申请事项不属于本机关职权范围"})
+    reason = "申请事项不属于本机关职权范围"
+    # first step: a confirmation page naming the case, the applicant, the reason and the instrument; nothing changes
+    check = clerk.post(f"/intake/cases/{number}/refuse", data={"reason": reason})
+    page = check.get_data(as_text=True)
+    assert check.status_code == 200 and 'id="refuse-check"' in page
+    assert number in page and reason in page and "不予受理决定书" in page and 'id="refuse-confirm"' in page
+    with app.app_context():
+        applicant = db.session.scalar(select(Application).where(Application.number == number)).applicant.name
+    assert applicant in page
+    assert snapshot(app) == before
+    # the 样稿: a PDF, still nothing changed
+    draft = clerk.post(f"/intake/cases/{number}/refuse/preview", data={"reason": reason})
+    assert draft.mimetype == "application/pdf" and draft.data.startswith(b"%PDF")
+    assert snapshot(app) == before
+    # the confirming POST makes the refusal
+    response = clerk.post(f"/intake/cases/{number}/refuse", data={"reason": reason, "confirm": "1"})
     assert response.status_code == 303
     state = case_of(app, number)
     assert state["state"] == "not_accepted" and state["outcome"].startswith("清无不受")
@@ -244,9 +259,11 @@ def test_outcome_on_a_decided_case_is_a_conflict(app, clerk):
     number, code, _ = log_case(app, clerk)
     clerk.post(f"/intake/cases/{number}/accept", data={})
     before = snapshot(app)
-    response = clerk.post(f"/intake/cases/{number}/refuse", data={"reason": "x"})
-    assert response.status_code == 422 and "当前状态为“已受理”" in response.get_data(as_text=True)
-    assert snapshot(app) == before
+    for data in ({"reason": "x"}, {"reason": "x", "confirm": "1"}):     # refused at the check and at the confirm
+        response = clerk.post(f"/intake/cases/{number}/refuse", data=data)
+        assert response.status_code == 422 and "当前状态为“已受理”" in response.get_data(as_text=True)
+        assert snapshot(app) == before
+    assert clerk.post(f"/intake/cases/{number}/refuse/preview", data={"reason": "x"}).status_code == 409
 
 
 def test_withdraw_from_the_case_page(app, clerk):

@@ -1,0 +1,103 @@
+"""Texts decided now and shown later in the page's language.
+
+A refusal is built where no request is known (a workflow verb, a checker); it is shown on a page that may be
+English. So a message is a catalogue template (marked with N_ so the extractor finds it) plus parameters, and the
+parameters that are themselves names the catalogue or the database knows in English (a state, a material, a
+service item, a nested message) are wrapped so the page can show them in its language:
+
+- `Msg(N_("…%(n)s…"), n=…)`: a nested message (an identifier checker's finding, a limit's name);
+- `Name(zh, en)`: a name stored with its English form (service items, materials); without `en`, a catalogue text;
+- `Names([...])`: several of those, joined with "、" in Chinese and ", " in English.
+
+Each is a `str` holding the Chinese text, so logs, the JSON API (whose messages are Chinese, api.md) and code
+that compares strings see exactly what they saw before. `localised(value)` gives a value in the page's language.
+This module imports nothing from radiolic: the identifier checkers use it too.
+"""
+
+
+def N_(message: str) -> str:
+    """Mark a message for the translation catalogue; it is translated where it is shown."""
+    return message
+
+
+def english() -> bool:
+    """Whether the current request's page is English (False outside a request)."""
+    try:
+        from flask_babel import get_locale
+        locale = get_locale()
+    except (RuntimeError, KeyError, ImportError):
+        return False
+    return locale is not None and locale.language == "en"
+
+
+def catalogue_text(text: str) -> str:
+    """`text` looked up in the request's catalogue (itself outside a request or when the catalogue lacks it)."""
+    try:
+        from flask_babel import gettext
+        return gettext(text)
+    except (RuntimeError, KeyError):
+        return text
+
+
+def localised(value):
+    """`value` in the page's language when it knows how; otherwise unchanged."""
+    return value.localised() if hasattr(value, "localised") else value
+
+
+def fill(template: str, params: dict) -> str:
+    """The Chinese text: the template filled with the parameters as they read in Chinese."""
+    return template % {k: (str(v) if isinstance(v, str) else v) for k, v in params.items()} if params else template
+
+
+class Msg(str):
+    """A catalogue template and its parameters; reads as the Chinese text."""
+
+    def __new__(cls, template: str, **params):
+        obj = super().__new__(cls, fill(template, params))
+        obj.template, obj.params = template, params
+        return obj
+
+    def localised(self) -> str:
+        if not english():
+            return str(self)
+        text = catalogue_text(self.template)
+        return text % {k: localised(v) for k, v in self.params.items()} if self.params else text
+
+
+class Name(str):
+    """A name with its English form (a service item's, a material's), or, without one, a catalogue text."""
+
+    def __new__(cls, zh: str, en: str | None = None):
+        obj = super().__new__(cls, zh)
+        obj.en = en or None
+        return obj
+
+    @classmethod
+    def of(cls, obj) -> "Name":
+        """The `name` and `name_en` of a catalogue row (or anything with those attributes)."""
+        return cls(obj.name, getattr(obj, "name_en", None))
+
+    def localised(self) -> str:
+        if not english():
+            return str(self)
+        return self.en or catalogue_text(str(self))
+
+
+class Names(str):
+    """Several names: "甲、乙" in Chinese, "A, B" in English; with `limit`, the first few and "…"."""
+
+    SEPARATORS = {"、": ", ", "；": "; "}
+
+    def __new__(cls, items, limit: int | None = None, sep: str = "、"):
+        items = list(items)
+        more = limit is not None and len(items) > limit
+        shown = items[:limit] if more else items
+        obj = super().__new__(cls, sep.join(str(i) for i in shown) + ("…" if more else ""))
+        obj.items, obj.more, obj.sep = shown, more, sep
+        return obj
+
+    def localised(self) -> str:
+        if not english():
+            return str(self)
+        sep = self.SEPARATORS.get(self.sep, self.sep)
+        return sep.join(str(localised(i)) for i in self.items) + ("…" if self.more else "")
