@@ -234,15 +234,21 @@ class ReviewerNavigator(StaffNavigator):
                 "refused": stations.get_attribute("data-refused") if stations.count() else None,
                 "sent": self.page.inner_text("#check-sent")}
 
-    def previews_draft(self, timeout: float = 120) -> bytes:
-        """预览决定书样稿: the draft PDF opens in a new tab (a POST; its body is caught as it arrives)."""
-        with self.page.context.expect_event(
-                "response", lambda r: "/decide/preview" in r.url, timeout=timeout * 1000) as response_info, \
-                self.page.expect_popup(timeout=timeout * 1000) as popup_info:
+    def previews_draft(self, *, keep: bool = True, timeout: float = 120) -> bytes | None:
+        """预览决定书样稿: the draft opens in a new tab. With `keep`, the same form is posted again to return the PDF
+        (Chromium's viewer owns the tab's body)."""
+        with self.page.expect_popup(timeout=timeout * 1000) as popup_info:
             self.page.click("#decide-preview")
-        body = response_info.value.body()
-        popup_info.value.close()
-        return body
+        popup = popup_info.value
+        popup.wait_for_load_state(timeout=timeout * 1000)
+        popup.close()
+        if not keep:
+            return None
+        fields = self.page.locator("#preview-form input").evaluate_all("is => is.map(i => [i.name, i.value])")
+        response = self.page.context.request.post(self.base + self.page.get_attribute("#preview-form", "action"),
+                                                  form=dict(fields), timeout=timeout * 1000)
+        assert response.headers["content-type"] == "application/pdf", response.headers["content-type"]
+        return response.body()
 
     def decides(self, timeout: float = 10):
         """确认作出决定: the decision is numbered, sealed and sent."""
