@@ -58,7 +58,10 @@ class Navigator:
     def _download(self, selector: str, timeout: float = 120) -> tuple[str, bytes]:
         """Click something that downloads a file, directly or through a job's page; return (name, bytes)."""
         got = []
-        self.page.on("download", got.append)
+
+        def caught(download):
+            got.append(download)
+        self.page.on("download", caught)
         try:
             self.page.click(selector)
             deadline = time.monotonic() + timeout
@@ -69,7 +72,7 @@ class Navigator:
                     self.page.click("#job-download", timeout=timeout * 1000)
                 got.append(download.value)
         finally:
-            self.page.remove_listener("download", got.append)
+            self.page.remove_listener("download", caught)
         return got[0].suggested_filename, Path(got[0].path()).read_bytes()
 
 
