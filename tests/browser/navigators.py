@@ -150,6 +150,32 @@ class ClerkNavigator(StaffNavigator):
         return self
 
 
+    def imports_stations(self, workbook) -> int:
+        """导入台站 from the station template (XLSX or CSV); returns the case's station count."""
+        self.page.set_input_files("#import-form input[type=file]", str(workbook))
+        self._submit("#import-submit")
+        return int(self.page.inner_text("#station-count"))
+
+    def issues_licences(self, format: str, timeout: float = 180):
+        """发证 in the chosen format (electronic / paper)."""
+        self.page.select_option("#issue-form select[name=format]", format)
+        self._submit("#issue-submit", timeout=timeout * 1000)
+        return self
+
+    def licence_count(self) -> int:
+        return int(self.page.inner_text("#licence-count"))
+
+    def downloads_licence_zip(self) -> tuple[str, bytes]:
+        """All electronic licences of the case as one ZIP (built by a job, then offered on its page)."""
+        return self._download("#download-zip")
+
+    def verifies_first_licence(self) -> dict:
+        """Follow the first licence's verification link (the public /verify page); what it says."""
+        self._submit("a.verify-link >> nth=0")
+        result = self.page.locator("#verify-result")
+        return {"status": result.get_attribute("data-status"), "text": result.inner_text()}
+
+
 class ReviewerNavigator(StaffNavigator):
     """The reviewer: starts the review, stops and restarts the clock, decides per station, checks and decides."""
 
@@ -350,6 +376,40 @@ class AdminNavigator(StaffNavigator):
 class ApplicantNavigator(Navigator):
     """The applicant, usually on a phone: applies, looks the case up with the query code, follows it, rates."""
 
+    def applies_online(self, item: str, *, name: str, id_code: str, contact: str, phone: str, summary: str,
+                       files: dict[str, dict]) -> tuple[str, str]:
+        """网上申请: choose the item on /apply, fill the form, attach the materials (code -> Playwright file
+        payload), declare it truthful, submit; returns (case number, query code) from the confirmation page."""
+        self.goto("/apply")
+        self._submit(f'[data-item="{item}"]')
+        self.page.fill("#name", name)
+        self.page.fill("#id_code", id_code)
+        self.page.fill("#contact", contact)
+        self.page.fill("#phone", phone)
+        self.page.fill("#summary", summary)
+        for code, payload in files.items():
+            self.page.set_input_files(f"#material_{code}", payload)
+        self.page.check("#truthful")
+        self._submit("#apply-submit")
+        return self.page.inner_text("#case-number").strip(), self.page.inner_text("#query-code").strip()
+
+    def follows_the_case(self):
+        """From the confirmation page, 查看办理进度."""
+        self._submit("#to-status")
+        return self
+
+    def supplies_deferred(self, material: str, payload: dict):
+        """补交 a deferred material from the status page."""
+        item = self.page.locator(f'#deferred [data-material="{material}"]')
+        item.locator('input[type="file"]').set_input_files(payload)
+        item.locator('button[type="submit"]').click()
+        self.page.wait_for_selector(".alert-success")
+        return self
+
+    def awaits_check_of(self, material: str) -> bool:
+        """The page says the upload was received and waits for a clerk's check."""
+        return self.page.locator(f'#deferred [data-checking="{material}"]').count() == 1
+
     def looks_up(self, number: str, code: str):
         """From the login page's 办件查询 link, type the number and the code (as it comes, in any case)."""
         self.goto("/auth/login")
@@ -402,6 +462,23 @@ class ApplicantNavigator(Navigator):
             self.page.fill("#comment", comment)
         self._submit("#rate-submit")
         return self
+
+
+class WindowTabletNavigator(Navigator):
+    """The counter's rating tablet (paired once by a code, no staff login): the applicant taps a level."""
+
+    def pairs(self, code: str):
+        self.goto("/window")
+        self.page.fill("#code", code)
+        self._submit("#pair-submit")
+        return self
+
+    def case_shown(self) -> str:
+        return self.page.get_attribute("#kiosk-rate", "data-number")
+
+    def applicant_taps(self, level: int) -> str:
+        self.page.click(f"#kiosk-level-{level}")
+        return self.page.inner_text("#kiosk-thanks")
 
 
 def every_page_fits(audit, *pages, languages=("zh", "en")) -> list[dict]:
