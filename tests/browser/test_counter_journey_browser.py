@@ -57,6 +57,8 @@ def test_counter_visit_bundle_and_the_applicants_phone(app, page, phone, live_se
         assert code in pages[0] and "收件凭证" in pages[0].replace(" ", "")
         joined = text.replace(" ", "")
         assert "受理通知书" in joined and "申请容缺受理承诺书" in joined
+        deferral = [p for p in pages if p.strip()][-1].replace(" ", "")       # 容缺受理通知书: the list, then 特此通知
+        assert "容缺受理通知书" in deferral and deferral.index("台址使用证明") < deferral.index("特此通知")
         if SHOTS and shutil.which("pdftoppm"):
             subprocess.run(["pdftoppm", "-png", "-r", "60", str(tmp_path / "bundle.pdf"),
                             str(Path(SHOTS) / "bundle")], check=True)
