@@ -112,22 +112,26 @@ def _age_attempts(app, seconds: int) -> None:
 def test_failed_lookups_slow_a_case_down_without_locking_its_owner_out(app, known):
     number, other = known(), known()
     owner = {"REMOTE_ADDR": "10.1.9.9"}
-    redirects_to(lookup(app.test_client(), number, CODE, environ_base=owner), f"/status/case/{number}")  # the owner's address
+    # the owner's address
+    redirects_to(lookup(app.test_client(), number, CODE, environ_base=owner), f"/status/case/{number}")
     free = app.config["THROTTLE_KEY_FREE_FAILURES"]
     for i in range(free):
         response = lookup(app.test_client(), number, "WRONGCODE2", environ_base={"REMOTE_ADDR": f"10.1.0.{i}"})
         assert response.status_code == 200
     refused = lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"})
     assert refused.status_code == 429 and "查询失败次数过多，请 2 秒后再试" in refused.get_data(as_text=True)
-    redirects_to(lookup(app.test_client(), number, CODE, environ_base=owner), f"/status/case/{number}")  # never locked out
-    redirects_to(lookup(app.test_client(), other, CODE, environ_base={"REMOTE_ADDR": "10.1.1.2"}), f"/status/case/{other}")
+    # never locked out
+    redirects_to(lookup(app.test_client(), number, CODE, environ_base=owner), f"/status/case/{number}")
+    redirects_to(lookup(app.test_client(), other, CODE, environ_base={"REMOTE_ADDR": "10.1.1.2"}),
+                 f"/status/case/{other}")
     # growing delays, not a wall: each further failure doubles the wait, and after it the right code works
     _age_attempts(app, 3)
     assert lookup(app.test_client(), number, "WRONGCODE2", environ_base={"REMOTE_ADDR": "10.1.0.99"}).status_code == 200
     refused = lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"})
     assert "请 4 秒后再试" in refused.get_data(as_text=True)
     _age_attempts(app, 5)
-    redirects_to(lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"}), f"/status/case/{number}")
+    redirects_to(lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"}),
+                 f"/status/case/{number}")
     assert count(app, Attempt, Attempt.scope == "lookup", Attempt.key == number, Attempt.ok.is_(False)) == free + 1
 
 
@@ -138,7 +142,8 @@ def test_the_per_address_limit_holds_across_numbers(make_app, make_case):
     for i in range(3):
         assert lookup(client, f"SQ20248{i:05d}", "WRONGCODE2").status_code == 200
     assert lookup(client, number, CODE).status_code == 429
-    redirects_to(lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.9.9.9"}), f"/status/case/{number}")
+    redirects_to(lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.9.9.9"}),
+                 f"/status/case/{number}")
 
 
 def test_case_pages_need_a_lookup_in_this_session(app, client, known):
