@@ -9,9 +9,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tests.conftest import TEST_PASSWORD
+
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "correct horse battery"
+PASSWORD = TEST_PASSWORD
 
 
 class Navigator:
