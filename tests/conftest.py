@@ -160,6 +160,7 @@ def login():
     def do(client, user, password: str = TEST_PASSWORD):
         response = client.post("/auth/login", data={"username": user.username, "password": password})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        assert response.headers["Location"] == "/"
         return response
     return do
 

@@ -183,10 +183,9 @@ def deferral(case: Application, commitment: Commitment) -> Notice:
         + ("但不予发证；" if _cfg("DEFER_DECIDE_BEFORE_SUPPLY") else "但不作出许可决定、不予发证；")
         + "网上上传的材料经窗口核对后方视为补齐；"
         "逾期未补齐的，本机关将终止办理，并记入信用记录。",
-        "特此通知。",
     ]
     return _notice(case, "deferral", doc_number=commitment.doc_number, dated=commitment.signed_on,
-                   paragraphs=paragraphs, table=_deferred_rows(case, codes, dues))
+                   paragraphs=paragraphs, table=_deferred_rows(case, codes, dues), closing_paragraphs=["特此通知。"])
 
 
 def correction(case: Application, notice: CorrectionNotice) -> Notice:

@@ -11,7 +11,7 @@ from ..access import public, roles
 from ..database import reading
 from ..extensions import db
 from ..licence_public import pdf_download
-from ..models import ITEM_ACTIONS, Application, Attempt, Licence, ServiceItem, Station, Upload
+from ..models import ITEM_ACTIONS, Application, Attempt, Licence, ServiceItem, Upload
 from ..models.base import utcnow
 from ..ratings.forms import RatingForm
 from ..ratings.submit import submit_rating
@@ -73,11 +73,8 @@ def case(number: str):
 def _case_page(case: Application, error: str | None = None, status: int = 200):
     view = progress(case, today())
     mine = [u for u in case_uploads(case) if u.by_applicant]
-    refused = db.session.scalars(select(Station).where(Station.application_id == case.id,
-                                                       Station.refused_reason.is_not(None))
-                                 .order_by(Station.seq).limit(200)).all() if case.decision is not None else []
     return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
-                           documents=applicant_documents(case), refused_stations=refused,
+                           documents=applicant_documents(case),
                            correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
                            rate_action=url_for("lookup.rate", number=case.number),
                            rated=online_rating(case), already_rated_message=already_rated_message,

@@ -7,6 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.browser.axe import AxeAudit
+from tests.browser.navigators import DESKTOP, PHONE, StaffNavigator
 
 CHROMIUM = os.environ.get("RADIOLIC_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -88,7 +89,7 @@ def live_server(app):
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -97,31 +98,12 @@ def page(browser):
 
 @pytest.fixture
 def phone(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True,
                                   has_touch=True)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
-
-
-class StaffNavigator:
-    """Small steps a member of staff takes in the browser."""
-
-    def __init__(self, page, base: str):
-        self.page, self.base = page, base
-
-    def login(self, username: str, password: str = "correct horse battery"):
-        self.page.goto(self.base + "/auth/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", password)
-        self.page.click("#login-submit")
-        self.page.wait_for_load_state()
-        return self
-
-    def goto(self, path: str):
-        self.page.goto(self.base + path)
-        return self
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""On a phone: apply online with uploads, get accepted with one material deferred, upload it, rate at the window."""
+"""On a phone (every page audited by axe, none wider than the screen): apply online with uploads, get accepted
+with one material deferred, upload it, rate at the window."""
 import pytest
 from sqlalchemy import select
 
@@ -6,6 +7,7 @@ from radiolic.extensions import db
 from radiolic.models import Application, Rating, Upload, User
 from radiolic.ratings import kiosk
 from radiolic.workflow import intake
+from tests.browser.navigators import ApplicantNavigator, WindowTabletNavigator
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.browser
@@ -17,30 +19,18 @@ def _file(name: str) -> dict:
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
 
 
-def _fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_applicant_applies_supplies_and_rates_without_visiting(app, phone, browser, live_server, make_user):
     clerk = make_user("clerk", display_name="陈窗口")        # serves at window 3
     supervisor = make_user("supervisor")
 
     # 1. Apply online from the phone, leaving the deferrable site proof for later.
-    phone.goto(live_server + "/apply")
-    phone.click('[data-item="ST-NEW"]')
-    assert _fits_the_screen(phone)
-    phone.fill("#name", "清远浏览器通信有限公司")
-    phone.fill("#id_code", "914418000000001070")
-    phone.fill("#contact", "王工")
-    phone.fill("#phone", "13900139000")
-    phone.fill("#summary", "新设 1 个对讲机中继台")
-    for code in ("application_form", "technical_data", "applicant_identity", "type_approval", "permit_copy",
-                 "emc_report", "agent_authorisation"):
-        phone.set_input_files(f"#material_{code}", _file(f"{code}.pdf"))
-    phone.check("#truthful")
-    phone.click("#apply-submit")
-    number = phone.inner_text("#case-number").strip()
-    assert len(phone.inner_text("#query-code").strip()) == 10
+    applicant = ApplicantNavigator(phone, live_server)
+    number, code = applicant.applies_online(
+        "ST-NEW", name="清远浏览器通信有限公司", id_code="914418000000001070", contact="王工", phone="13900139000",
+        summary="新设 1 个对讲机中继台",
+        files={c: _file(f"{c}.pdf") for c in ("application_form", "technical_data", "applicant_identity",
+                                              "type_approval", "permit_copy", "emc_report", "agent_authorisation")})
+    assert len(code) == 10
 
     # 2. A clerk pre-checks it and accepts with the site proof deferred (the intake stage's verb).
     with app.app_context():
@@ -51,15 +41,10 @@ def test_applicant_applies_supplies_and_rates_without_visiting(app, phone, brows
         db.session.commit()
 
     # 3. The applicant follows the case and uploads the deferred material from the status page.
-    phone.click("#to-status")
-    assert phone.get_attribute("#applicant-case", "data-state") == "accepted"
-    item = phone.locator('#deferred [data-material="site_proof"]')
-    item.locator('input[type="file"]').set_input_files(_file("台址证明.pdf"))
-    item.locator('button[type="submit"]').click()
-    phone.wait_for_selector(".alert-success")
-    # Received, not yet checked: the page says so until a clerk accepts the upload.
-    assert phone.locator('#deferred [data-checking="site_proof"]').count() == 1
-    assert _fits_the_screen(phone)
+    applicant.follows_the_case()
+    assert applicant.state() == "accepted"
+    applicant.supplies_deferred("site_proof", _file("台址证明.pdf"))
+    assert applicant.awaits_check_of("site_proof")      # received, not yet checked: the page says so
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
         assert {m.code: m.status for m in case.materials}["site_proof"] == "unchecked"
@@ -73,15 +58,12 @@ def test_applicant_applies_supplies_and_rates_without_visiting(app, phone, brows
     # 4. At the counter's tablet (paired once, no staff login) the applicant taps 非常满意.
     tablet_context = browser.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768}, has_touch=True)
     try:
-        tablet = tablet_context.new_page()
-        tablet.set_default_timeout(10_000)
-        tablet.goto(live_server + "/window")
-        tablet.fill("#code", pair_code)
-        tablet.click("#pair-submit")
-        assert tablet.get_attribute("#kiosk-rate", "data-number") == number
-        assert "陈窗口" in tablet.inner_text("#kiosk-rate")
-        tablet.click("#kiosk-level-5")
-        assert "谢谢您的评价" in tablet.inner_text("#kiosk-thanks")
+        tablet_page = tablet_context.new_page()
+        tablet_page.set_default_timeout(10_000)
+        tablet = WindowTabletNavigator(tablet_page, live_server).pairs(pair_code)
+        assert tablet.case_shown() == number
+        assert "陈窗口" in tablet.text("#kiosk-rate")
+        assert "谢谢您的评价" in tablet.applicant_taps(5)
     finally:
         tablet_context.close()
     with app.app_context():

@@ -1,7 +1,7 @@
 """The counter visit end to end, as named steps: a clerk logs and accepts a case and prints one bundle with the
 query code; the applicant, on a phone, types the code from the SMS and sees days left and the documents.
 
-Set RADIOLIC_SCREENSHOTS=/some/dir to keep screenshots of the pages (and the bundle's first page as PNG).
+Set RADIOLIC_SCREENSHOTS=/some/dir to keep screenshots of the pages (and the bundle's pages as PNG).
 """
 import os
 import re
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from radiolic.extensions import db
 from radiolic.models import OutboxMessage
-from tests.browser.conftest import StaffNavigator
+from tests.browser.navigators import ApplicantNavigator, ClerkNavigator
 
 pytestmark = pytest.mark.browser
 
@@ -27,57 +27,13 @@ def _shot(page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
-class ClerkNavigator(StaffNavigator):
-    """The counter clerk's steps."""
-
-    def log_case(self, *, item: str, id_code: str, name: str, phone: str, missing=()) -> tuple[str, str]:
-        self.goto("/intake/new")
-        self.page.select_option("#service_item", item)
-        self.page.fill("#id_code", id_code)
-        self.page.fill("#name", name)
-        self.page.fill("#contact", "李工")
-        self.page.fill("#phone", phone)
-        for code in missing:
-            self.page.check(f"#m-{item}-{code}-missing")
-        self.page.click("#intake-save")
-        self.page.wait_for_load_state()
-        return self.page.inner_text("#case-number").strip(), self.page.inner_text("#query-code").strip()
-
-    def accept_with_deferral(self) -> None:
-        self.page.click("#accept-deferred")
-        self.page.wait_for_load_state()
-
-    def print_bundle(self) -> bytes:
-        href = self.page.get_attribute("#print-bundle", "href")
-        response = self.page.context.request.get(self.base + href)
-        assert response.headers["content-type"] == "application/pdf"
-        return response.body()
-
-
-class ApplicantNavigator:
-    """The applicant's steps on a phone."""
-
-    def __init__(self, page, base: str):
-        self.page, self.base = page, base
-
-    def look_up(self, number: str, code: str) -> None:
-        self.page.goto(self.base + "/auth/login")
-        self.page.click("#to-status")
-        self.page.fill("#number", number)
-        self.page.fill("#query_code", code.lower())          # typed as it comes; shown in capitals
-        assert self.page.get_attribute("#query_code", "type") == "text"
-        self.page.click("#lookup-submit")
-        self.page.wait_for_load_state()
-
-
-def test_counter_visit_bundle_and_the_applicants_phone(app, staff, phone, live_server, make_user, tmp_path):
+def test_counter_visit_bundle_and_the_applicants_phone(app, page, phone, live_server, make_user, tmp_path):
     make_user("clerk", username="chen", display_name="陈窗口")
-    clerk = ClerkNavigator(staff.page, live_server)
-    clerk.login("chen")
+    clerk = ClerkNavigator(page, live_server).login("chen")
 
     # 1. Log the case: the code is on the decide page, and an SMS with number and code is queued.
-    number, code = clerk.log_case(item="ST-NEW", id_code="91441800123456788U", name="清远北江通信有限公司",
-                                  phone="13800138000", missing=("site_proof",))
+    number, code = clerk.logs_case(item="ST-NEW", id_code="91441800123456788U", name="清远北江通信有限公司",
+                                   phone="13800138000", missing=("site_proof",))
     assert len(code) == 10
     with app.app_context():
         sms = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "intake_receipt")).all()
@@ -85,13 +41,13 @@ def test_counter_visit_bundle_and_the_applicants_phone(app, staff, phone, live_s
 
     # 2. Reload: still one case, still the same code (post/redirect/get; the code stays for the visit).
     clerk.page.reload()
-    assert clerk.page.inner_text("#query-code").strip() == code
+    assert clerk.query_code_shown() == code
 
     # 3. Accept with the site proof deferred; the print page offers one bundle.
-    clerk.accept_with_deferral()
-    assert clerk.page.inner_text("#query-code").strip() == code
+    clerk.accepts_with_deferral()
+    assert clerk.query_code_shown() == code
     _shot(clerk.page, "counter-done")
-    bundle = clerk.print_bundle()
+    bundle = clerk.prints_bundle()
     assert bundle.startswith(b"%PDF")
     if shutil.which("pdftotext"):
         (tmp_path / "bundle.pdf").write_bytes(bundle)
@@ -101,15 +57,15 @@ def test_counter_visit_bundle_and_the_applicants_phone(app, staff, phone, live_s
         assert code in pages[0] and "收件凭证" in pages[0].replace(" ", "")
         joined = text.replace(" ", "")
         assert "受理通知书" in joined and "申请容缺受理承诺书" in joined
+        deferral = [p for p in pages if p.strip()][-1].replace(" ", "")       # 容缺受理通知书: the list, then 特此通知
+        assert "容缺受理通知书" in deferral and deferral.index("台址使用证明") < deferral.index("特此通知")
         if SHOTS and shutil.which("pdftoppm"):
             subprocess.run(["pdftoppm", "-png", "-r", "60", str(tmp_path / "bundle.pdf"),
                             str(Path(SHOTS) / "bundle")], check=True)
 
     # 4. The applicant, on a phone, looks the case up from the login page's link.
-    applicant = ApplicantNavigator(phone, live_server)
-    applicant.look_up(number, code)
-    assert phone.get_attribute("#applicant-case", "data-state") == "accepted"
-    assert re.fullmatch(r"剩 \d+ 个工作日", phone.inner_text("#days-left").split("\n")[0].split("（")[0].strip())
-    docs = phone.locator("#documents [data-doc]")
-    assert docs.count() >= 3
+    applicant = ApplicantNavigator(phone, live_server).looks_up(number, code)
+    assert applicant.state() == "accepted"
+    assert re.fullmatch(r"剩 \d+ 个工作日", applicant.days_left())
+    assert len(applicant.documents()) >= 3
     _shot(phone, "applicant-phone")

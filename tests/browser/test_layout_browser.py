@@ -11,13 +11,10 @@ import threading
 from radiolic.auth import passwords
 from radiolic.extensions import db
 from radiolic.models import Application, User
-from tests.browser.conftest import StaffNavigator
+from tests.browser.navigators import DESKTOP, PHONE, StaffNavigator
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")

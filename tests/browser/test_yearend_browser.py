@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone, timedelta
 import pytest
 import time_machine
 
+from tests.browser.navigators import AdminNavigator, ClerkNavigator
 from tests.web.test_calendar_yearend import NOTICE
 
 pytestmark = pytest.mark.browser
@@ -23,62 +24,36 @@ def december():
         yield
 
 
-def _pdf(page, selector):
-    with page.expect_popup() as popup_info:
-        page.click(selector)
-    popup = popup_info.value
-    pdf = page.context.request.get(popup.url)
-    popup.close()
-    assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
-    return pdf.body()
-
-
-def test_december_acceptance_is_provisional_until_the_notice(staff, make_user):
+def test_december_acceptance_is_provisional_until_the_notice(page, live_server, make_user):
     make_user("clerk", username="chen", display_name="陈窗口")
     make_user("admin", username="root", display_name="管理员")
-    page = staff.login("chen").page
-    staff.goto("/intake/new")
-    page.select_option("#service_item", "ST-NEW")
-    page.fill("#id_code", "91441800123456788U")
-    page.fill("#name", "清远北江通信有限公司")
-    page.fill("#contact", "李工")
-    page.fill("#phone", "13800138000")
-    page.check("#m-ST-NEW-site_proof-missing")
-    page.check("#m-ST-NEW-agent_authorisation-missing")
-    page.click("#intake-save")
-    page.wait_for_load_state()
-    number = page.inner_text("#case-number")
-    page.click("#accept-deferred")
-    page.wait_for_load_state()
-    assert "已容缺受理" in page.inner_text("main")
+    clerk = ClerkNavigator(page, live_server).login("chen")
+    number, _code = clerk.logs_case(item="ST-NEW", id_code="91441800123456788U", name="清远北江通信有限公司",
+                                    phone="13800138000", missing=("site_proof", "agent_authorisation"))
+    clerk.accepts_with_deferral()
+    assert "已容缺受理" in clerk.text()
 
-    staff.goto(f"/cases/{number}")
+    clerk.opens_case(number)
     # 30 working days after Tue 2026-12-01: 22 in December, 元旦 Fri 01-01 off, 01-04..01-08, 01-11, 01-12, 01-13.
-    statutory = page.inner_text("#due-statutory")
+    statutory = clerk.text("#due-statutory")
     assert "2027-01-13" in statutory and "暂定" in statutory
-    assert "暂定" not in page.inner_text("#due-promised")   # 2026-12-02
-    _pdf(page, '#case-documents a[data-doc="commitment"]')
-    _pdf(page, '#case-documents a[data-doc="acceptance"]')
+    assert "暂定" not in clerk.text("#due-promised")   # 2026-12-02
+    assert clerk.document("commitment").startswith(b"%PDF")
+    assert clerk.document("acceptance").startswith(b"%PDF")
 
-    staff.page.context.clear_cookies()
-    staff.login("root")
-    assert "1 件在办案件的期限依赖暂定工作日" in page.inner_text("#calendar-status")
-    staff.goto("/admin/calendar/notice")
-    page.fill("#n-year", "2027")
-    page.fill("#n-source", "国办发明电〔2026〕7号")
-    page.fill("#n-text", NOTICE)
-    page.click('button[name="n-preview"]')
-    page.wait_for_load_state()
-    assert "法定节假日齐全" in page.inner_text("#notice-complete")
+    page.context.clear_cookies()
+    admin = AdminNavigator(page, live_server).login("root")
+    assert "1 件在办案件的期限依赖暂定工作日" in admin.text("#calendar-status")
+    admin.enters_holiday_notice(year=2027, source="国办发明电〔2026〕7号", text=NOTICE)
+    assert "法定节假日齐全" in admin.text("#notice-complete")
     assert page.locator('#notice-preview tr[data-day="2027-01-09"]').count() == 1
-    page.click("#notice-confirm")
-    page.wait_for_load_state()
-    assert "1 件的期限有变化" in page.inner_text("main")
+    admin.confirms_holiday_notice()
+    assert "1 件的期限有变化" in admin.text()
 
-    staff.goto(f"/cases/{number}")
-    statutory = page.inner_text("#due-statutory")
+    admin.opens_case(number)
+    statutory = admin.text("#due-statutory")
     assert "2027-01-12" in statutory and "暂定" not in statutory
-    assert "法定期限 2027-01-13（暂定） → 2027-01-12" in page.inner_text("#timeline")
-    staff.page.context.clear_cookies()
-    staff.login("chen").goto(f"/cases/{number}")
-    _pdf(page, '#case-documents a[data-doc="acceptance"]')
+    assert "法定期限 2027-01-13（暂定） → 2027-01-12" in admin.text("#timeline")
+    page.context.clear_cookies()
+    clerk.login("chen").opens_case(number)
+    assert clerk.document("acceptance").startswith(b"%PDF")

@@ -6,12 +6,11 @@ from sqlalchemy import select
 
 from radiolic.extensions import db
 from radiolic.models import Event, User
+from tests.redirects import redirects_to
 
 
 def test_anonymous_is_sent_to_login(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert "/auth/login" in response.headers["Location"]
+    redirects_to(client.get("/"), "/auth/login")
 
 
 def test_login_shows_home(client, make_user, login):
@@ -37,11 +36,11 @@ def test_replayed_cookie_after_logout_is_refused(app, make_user, login):
     client = app.test_client()
     login(client, make_user("reviewer"))
     stolen = client.get_cookie("session").value
-    assert client.post("/auth/logout").status_code == 302
+    redirects_to(client.post("/auth/logout"), "/auth/login")
     thief = app.test_client()
     thief.set_cookie("session", stolen)
     response = thief.get("/")
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    redirects_to(response, "/auth/login")
 
 
 def test_password_change_ends_other_sessions(app, make_user, login):
@@ -51,9 +50,9 @@ def test_password_change_ends_other_sessions(app, make_user, login):
     login(second, user)
     response = first.post("/auth/password", data={"current": "correct horse battery", "new": "a new long password",
                                                   "repeat": "a new long password"})
-    assert response.status_code == 302
+    redirects_to(response, "/")
     assert first.get("/").status_code == 200
-    assert second.get("/").status_code == 302
+    redirects_to(second.get("/"), "/auth/login")
 
 
 def test_disabled_account_is_logged_out_and_cannot_log_in(app, make_user, login):
@@ -61,8 +60,8 @@ def test_disabled_account_is_logged_out_and_cannot_log_in(app, make_user, login)
     admin_client, clerk_client = app.test_client(), app.test_client()
     login(admin_client, admin)
     login(clerk_client, clerk)
-    assert admin_client.post(f"/admin/users/{clerk.id}/active").status_code == 302
-    assert clerk_client.get("/").status_code == 302
+    redirects_to(admin_client.post(f"/admin/users/{clerk.id}/active"), "/admin/users")
+    redirects_to(clerk_client.get("/"), "/auth/login")
     page = app.test_client().post("/auth/login", data={"username": clerk.username, "password": "correct horse battery"})
     assert page.status_code == 200 and "用户名或密码错误" in page.get_data(as_text=True)
     with app.app_context():
@@ -85,7 +84,7 @@ def test_idle_session_expires(app, make_user, login):
     with client.session_transaction() as s:
         from datetime import datetime
         s["seen_at"] = (datetime.fromisoformat(s["seen_at"]) - timedelta(minutes=31)).isoformat()
-    assert client.get("/").status_code == 302
+    redirects_to(client.get("/"), "/auth/login")
 
 
 def test_open_redirect_is_refused(client, make_user):
@@ -100,7 +99,7 @@ def test_admin_creates_and_resets_accounts(app, make_user, login):
     login(client, make_user("admin"))
     response = client.post("/admin/users", data={"username": "wang", "display_name": "王芳", "role": "clerk",
                                                  "password": "a long password 1"})
-    assert response.status_code == 302
+    redirects_to(response, "/admin/users")
     with app.app_context():
         wang = db.session.scalar(select(User).where(User.username == "wang"))
         assert wang.role == "clerk" and wang.password_hash.startswith("scrypt:")

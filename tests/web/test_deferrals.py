@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from radiolic.extensions import db
 from radiolic.models import Applicant, Application, CreditMark, Event, OutboxMessage
+from tests.redirects import redirects_to
 
 
 def client_for(app, make_user, login, role):
@@ -100,7 +101,8 @@ def test_supervisor_terminates_an_overdue_case(app, make_user, login, make_case)
     response = supervisor.post(f"/deferrals/cases/{number}/terminate", data={"reason": ""})
     assert response.status_code == 422 and counts(app) == before
     response = supervisor.post(f"/deferrals/cases/{number}/terminate", data={"reason": "承诺期限届满未补齐材料"})
-    assert response.status_code == 302 and case_row(app, number)[0] == "terminated"
+    redirects_to(response, f"/cases/{number}")
+    assert case_row(app, number)[0] == "terminated"
     with app.app_context():
         mark = db.session.scalar(select(CreditMark))
         assert mark.kind == "broken_commitment" and number in mark.reason
@@ -125,7 +127,7 @@ def test_admin_records_a_credit_repair(app, make_user, login, make_case):
     response = admin.post(f"/intake/applicants/{applicant_id}/repair", data={"reason": ""})
     assert response.status_code == 422
     response = admin.post(f"/intake/applicants/{applicant_id}/repair", data={"reason": "已补齐材料并作出书面说明"})
-    assert response.status_code == 302
+    redirects_to(response, f"/intake/applicants/{applicant_id}")
     assert 'id="credit-ok"' in admin.get(f"/intake/applicants/{applicant_id}").get_data(as_text=True)
     response = admin.post(f"/intake/applicants/{applicant_id}/repair", data={"reason": "再来一次"})
     assert response.status_code == 422 and "没有待修复的失信记录" in response.get_data(as_text=True)

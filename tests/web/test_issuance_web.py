@@ -9,6 +9,7 @@ from radiolic.extensions import db
 from radiolic.models import Event, Licence, PrintLog, Station
 from tests.conftest import TODAY
 from tests.issuance_cases import approved_with_stations, get_case, issued_with_stations, station_csv, station_xlsx
+from tests.redirects import redirects_to
 
 
 def _count(model, *where) -> int:
@@ -45,7 +46,7 @@ def test_import_xlsx_then_replace(app, client, make_case, make_user, login):
     response = _upload(client, number, station_xlsx(12), "stations.xlsx")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{number}#issuance")
     response = _upload(client, number, station_csv(2, "替换站"), "s.csv", mode="replace")
-    assert response.status_code == 302
+    redirects_to(response, f"/cases/{number}#issuance")
     with app.app_context():
         assert db.session.scalars(select(Station.station_name).order_by(Station.seq)).all() == ["替换站00001",
                                                                                               "替换站00002"]
@@ -81,7 +82,7 @@ def test_single_station_entry_checks_like_import(app, client, make_case, make_us
     response = client.post(f"/cases/{number}/stations", data=form)
     assert response.status_code == 422 and "纬度应在 3–54 之间" in response.get_data(as_text=True)
     response = client.post(f"/cases/{number}/stations", data={**form, "latitude": "23.7"})
-    assert response.status_code == 302
+    redirects_to(response, f"/cases/{number}#issuance")
     with app.app_context():
         station = db.session.scalar(select(Station))
         assert (station.station_name, station.format_override, station.rx_mhz) == ("公交调度台", "paper", "")
@@ -120,7 +121,7 @@ def test_issue_then_zip_and_extract(app, client, make_case, make_user, login):
     clerk = make_user("clerk")
     login(client, clerk)
     response = client.post(f"/cases/{number}/issue", data={"format": "electronic"})
-    assert response.status_code == 302
+    redirects_to(response, f"/cases/{number}#issuance")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已发证 3 份：441800-2024-S-000001 至 441800-2024-S-000003" in page and 'id="download-zip"' in page
     download = client.get(f"/cases/{number}/licences.zip")
@@ -140,14 +141,15 @@ def test_paper_print_log_and_delivery(app, client, make_case, make_user, login):
     number = approved_with_stations(app, make_case, make_user, 2)
     clerk = make_user("clerk")
     login(client, clerk)
-    assert client.post(f"/cases/{number}/issue", data={"format": "paper"}).status_code == 302
+    redirects_to(client.post(f"/cases/{number}/issue", data={"format": "paper"}), f"/cases/{number}#issuance")
     pdf = client.post("/licences/441800-2024-S-000001/print", data={"copies": "2"})
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     bundle = client.post(f"/cases/{number}/print", data={"copies": "1"})
     assert len(zipfile.ZipFile(io.BytesIO(bundle.get_data())).namelist()) == 2
     refused = client.post(f"/cases/{number}/delivery", data={"method": "post", "tracking_no": ""})
     assert refused.status_code == 422 and "快递单号" in refused.get_data(as_text=True)
-    assert client.post(f"/cases/{number}/delivery", data={"method": "post", "tracking_no": "SF123"}).status_code == 302
+    redirects_to(client.post(f"/cases/{number}/delivery", data={"method": "post", "tracking_no": "SF123"}),
+                 f"/cases/{number}#issuance")
     with app.app_context():
         logs = db.session.execute(select(PrintLog.copies, PrintLog.by_id).order_by(PrintLog.id)).all()
         assert logs == [(2, clerk.id), (1, clerk.id), (1, clerk.id)]
@@ -177,7 +179,7 @@ def test_revoke_only_for_reviewer_or_supervisor(app, client, make_case, make_use
     supervisor_client = app.test_client()
     login(supervisor_client, make_user("supervisor"))
     response = supervisor_client.post("/licences/441800-2024-S-000001/revoke", data={"reason": "擅自改变台址"})
-    assert response.status_code == 302
+    redirects_to(response, "/licences/441800-2024-S-000001")
     with app.app_context():
         assert db.session.scalar(select(Licence.status)) == "revoked"
 

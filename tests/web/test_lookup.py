@@ -12,6 +12,7 @@ from radiolic.models import Application, Attempt, Event, Licence, Upload, User
 from radiolic.workflow import intake
 from radiolic.workflow.intake import QUERY_HASH_METHOD
 from tests.conftest import TODAY
+from tests.redirects import redirects_to
 
 CODE = "ABCDE23456"
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -111,22 +112,26 @@ def _age_attempts(app, seconds: int) -> None:
 def test_failed_lookups_slow_a_case_down_without_locking_its_owner_out(app, known):
     number, other = known(), known()
     owner = {"REMOTE_ADDR": "10.1.9.9"}
-    assert lookup(app.test_client(), number, CODE, environ_base=owner).status_code == 302   # the owner's address
+    # the owner's address
+    redirects_to(lookup(app.test_client(), number, CODE, environ_base=owner), f"/status/case/{number}")
     free = app.config["THROTTLE_KEY_FREE_FAILURES"]
     for i in range(free):
         response = lookup(app.test_client(), number, "WRONGCODE2", environ_base={"REMOTE_ADDR": f"10.1.0.{i}"})
         assert response.status_code == 200
     refused = lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"})
     assert refused.status_code == 429 and "查询失败次数过多，请 2 秒后再试" in refused.get_data(as_text=True)
-    assert lookup(app.test_client(), number, CODE, environ_base=owner).status_code == 302   # never locked out
-    assert lookup(app.test_client(), other, CODE, environ_base={"REMOTE_ADDR": "10.1.1.2"}).status_code == 302
+    # never locked out
+    redirects_to(lookup(app.test_client(), number, CODE, environ_base=owner), f"/status/case/{number}")
+    redirects_to(lookup(app.test_client(), other, CODE, environ_base={"REMOTE_ADDR": "10.1.1.2"}),
+                 f"/status/case/{other}")
     # growing delays, not a wall: each further failure doubles the wait, and after it the right code works
     _age_attempts(app, 3)
     assert lookup(app.test_client(), number, "WRONGCODE2", environ_base={"REMOTE_ADDR": "10.1.0.99"}).status_code == 200
     refused = lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"})
     assert "请 4 秒后再试" in refused.get_data(as_text=True)
     _age_attempts(app, 5)
-    assert lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"}).status_code == 302
+    redirects_to(lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.1.1.1"}),
+                 f"/status/case/{number}")
     assert count(app, Attempt, Attempt.scope == "lookup", Attempt.key == number, Attempt.ok.is_(False)) == free + 1
 
 
@@ -137,7 +142,8 @@ def test_the_per_address_limit_holds_across_numbers(make_app, make_case):
     for i in range(3):
         assert lookup(client, f"SQ20248{i:05d}", "WRONGCODE2").status_code == 200
     assert lookup(client, number, CODE).status_code == 429
-    assert lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+    redirects_to(lookup(app.test_client(), number, CODE, environ_base={"REMOTE_ADDR": "10.9.9.9"}),
+                 f"/status/case/{number}")
 
 
 def test_case_pages_need_a_lookup_in_this_session(app, client, known):
@@ -146,8 +152,8 @@ def test_case_pages_need_a_lookup_in_this_session(app, client, known):
     assert response.status_code == 302 and response.headers["Location"] == "/status"
     lookup(client, number)
     assert client.get(f"/status/case/{number}").status_code == 200
-    client.post("/status/forget")
-    assert client.get(f"/status/case/{number}").status_code == 302
+    redirects_to(client.post("/status/forget"), "/status")
+    redirects_to(client.get(f"/status/case/{number}"), "/status")
 
 
 def test_a_person_applicants_name_is_masked(app, client, make_applicant, make_case):
@@ -166,7 +172,7 @@ def test_applicant_supplies_a_deferred_material_by_upload(app, client, known):
     assert 'data-material="site_proof"' in body and "请于" in body
     response = client.post(f"/status/case/{number}/supply", data={
         "material": "site_proof", "file": (io.BytesIO(PDF), "台址证明.pdf")}, content_type="multipart/form-data")
-    assert response.status_code == 302
+    redirects_to(response, f"/status/case/{number}")
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
         m = next(m for m in case.materials if m.code == "site_proof")
@@ -219,7 +225,7 @@ def test_applicant_uploads_every_correction_at_once(app, client, awaiting_correc
     response = client.post(f"/status/case/{number}/correct", data={
         "material_site_proof": (io.BytesIO(PDF), "a.pdf"), "material_technical_data": (io.BytesIO(PNG), "b.png")},
         content_type="multipart/form-data")
-    assert response.status_code == 302
+    redirects_to(response, f"/status/case/{number}")
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
         assert case.state == "submitted"
@@ -265,7 +271,7 @@ def test_staff_download_uploads_and_the_case_page_lists_them(app, client, known,
     download = staff.get(f"/uploads/{upload_id}")
     assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
     assert "attachment" in download.headers["Content-Disposition"]
-    assert app.test_client().get(f"/uploads/{upload_id}").status_code == 302      # anonymous: to the login page
+    redirects_to(app.test_client().get(f"/uploads/{upload_id}"), "/auth/login")      # anonymous: to the login page
 
 
 def test_public_forms_need_the_csrf_token(make_app, make_case):

@@ -10,6 +10,7 @@ from radiolic.ratings import kiosk
 from radiolic.workflow import ratings
 from tests.conftest import TODAY
 from tests.web.test_lookup import CODE, count, lookup, with_code
+from tests.redirects import redirects_to
 
 
 def _ratings(app):
@@ -28,7 +29,7 @@ def test_applicant_rates_from_the_status_page_once(app, client, known):
     page = client.get(f"/status/case/{number}").get_data(as_text=True)
     assert 'class="rating-form"' in page and 'data-level="2"' in page
     response = client.post(f"/status/case/{number}/rate", data={"level": "4", "tags": ["quick"], "comment": "好"})
-    assert response.status_code == 302
+    redirects_to(response, f"/status/case/{number}")
     assert _ratings(app) == [("online", 4, None)]
     again = client.post(f"/status/case/{number}/rate", data={"level": "1", "tags": ["attitude"]})
     assert again.status_code == 422 and "每个案件只能网上评价一次" in again.get_data(as_text=True)
@@ -48,7 +49,8 @@ def test_a_bad_rating_without_a_reason_is_refused_on_the_page(app, client, known
     response = client.post(f"/status/case/{number}/rate", data={"level": "2"})
     assert response.status_code == 422 and "原因标签或填写评价意见" in response.get_data(as_text=True)
     assert _ratings(app) == []
-    assert client.post(f"/status/case/{number}/rate", data={"level": "2", "comment": "排队太久"}).status_code == 302
+    redirects_to(client.post(f"/status/case/{number}/rate", data={"level": "2", "comment": "排队太久"}),
+                 f"/status/case/{number}")
     assert _ratings(app) == [("online", 2, None)]
 
 
@@ -64,7 +66,7 @@ def test_online_rating_waits_for_an_intake_outcome(app, client, known):
 
 def test_rating_needs_the_lookup_and_refuses_tags_of_another_level(app, client, known):
     number = known()
-    assert client.post(f"/status/case/{number}/rate", data={"level": "5"}).status_code == 302    # to /status
+    redirects_to(client.post(f"/status/case/{number}/rate", data={"level": "5"}), "/status")
     lookup(client, number)
     response = client.post(f"/status/case/{number}/rate", data={"level": "5", "tags": ["slow"]})
     assert response.status_code == 422 and "不属于" in response.get_data(as_text=True)
@@ -104,7 +106,7 @@ def test_sms_link_rates_without_the_code_and_bad_links_are_refused(app, client, 
     assert CODE not in token
     page = client.get(f"/rate/s/{token}")
     assert page.status_code == 200 and number in page.get_data(as_text=True)
-    assert client.post(f"/rate/s/{token}", data={"level": "5"}).status_code == 302
+    redirects_to(client.post(f"/rate/s/{token}", data={"level": "5"}), "/rate/thanks")
     assert _ratings(app) == [("sms", 5, None)]
     assert "通过“短信链接”评价为“非常满意”" in client.get(f"/rate/s/{token}").get_data(as_text=True)
     assert client.get("/rate/s/forged.token").status_code == 404
@@ -124,7 +126,8 @@ def tablet(app, make_user, login):
     device = app.test_client()
     assert "窗口评价器配对" in device.get("/window").get_data(as_text=True)
     response = device.post("/window/pair", data={"code": code})
-    assert response.status_code == 302 and kiosk.COOKIE in response.headers["Set-Cookie"]
+    redirects_to(response, "/window")
+    assert kiosk.COOKIE in response.headers["Set-Cookie"]
     assert "HttpOnly" in response.headers["Set-Cookie"] and "SameSite=Strict" in response.headers["Set-Cookie"]
     # The code was single-use.
     assert app.test_client().post("/window/pair", data={"code": code}).status_code == 422
@@ -234,7 +237,7 @@ def test_supervisor_follows_a_bad_rating_through_the_pages(app, known, make_user
     assert supervisor.post(f"{base}/reply", data={"text": "x"}).status_code == 422      # out of order
     for step, data in [("verify", {"finding": "属实"}), ("rectify", {"kind": "rectify", "action": "批评教育"}),
                        ("reply", {"text": "已整改"}), ("callback", {"satisfied": "yes", "view": "满意"})]:
-        assert supervisor.post(f"{base}/{step}", data=data).status_code == 302, step
+        redirects_to(supervisor.post(f"{base}/{step}", data=data), base)
     with app.app_context():
         order = db.session.get(WorkOrder, order_id)
         assert (order.status, order.closed_on, order.reply) == ("closed", TODAY, "已整改")
@@ -256,11 +259,12 @@ def test_overdue_filter_and_appeal_decided_only_by_a_supervisor(make_app, make_c
     login(clerk, make_user("clerk"))
     login(supervisor, make_user("supervisor"))
     assert f'data-order="{order_id}"' in clerk.get("/ratings/work-orders?status=overdue").get_data(as_text=True)
-    assert clerk.post(f"/ratings/work-orders/{order_id}/appeal", data={"reason": "评错了案件"}).status_code == 302
+    redirects_to(clerk.post(f"/ratings/work-orders/{order_id}/appeal", data={"reason": "评错了案件"}),
+                 f"/ratings/work-orders/{order_id}")
     refused = clerk.post(f"/ratings/work-orders/{order_id}/decide", data={"uphold": "yes", "decision": "x"})
     assert refused.status_code == 403 and "主管" in refused.get_data(as_text=True)
-    assert supervisor.post(f"/ratings/work-orders/{order_id}/decide",
-                           data={"uphold": "yes", "decision": "核实属实"}).status_code == 302
+    redirects_to(supervisor.post(f"/ratings/work-orders/{order_id}/decide", data={"uphold": "yes", "decision": "核实属实"}),
+                 f"/ratings/work-orders/{order_id}")
     with app.app_context():
         assert db.session.get(WorkOrder, order_id).status == "appeal_upheld"
     assert f'data-order="{order_id}"' not in clerk.get("/ratings/work-orders?status=overdue").get_data(as_text=True)

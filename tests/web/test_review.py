@@ -12,6 +12,7 @@ from radiolic.models import Application, ClockStop, Decision, Event, ExtensionRe
 from radiolic.workflow import review
 
 from ..conftest import TODAY
+from tests.redirects import redirects_to
 
 
 def _case(app, number) -> Application:
@@ -131,7 +132,7 @@ def test_pause_resume_and_the_stop_notice(app, as_reviewer, make_case, reviewer)
     number = make_case("ST-NEW", "under_review", reviewer=reviewer)
     response = as_reviewer.post(f"/review/{number}/pause", data={
         "pause-kind": "expert_review", "pause-reason": "组织专家评审电磁兼容", "pause-expected_days": "5"})
-    assert response.status_code == 302
+    redirects_to(response, f"/cases/{number}")
     page = _text(as_reviewer.get(f"/cases/{number}"))
     assert 'data-stop="expert_review"' in page and 'id="resume-form"' in page and 'id="decide-form"' not in page
     stop_id = re.search(r'/stops/(\d+)\.pdf', page).group(1)
@@ -141,7 +142,7 @@ def test_pause_resume_and_the_stop_notice(app, as_reviewer, make_case, reviewer)
     again = as_reviewer.post(f"/review/{number}/pause", data={
         "pause-kind": "hearing", "pause-reason": "听证", "pause-expected_days": "3"})
     assert again.status_code == 422 and "请先恢复计时" in _text(again) and _count(app, ClockStop) == 1
-    assert as_reviewer.post(f"/review/{number}/resume", data={"resume-note": "专家意见已收到"}).status_code == 302
+    redirects_to(as_reviewer.post(f"/review/{number}/resume", data={"resume-note": "专家意见已收到"}), f"/cases/{number}")
     assert _events(app, number)[-2:] == ["pause", "resume"]
     assert 'id="decide-form"' in _text(as_reviewer.get(f"/cases/{number}"))
 
@@ -160,7 +161,7 @@ def test_reject_and_the_refusal_document(app, as_reviewer, make_case, reviewer, 
     response = decide_via_check(as_reviewer, number, {
         "decide-outcome": "reject", "decide-reason": "拟用频率与已有台站存在有害干扰",
         "decide-legal_basis": "《中华人民共和国无线电管理条例》第二十七条"})
-    assert response.status_code == 302
+    redirects_to(response, f"/cases/{number}")
     case = _case(app, number)
     assert (case.state, case.completed_on) == ("rejected", TODAY)
     page = _text(as_reviewer.get(f"/cases/{number}"))
@@ -189,12 +190,12 @@ def test_approve_with_refused_stations_marked_on_the_station_page(app, as_review
     assert 'name="decide-refused_stations"' not in page and f"/review/{number}/stations" in page
     bad = as_reviewer.post(f"/review/{number}/stations/refuse", data={"seq": ["2"], "scope": "checked", "reason": ""})
     assert bad.status_code == 422 and "请写明不予许可的理由" in _text(bad)
-    assert as_reviewer.post(f"/review/{number}/stations/refuse", data={
-        "seq": ["2"], "scope": "checked", "reason": "台址位于机场净空保护区"}).status_code == 302
-    assert as_reviewer.post(f"/review/{number}/stations/refuse", data={
-        "seq": ["3"], "scope": "checked", "reason": "发射功率超出规定"}).status_code == 302
+    redirects_to(as_reviewer.post(f"/review/{number}/stations/refuse", data={
+        "seq": ["2"], "scope": "checked", "reason": "台址位于机场净空保护区"}), f"/review/{number}/stations")
+    redirects_to(as_reviewer.post(f"/review/{number}/stations/refuse", data={
+        "seq": ["3"], "scope": "checked", "reason": "发射功率超出规定"}), f"/review/{number}/stations")
     response = decide_via_check(as_reviewer, number, {"decide-outcome": "approve", "decide-reason": "符合设台条件"})
-    assert response.status_code == 302
+    redirects_to(response, f"/cases/{number}")
     with app.app_context():
         rows = db.session.execute(select(Station.station_name, Station.outcome, Station.refused_reason)).all()
     assert sorted(rows) == [("一号基站", "approved", None), ("三号基站", "refused", "发射功率超出规定"),
@@ -248,8 +249,8 @@ def test_extension_request_and_supervisor_approval(app, as_reviewer, make_case, 
     too_long = as_reviewer.post(f"/review/{number}/extension", data={"extension-days": "11",
                                                                       "extension-reason": "复杂"})
     assert too_long.status_code == 422 and "1–10" in _text(too_long)
-    assert as_reviewer.post(f"/review/{number}/extension", data={
-        "extension-days": "10", "extension-reason": "台站数量多，需现场核查"}).status_code == 302
+    redirects_to(as_reviewer.post(f"/review/{number}/extension", data={
+        "extension-days": "10", "extension-reason": "台站数量多，需现场核查"}), f"/cases/{number}")
     assert _count(app, ClockStop) == 0          # nothing moves before the supervisor approves
     boss = app.test_client()
     login(boss, supervisor)
@@ -260,7 +261,7 @@ def test_extension_request_and_supervisor_approval(app, as_reviewer, make_case, 
     declined = boss.post(f"/review/{number}/extension/{request_id}", data={"extension_decision-decline": "1"})
     assert declined.status_code == 422 and "须写明理由" in _text(declined)
     response = boss.post(f"/review/{number}/extension/{request_id}", data={"extension_decision-approve": "1"})
-    assert response.status_code == 302
+    redirects_to(response, f"/cases/{number}")
     with app.app_context():
         assert _count(app, ClockStop) == 0       # an extension is not a stop
         req = db.session.scalar(select(ExtensionRequest))
@@ -289,7 +290,7 @@ def test_review_forms_need_a_csrf_token(make_app, make_user, make_case, login):
     assert client.post(f"/review/{number}/start").status_code == 400
     page = _text(client.get(f"/cases/{number}"))
     token = re.search(r'name="start-csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    assert client.post(f"/review/{number}/start", data={"start-csrf_token": token}).status_code == 302
+    redirects_to(client.post(f"/review/{number}/start", data={"start-csrf_token": token}), f"/cases/{number}")
     assert _case(app, number).state == "under_review"
 
 

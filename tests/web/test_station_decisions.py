@@ -12,6 +12,7 @@ from radiolic.workflow import issuance
 
 from ..conftest import TODAY
 from ..issuance_cases import station_rows
+from tests.redirects import redirects_to
 
 
 def _text(response) -> str:
@@ -59,7 +60,7 @@ def test_the_table_is_paginated_and_filtered_on_the_server(as_reviewer, big_case
 def test_refuse_everything_a_filter_matches_then_undo(app, as_reviewer, big_case):
     data = {"scope": "filter", "f_q": "英德市", "expected": "24", "reason": "台址位于自然保护区核心区"}
     done = as_reviewer.post(f"/review/{big_case}/stations/refuse", data=data)
-    assert done.status_code == 302 and "q=" in done.headers["Location"]
+    redirects_to(done, f"/review/{big_case}/stations?q=英德市")                 # the filter is kept
     assert _outcomes(app, big_case) == {"refused": 24, "undecided": 96}
     page = _text(as_reviewer.get(done.headers["Location"]))
     assert "已将 24 个台站标记为不予许可" in page and 'id="refusal-batches"' in page
@@ -68,7 +69,8 @@ def test_refuse_everything_a_filter_matches_then_undo(app, as_reviewer, big_case
     assert again.status_code == 422 and "没有待决定的台站" in _text(again)
     batch = re.search(r'/stations/undo/(\d+)"', page).group(1)
     undone = as_reviewer.post(f"/review/{big_case}/stations/undo/{batch}", data={})
-    assert undone.status_code == 302 and _outcomes(app, big_case) == {"undecided": 120}
+    redirects_to(undone, f"/review/{big_case}/stations")
+    assert _outcomes(app, big_case) == {"undecided": 120}
     assert as_reviewer.post(f"/review/{big_case}/stations/undo/{batch}", data={}).status_code == 422
     assert as_reviewer.post(f"/review/{big_case}/stations/undo/999999", data={}).status_code == 404
 
@@ -83,9 +85,10 @@ def test_a_filter_that_changed_since_the_page_was_shown_changes_nothing(app, as_
 def test_refuse_checked_rows_and_take_one_back(app, as_reviewer, big_case):
     done = as_reviewer.post(f"/review/{big_case}/stations/refuse", data={
         "scope": "checked", "seq": ["3", "7"], "reason": "发射功率超出规定"})
-    assert done.status_code == 302 and _reasons(app, big_case)[7] == "发射功率超出规定"
-    assert as_reviewer.post(f"/review/{big_case}/stations/restore", data={
-        "scope": "checked", "seq": ["7"]}).status_code == 302
+    redirects_to(done, f"/review/{big_case}/stations")
+    assert _reasons(app, big_case)[7] == "发射功率超出规定"
+    redirects_to(as_reviewer.post(f"/review/{big_case}/stations/restore", data={"scope": "checked", "seq": ["7"]}),
+                 f"/review/{big_case}/stations")
     assert _outcomes(app, big_case) == {"refused": 1, "undecided": 119}
     for data, message in [({"scope": "checked", "reason": "x"}, "请先勾选"),
                           ({"scope": "checked", "seq": ["abc"], "reason": "x"}, "台站序号无效"),
@@ -108,7 +111,7 @@ def test_csv_of_refusals_is_all_or_none_with_an_error_report(app, as_reviewer, b
     assert re.search(r"<td>4</td><td>5</td><td>请写明", body) and "data:text/csv;base64," in body
     assert _outcomes(app, big_case) == {"undecided": 120}
     good = _upload(as_reviewer, big_case, "台站名称或序号,理由\n清远基站00002,与机场导航台干扰\n5,台址不符\n")
-    assert good.status_code == 302
+    redirects_to(good, f"/review/{big_case}/stations")
     reasons = _reasons(app, big_case)
     assert (reasons[2], reasons[5], reasons[6]) == ("与机场导航台干扰", "台址不符", None)
     template = as_reviewer.get("/review/stations/refusal-template.csv")
@@ -159,7 +162,7 @@ def test_check_your_answers_then_preview_then_confirm(app, as_reviewer, big_case
     assert stale.status_code == 200 and "请重新核对" in stale_body and 'data-refused="25"' in stale_body
     done = as_reviewer.post(f"/review/{big_case}/decide", data={
         **data, "decide-confirm": "1", "decide-stations_seen": "25/120"})
-    assert done.status_code == 302
+    redirects_to(done, f"/cases/{big_case}")
     assert _outcomes(app, big_case) == {"approved": 95, "refused": 25}
     page = _text(as_reviewer.get(f"/cases/{big_case}"))
     assert "准予 95 个，不予 25 个" in page

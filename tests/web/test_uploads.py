@@ -12,6 +12,7 @@ from radiolic.models import Application, Event, Upload
 from tests.web.test_lookup import PDF, PNG, count, lookup, with_code
 
 JPG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
+from tests.redirects import redirects_to
 
 
 def _files(folder: str) -> list[str]:
@@ -62,14 +63,14 @@ def test_oversize_files_are_refused_and_write_nothing(make_app, make_case):
     response = supply(client, number, PDF + b"0" * 1024, "big.pdf")
     assert response.status_code == 422 and "文件超过大小上限" in response.get_data(as_text=True)
     assert _state(app, number) == before and count(app, Upload) == 0 and _files(app.config["UPLOAD_FOLDER"]) == []
-    assert supply(client, number, PDF, "small.pdf").status_code == 302    # at the limit it passes
+    redirects_to(supply(client, number, PDF, "small.pdf"), f"/status/case/{number}")    # at the limit it passes
 
 
 @pytest.mark.parametrize("name", ["../../../../evil.pdf", "..\\..\\evil.pdf", "/etc/cron.d/evil.pdf",
                                   "evil.pdf\x00.png", "....//evil.pdf"])
 def test_path_tricks_in_the_file_name_never_reach_the_disk(app, deferred_case, tmp_path, name):
     client, number = deferred_case
-    assert supply(client, number, PDF, name).status_code == 302
+    redirects_to(supply(client, number, PDF, name), f"/status/case/{number}")
     with app.app_context():
         upload = db.session.scalar(select(Upload))
         stored, shown = upload.stored_name, upload.filename
@@ -81,7 +82,7 @@ def test_path_tricks_in_the_file_name_never_reach_the_disk(app, deferred_case, t
 
 def test_content_decides_the_type_not_the_name(app, deferred_case):
     client, number = deferred_case
-    assert supply(client, number, JPG, "photo.pdf").status_code == 302
+    redirects_to(supply(client, number, JPG, "photo.pdf"), f"/status/case/{number}")
     with app.app_context():
         upload = db.session.scalar(select(Upload))
         assert (upload.mime, upload.stored_name[-4:], upload.size) == ("image/jpeg", ".jpg", len(JPG))
@@ -112,7 +113,7 @@ def test_uploads_are_served_only_with_the_lookup_or_a_staff_login(app, deferred_
     # Another applicant, even authorised for their own case, cannot reach this file by either path.
     assert other.get(f"/status/case/{other_number}/uploads/{upload_id}").status_code == 404
     assert other.get(f"/status/case/{number}/uploads/{upload_id}").status_code == 404
-    assert other.get(f"/uploads/{upload_id}").status_code == 302
+    redirects_to(other.get(f"/uploads/{upload_id}"), "/auth/login")
     admin = app.test_client()
     login(admin, make_user("admin"))
     assert admin.get(f"/uploads/{upload_id}").status_code == 403
