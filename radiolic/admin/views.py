@@ -6,8 +6,9 @@ from sqlalchemy import select
 from ..access import roles
 from ..auth import accounts, passwords
 from ..extensions import db
-from ..models import ROLE_NAMES, CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
+from ..models import CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
 from ..office_date import today
+from ..vocabulary import Role
 from ..workdays import CalendarGap
 from .. import calendar_notice as calendar_notice_parser
 from ..workflow import calendar as calendar_verbs
@@ -31,7 +32,7 @@ def users():
         else:
             user = accounts.create(form.username.data, role=form.role.data, display_name=form.display_name.data,
                                    password=form.password.data, window_no=form.window_no.data or None,
-                                   by=current_user, on=today(), note=f"{form.username.data}（{ROLE_NAMES[form.role.data]}）")
+                                   by=current_user, on=today(), note=f"{form.username.data}（{Role.text_of(form.role.data)}）")
             db.session.commit()
             flash(_("已添加账号 %(name)s。", name=user.username), "success")
             return redirect(url_for("admin.users"))

@@ -19,14 +19,14 @@ from ..extensions import db
 from ..inputs import arg_int
 from .. import disclosure
 from ..licence_public import find_for_verification, pdf_download, public_view
-from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, live_status,
-                               public_key)
+from ..licence_records import check, face_fields, live_status, public_key
 from ..models import Applicant, Application, Delivery, Licence, PrintLog, Station
-from ..station_import import (STATION_TYPES, ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
+from ..station_import import (ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
                                template_xlsx)
 from ..station_import import COLUMNS as STATION_COLUMNS
 from ..station_import import validate_rows
 from ..office_date import today
+from ..vocabulary import LicenceKind, StationType
 from ..views_common import case_page
 from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
@@ -42,11 +42,6 @@ HANDLERS = ("clerk", "reviewer")
 PAGE = 50
 
 MAX_PAGE = 10**6
-
-
-@bp.app_template_global()
-def licence_names() -> dict:
-    return {"kind": KIND_NAMES, "format": FORMAT_NAMES, "status": STATUS_NAMES, "station_type": STATION_TYPES}
 
 
 @dataclass
@@ -558,9 +553,9 @@ def _register_filters(args, on: date) -> tuple[list, dict]:
         conditions.append(Licence.applicant_id.in_(select(Applicant.id).where(Applicant.kind == "organisation")))
     if q["number"]:
         conditions.append(Licence.number.startswith(q["number"], autoescape=True))
-    if q["kind"] in KIND_NAMES:
+    if q["kind"] in LicenceKind.values():
         conditions.append(Licence.kind == q["kind"])
-    if q["station_type"] in STATION_TYPES:
+    if q["station_type"] in StationType.values():
         conditions.append(Station.station_type == q["station_type"])
     if q["area"]:
         conditions.append(or_(Station.address.contains(q["area"], autoescape=True),
@@ -592,7 +587,7 @@ def register():
     for lic, st, a in rows:
         person = disclosure.person_of(a.kind, lic.holder_name, lic.holder_code, a.phone)
         row = {"number": lic.number, "kind": lic.kind, "holder": lic.holder_name,
-               "station": st.station_name if st else "", "type": STATION_TYPES.get(st.station_type, "") if st else "",
+               "station": st.station_name if st else "", "type": StationType.text_of(st.station_type, "") if st else "",
                "frequencies": (st.tx_mhz if st else lic.frequencies), "place": st.address if st else lic.area,
                "valid_until": lic.valid_until}
         shown.append(disclosure.mask(row, person, station_type=row["type"]))

@@ -5,19 +5,19 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import CaseState, Channel, Format, MaterialStatus, StopKind
 from .base import one_of, utcnow
 
-STATES = ("submitted", "awaiting_correction", "accepted", "under_review", "approved",
-          "issued", "rejected", "not_accepted", "withdrawn", "terminated")
+STATES = CaseState.values()
 TERMINAL_STATES = ("issued", "rejected", "not_accepted", "withdrawn", "terminated")
-CHANNELS = ("window", "online", "mail")
-FORMATS = ("paper", "electronic")
+CHANNELS = Channel.values()
+FORMATS = Format.values()
 # "unchecked": a deferred material uploaded online, received but not yet checked by a clerk (still owed).
-MATERIAL_STATUSES = ("received", "missing", "defective", "deferred", "unchecked", "supplied", "waived")
+MATERIAL_STATUSES = MaterialStatus.values()
 # Periods not counted (行政许可法 Art. 45; 条例 Art. 83). "extension" is kept only for rows written before an
 # Art. 42 extension stopped being a clock stop (it now lengthens the limit: ExtensionRequest).
-STOP_KINDS = ("hearing", "tendering", "testing", "appraisal", "expert_review", "coordination")
-LEGACY_STOP_KINDS = STOP_KINDS + ("extension",)
+LEGACY_STOP_KINDS = StopKind.values()
+STOP_KINDS = tuple(k for k in LEGACY_STOP_KINDS if k != StopKind.extension)
 
 
 class Application(db.Model):

@@ -60,13 +60,13 @@ def review_context():
             .limit(REFUSED_SHOWN)).all() if case.decision is not None else []
         station_count = counted["total"]
         return {"refused_marked": counted["refused"], "counts": counted, "forms": _forms(), "pending": verbs.pending_extension(case) if case.state == "under_review" else None,
-                "stop_names": verbs.STOP_NAMES, "stops": stops, "refused": refused, "station_count": station_count,
+                "stops": stops, "refused": refused, "station_count": station_count,
                 "extension_used": case.extension_days > 0 or any(s.kind == "extension" for s in case.clock_stops),
                 "extension": verbs.approved_extension(case) if case.extension_days else None,
                 "extension_max": current_app.config["EXTENSION_MAX_WORKDAYS"],
                 "two_person_blocked": current_app.config["TWO_PERSON_RULE"] and current_user.is_authenticated
                 and case.accepted_by_id == current_user.id}
-    return {"review_panel": review_panel, "STOP_NAMES": verbs.STOP_NAMES, "event_time": event_time}
+    return {"review_panel": review_panel, "event_time": event_time}
 
 
 def event_time(at) -> str:
@@ -298,7 +298,7 @@ def queue():
     awaiting.sort(key=lambda r: (r[1].left_issue is None, r[1].left_issue or 0))
     return render_template(
         "review/queue.html", rows=rows, pending=pending, awaiting=awaiting, mine=mine, state=state,
-        item_code=item_code, reviewer=reviewer, stop_names=verbs.STOP_NAMES,
+        item_code=item_code, reviewer=reviewer,
         items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
         reviewers=db.session.scalars(select(User).where(User.role == "reviewer").order_by(User.display_name)).all())
 from . import station_views  # noqa: E402,F401 - registers the per-station pages on bp
