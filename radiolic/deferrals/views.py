@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import roles
 from ..intake.forms import SupplyForm, TerminateForm
-from ..views_common import case_or_404 as _case, case_page_again, commit_verb
+from ..views_common import case_or_404 as _case, case_page_again, run_verb
 from ..office_date import today
 from ..workflow import intake as verbs
 from .reminders import days_left, outstanding
@@ -41,11 +41,10 @@ def supply(number: str, code: str):
         flash(_("补齐登记未保存：%(errors)s", errors="；".join(str(e) for errs in form.errors.values() for e in errs)),
               "danger")
         return _board(422)
-    m, refused = commit_verb(lambda: verbs.supply(
+    m = run_verb(lambda: verbs.supply(
         case, code, by=current_user, on=today(), received_on=form.received_on.data,
-        supplied_from=form.supplied_from.data or "", note=form.note.data or ""), prefix=f"{number}：")
-    if refused:
-        return _board(422)
+        supplied_from=form.supplied_from.data or "", note=form.note.data or ""), prefix=f"{number}：",
+        again=lambda: _board(422))
     left = len(case.outstanding_deferred)
     if left:
         flash(_("已登记 %(number)s 的“%(name)s”补齐。尚有 %(left)s 项容缺材料未补齐。", number=number, name=m.name,
@@ -64,10 +63,9 @@ def check(number: str, code: str):
     if not accept and request.form.get("decision") != "return":
         flash(_("请选择核对结果。"), "danger")
         return case_page_again(number)
-    m, refused = commit_verb(lambda: verbs.check_supplied(case, code, accept=accept, by=current_user, on=today(),
-                                                          reason=request.form.get("reason", "")[:500]))
-    if refused:
-        return case_page_again(number)
+    m = run_verb(lambda: verbs.check_supplied(case, code, accept=accept, by=current_user, on=today(),
+                                              reason=request.form.get("reason", "")[:500]),
+                 again=lambda: case_page_again(number))
     if accept:
         flash(_("已核对“%(name)s”，该项容缺材料已补齐。", name=m.name), "success")
     else:
@@ -82,9 +80,8 @@ def terminate(number: str):
     if not form.validate_on_submit():
         flash(_("请写明终止办理的理由。"), "danger")
         return case_page_again(number)
-    _result, refused = commit_verb(lambda: verbs.terminate(case, reason=form.reason.data, by=current_user, on=today()))
-    if refused:
-        return case_page_again(number)
+    run_verb(lambda: verbs.terminate(case, reason=form.reason.data, by=current_user, on=today()),
+             again=lambda: case_page_again(number))
     flash(_("已终止办理 %(number)s（%(doc_number)s），申请人的信用记录已登记承诺未履行。请送达《终止办理通知书》。",
             number=number, doc_number=case.outcome_doc_number), "success")
     if case.decision is not None and case.decision.withdrawn_on is not None:

@@ -1,7 +1,7 @@
 """Review pages: the queue against the two clocks, and the review actions of the case page."""
 from datetime import timezone
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,15 +12,15 @@ from ..access import roles
 from ..extensions import db
 from ..inputs import arg_int
 from ..models import Application, ClockStop, Decision, ExtensionRequest, ServiceItem, Station, User
-from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb, show_refusal
+from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, run_verb, show_refusal
 from ..office_date import CHINA, today
 from ..workdays import CalendarGap
 from ..workflow import WorkflowError, clock, station_outcomes
 from ..workflow import review as verbs
+from . import bp
 from . import notices as review_notices
 from .forms import DecideForm, ExtensionDecisionForm, ExtensionRequestForm, PauseForm, ResumeForm, StartReviewForm
 
-bp = Blueprint("review", __name__)
 
 QUEUE_STATES = ("accepted", "under_review")
 REFUSED_SHOWN = 100
@@ -33,8 +33,8 @@ FORMS = {"start": StartReviewForm, "pause": PauseForm, "resume": ResumeForm, "ex
 
 def _forms() -> dict:
     """The review forms of the case page: fresh ones, or the one that just failed with its errors."""
-    failed = g.get("review_failed", {})
-    return {name: failed.get(name) or cls(formdata=None, prefix=name) for name, cls in FORMS.items()}
+    failed = g.get("case_forms", {})
+    return {name: failed.get(f"{name}_form") or cls(formdata=None, prefix=name) for name, cls in FORMS.items()}
 
 
 def _posted(name: str):
@@ -74,20 +74,12 @@ def event_time(at) -> str:
     return at.replace(tzinfo=timezone.utc).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-def _case_page(case: Application, failed: dict):
-    """Show the case page again with the failed form and its errors; nothing was changed."""
-    g.review_failed = failed
-    return case_page_again(case.number)
-
-
 def _run(case: Application, name: str, form, step, done: str):
     """Validate `form`, run one verb, commit and go back to the case; on a refusal roll back and say why."""
+    again = lambda: case_page_again(case, **{f"{name}_form": form})  # noqa: E731
     if not form.validate_on_submit():
-        return _case_page(case, {name: form})
-    _result, refused = commit_verb(step, form, aliases=FIELD_ALIASES.get(name))
-    if refused:
-        return _case_page(case, {name: form})
-    flash(done, "success")
+        return again()
+    run_verb(step, form=form, aliases=FIELD_ALIASES.get(name), done=done, again=again)
     return redirect(url_for("main.case", number=case.number))
 
 
@@ -153,7 +145,7 @@ def decide(number: str):
     """First submit: check the answers (nothing is decided); the check page's confirm makes the decision."""
     case, form = _case(number), _posted("decide")
     if not form.validate_on_submit():
-        return _case_page(case, {"decide": form})
+        return case_page_again(case, decide_form=form)
     if form.confirm.data != "1" or form.stations_seen.data != _stations_seen(case):
         if form.confirm.data == "1":
             flash(_("核对之后台站的决定有变化，请重新核对。"), "warning")
@@ -173,7 +165,7 @@ def _check(case: Application, form):
     except WorkflowError as err:
         db.session.rollback()
         show_refusal(err, form, aliases=FIELD_ALIASES.get("decide"))
-        return _case_page(_case(number), {"decide": form})
+        return case_page_again(number, decide_form=form)
     finally:
         db.session.info.pop(instruments.TOUCHED, None)
     db.session.rollback()
@@ -197,7 +189,7 @@ def decide_preview(number: str):
     """The decision as it would be issued, marked 样稿: not sealed, not numbered, not archived."""
     case, form = _case(number), _posted("decide")
     if not form.validate_on_submit() or case.decision is not None:
-        return _case_page(case, {"decide": form})
+        return case_page_again(case, decide_form=form)
     draft = Decision(outcome=form.outcome.data, reason=(form.reason.data or "").strip(),
                      legal_basis=(form.legal_basis.data or "").strip(), decided_on=today(),
                      doc_number=_("（文号在决定作出时编定）"))
