@@ -3,7 +3,7 @@ the page again with the reason), and the case page that every stage contributes 
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import abort, flash, g, make_response, render_template
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -69,6 +69,20 @@ def run_verb(step: Callable[[], T], *, again: Callable[[], object], form=None, d
 def refusal() -> WorkflowError | None:
     """The refusal run_verb is showing the page again for (None outside `again`)."""
     return g.get("refusal")
+
+
+def moved(bp: Blueprint, old_rule: str, view, methods=("POST",)) -> None:
+    """Keep an old URL working: it answers with a 308 redirect to `view`'s URL (a POST stays a POST with its
+    body, so a form opened before the move still works), under the same access rule as `view`."""
+    endpoint = f"{bp.name}.{view.__name__}"
+
+    def redirect_to_new(**values):
+        target = url_for(endpoint, **values)
+        if request.query_string:
+            target += "?" + request.query_string.decode("latin-1")
+        return redirect(target, 308)
+    redirect_to_new.access = view.access
+    bp.add_url_rule(old_rule, endpoint=f"{view.__name__}_moved", view_func=redirect_to_new, methods=list(methods))
 
 
 def case_page(case: Application, status: int = 200, **extra):

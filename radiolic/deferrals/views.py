@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import roles
 from ..intake.forms import SupplyForm, TerminateForm
-from ..views_common import case_or_404 as _case, case_page_again, run_verb
+from ..views_common import case_or_404 as _case, case_page_again, moved, run_verb
 from ..office_date import today
 from ..workflow import intake as verbs
 from .reminders import days_left, outstanding
@@ -33,7 +33,7 @@ def board():
     return _board()
 
 
-@bp.post("/deferrals/cases/<number>/materials/<code>/supply")
+@bp.post("/cases/<number>/materials/<code>/supply")
 @roles("clerk")
 def supply(number: str, code: str):
     case, form = _case(number), SupplyForm()
@@ -54,7 +54,7 @@ def supply(number: str, code: str):
     return redirect(_back(number))
 
 
-@bp.post("/deferrals/cases/<number>/materials/<code>/check")
+@bp.post("/cases/<number>/materials/<code>/check")
 @roles("clerk")
 def check(number: str, code: str):
     """Accept or return a deferred material the applicant uploaded online."""
@@ -73,7 +73,7 @@ def check(number: str, code: str):
     return redirect(url_for("main.case", number=number))
 
 
-@bp.post("/deferrals/cases/<number>/terminate")
+@bp.post("/cases/<number>/terminate")
 @roles("supervisor")
 def terminate(number: str):
     case, form = _case(number), TerminateForm()
@@ -94,3 +94,13 @@ def terminate(number: str):
 def _case_page_helpers():
     return {"deferral_days_left": lambda m: days_left(m, today()), "supply_form": SupplyForm,
             "overdue_materials": lambda case: verbs.overdue_materials(case, today())}
+
+
+# Old URLs of these pages (before every case action lived under /cases/<number>/): a 308 redirect, so a
+# form opened before the change still posts to the right place.
+for _old, _view, _methods in (
+        ("/deferrals/cases/<number>/materials/<code>/supply", supply, ("POST",)),
+        ("/deferrals/cases/<number>/materials/<code>/check", check, ("POST",)),
+        ("/deferrals/cases/<number>/terminate", terminate, ("POST",)),
+):
+    moved(bp, _old, _view, _methods)

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..inputs import arg_int
 from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
-from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, run_verb
+from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, moved, run_verb
 from ..office_date import today
 from ..workdays import CalendarGap
 from ..workflow import WorkflowError, clock
@@ -308,7 +308,7 @@ def _done(case: Application, query_code: str, message: str):
     return redirect(url_for("main.case", number=case.number), 303)
 
 
-@bp.route("/intake/cases/<number>/done")
+@bp.route("/cases/<number>/done")
 @roles("clerk")
 def done(number: str):
     case = _case(number)
@@ -318,7 +318,7 @@ def done(number: str):
     return render_template("intake/done.html", case=case, query_code=code, docs=notices.available(case))
 
 
-@bp.route("/intake/cases/<number>/bundle.pdf")
+@bp.route("/cases/<number>/bundle.pdf")
 @roles("clerk")
 def bundle(number: str):
     """One PDF for the counter: the receipt with the query code and every instrument the case has so far."""
@@ -331,7 +331,7 @@ def bundle(number: str):
         "Cache-Control": "no-store"})
 
 
-@bp.route("/intake/cases/<number>/decide")
+@bp.route("/cases/<number>/intake")
 @roles("clerk")
 def decide(number: str):
     case = _case(number)
@@ -339,7 +339,7 @@ def decide(number: str):
     return _render_decide(case, query_code=code, fresh=bool(code))
 
 
-@bp.post("/intake/cases/<number>/accept")
+@bp.post("/cases/<number>/accept")
 @roles("clerk")
 def accept(number: str):
     case, form = _case(number), AcceptForm()
@@ -369,7 +369,7 @@ def _posted_items(case: Application) -> tuple[list[dict], dict]:
     return items, echo
 
 
-@bp.post("/intake/cases/<number>/correction")
+@bp.post("/cases/<number>/request-correction")
 @roles("clerk")
 def correction(number: str):
     case, form = _case(number), CorrectionForm()
@@ -384,7 +384,7 @@ def correction(number: str):
                                  doc_number=notice.doc_number))
 
 
-@bp.post("/intake/cases/<number>/refuse")
+@bp.post("/cases/<number>/refuse")
 @roles("clerk")
 def refuse(number: str):
     case, form = _case(number), RefuseForm()
@@ -397,7 +397,7 @@ def refuse(number: str):
     return _done(case, code, _("已决定不予受理 %(number)s，请交付《不予受理决定书》。", number=case.number))
 
 
-@bp.post("/intake/cases/<number>/resubmit")
+@bp.post("/cases/<number>/resubmit")
 @roles("clerk")
 def resubmit(number: str):
     case, form = _case(number), ResubmitForm()
@@ -410,7 +410,7 @@ def resubmit(number: str):
     return redirect(url_for("intake.decide", number=number))
 
 
-@bp.post("/intake/cases/<number>/withdraw")
+@bp.post("/cases/<number>/withdraw")
 @roles("clerk")
 def withdraw(number: str):
     case, form = _case(number), WithdrawForm()
@@ -424,7 +424,7 @@ def withdraw(number: str):
 
 # --- notices ------------------------------------------------------------------------------------------------
 
-@bp.route("/intake/cases/<number>/notices/<kind>.pdf", methods=["GET", "POST"])
+@bp.route("/cases/<number>/notices/<kind>.pdf", methods=["GET", "POST"])
 @roles("clerk", "reviewer", "supervisor")
 def notice(number: str, kind: str):
     """An instrument as issued (archived bytes); POST carries the query code from the counter, never the URL."""
@@ -477,3 +477,19 @@ def case_documents(case: Application) -> list[tuple[str, str, str]]:
 @bp.app_context_processor
 def _case_page_helpers():
     return {"intake_documents": notices.available, "case_documents": case_documents}
+
+
+# Old URLs of these pages (before every case action lived under /cases/<number>/): a 308 redirect, so a
+# form opened before the change still posts to the right place.
+for _old, _view, _methods in (
+        ("/intake/cases/<number>/done", done, ("GET",)),
+        ("/intake/cases/<number>/bundle.pdf", bundle, ("GET",)),
+        ("/intake/cases/<number>/decide", decide, ("GET",)),
+        ("/intake/cases/<number>/accept", accept, ("POST",)),
+        ("/intake/cases/<number>/correction", correction, ("POST",)),
+        ("/intake/cases/<number>/refuse", refuse, ("POST",)),
+        ("/intake/cases/<number>/resubmit", resubmit, ("POST",)),
+        ("/intake/cases/<number>/withdraw", withdraw, ("POST",)),
+        ("/intake/cases/<number>/notices/<kind>.pdf", notice, ("GET", "POST")),
+):
+    moved(bp, _old, _view, _methods)

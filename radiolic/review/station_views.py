@@ -13,7 +13,7 @@ from ..extensions import db
 from ..inputs import arg_int
 from ..models import Station, User
 from ..station_import import STATION_TYPES
-from ..views_common import case_or_404 as _case, refusal, run_verb, show_refusal
+from ..views_common import case_or_404 as _case, moved, refusal, run_verb, show_refusal
 from ..office_date import today
 from ..workflow import WorkflowError
 from ..workflow import station_outcomes as outcomes
@@ -84,7 +84,7 @@ def _me() -> User:
     return db.session.get(User, current_user.id)
 
 
-@bp.get("/review/<number>/stations")
+@bp.get("/cases/<number>/stations")
 @roles("reviewer", "supervisor")
 def stations(number: str):
     case = _case(number)
@@ -130,19 +130,19 @@ def _mark(number: str, verb: str):
     return _back(case, args)
 
 
-@bp.post("/review/<number>/stations/refuse")
+@bp.post("/cases/<number>/stations/refuse")
 @roles("reviewer")
 def refuse_stations(number: str):
     return _mark(number, "refuse")
 
 
-@bp.post("/review/<number>/stations/restore")
+@bp.post("/cases/<number>/stations/restore")
 @roles("reviewer")
 def restore_stations(number: str):
     return _mark(number, "restore")
 
 
-@bp.post("/review/<number>/stations/undo/<int:event_id>")
+@bp.post("/cases/<number>/stations/undo/<int:event_id>")
 @roles("reviewer")
 def undo_refusal(number: str, event_id: int):
     case = _case(number)
@@ -163,7 +163,7 @@ def undo_refusal(number: str, event_id: int):
     return _back(case, args)
 
 
-@bp.post("/review/<number>/stations/upload")
+@bp.post("/cases/<number>/stations/upload")
 @roles("reviewer")
 def upload_refusals(number: str):
     case = _case(number)
@@ -203,3 +203,15 @@ def upload_refusals(number: str):
 def refusal_template():
     return Response(("\ufeff" + refusal_list.TEMPLATE).encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=refused-stations.csv"})
+
+
+# Old URLs of these pages (before every case action lived under /cases/<number>/): a 308 redirect, so a
+# form opened before the change still posts to the right place.
+for _old, _view, _methods in (
+        ("/review/<number>/stations", stations, ("GET",)),
+        ("/review/<number>/stations/refuse", refuse_stations, ("POST",)),
+        ("/review/<number>/stations/restore", restore_stations, ("POST",)),
+        ("/review/<number>/stations/undo/<int:event_id>", undo_refusal, ("POST",)),
+        ("/review/<number>/stations/upload", upload_refusals, ("POST",)),
+):
+    moved(bp, _old, _view, _methods)

@@ -12,7 +12,8 @@ from ..access import roles
 from ..extensions import db
 from ..inputs import arg_int
 from ..models import Application, ClockStop, Decision, ExtensionRequest, ServiceItem, Station, User
-from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, run_verb, show_refusal
+from ..views_common import (CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, moved, run_verb,
+                            show_refusal)
 from ..office_date import CHINA, today
 from ..workdays import CalendarGap
 from ..workflow import WorkflowError, clock, station_outcomes
@@ -87,7 +88,7 @@ def _me() -> User:
     return db.session.get(User, current_user.id)
 
 
-@bp.post("/review/<number>/start")
+@bp.post("/cases/<number>/start-review")
 @roles("reviewer")
 def start(number: str):
     case = _case(number)
@@ -95,7 +96,7 @@ def start(number: str):
                 _("已开始审查。"))
 
 
-@bp.post("/review/<number>/pause")
+@bp.post("/cases/<number>/pause")
 @roles("reviewer")
 def pause(number: str):
     case, form = _case(number), _posted("pause")
@@ -104,7 +105,7 @@ def pause(number: str):
         on=today()), _("已暂停计时，请打印并送达告知书。"))
 
 
-@bp.post("/review/<number>/resume")
+@bp.post("/cases/<number>/resume")
 @roles("reviewer", "supervisor")
 def resume(number: str):
     case, form = _case(number), _posted("resume")
@@ -112,7 +113,7 @@ def resume(number: str):
                 _("已恢复计时。"))
 
 
-@bp.post("/review/<number>/extension")
+@bp.post("/cases/<number>/extension-request")
 @roles("reviewer")
 def request_extension(number: str):
     case, form = _case(number), _posted("extension")
@@ -120,7 +121,7 @@ def request_extension(number: str):
         case, days=form.days.data, reason=form.reason.data, by=_me(), on=today()), _("延期申请已提交主管审批。"))
 
 
-@bp.post("/review/<number>/extension/<int:request_id>")
+@bp.post("/cases/<number>/extension-request/<int:request_id>/decide")
 @roles("supervisor")
 def decide_extension(number: str, request_id: int):
     case, form = _case(number), _posted("extension_decision")
@@ -139,7 +140,7 @@ def _stations_seen(case: Application) -> str:
     return f"{c['refused']}/{c['total']}"
 
 
-@bp.post("/review/<number>/decide")
+@bp.post("/cases/<number>/decide")
 @roles("reviewer")
 def decide(number: str):
     """First submit: check the answers (nothing is decided); the check page's confirm makes the decision."""
@@ -183,7 +184,7 @@ def _check(case: Application, form):
         issue_limit=current_app.config["ISSUE_LIMIT_WORKDAYS"])
 
 
-@bp.post("/review/<number>/decide/preview")
+@bp.post("/cases/<number>/decide/preview")
 @roles("reviewer")
 def decide_preview(number: str):
     """The decision as it would be issued, marked 样稿: not sealed, not numbered, not archived."""
@@ -209,7 +210,7 @@ def _instrument(case, kind: str, seq: int | None, name: str) -> Response:
     return _pdf(data, f"{case.number}-{name}.pdf")
 
 
-@bp.get("/review/<number>/stops/<int:stop_id>.pdf")
+@bp.get("/cases/<number>/stops/<int:stop_id>.pdf")
 @roles(*STAFF_READ)
 def stop_pdf(number: str, stop_id: int):
     case = _case(number)
@@ -219,7 +220,7 @@ def stop_pdf(number: str, stop_id: int):
     return _instrument(case, "stop", stop.id, f"stop-{stop.id}")
 
 
-@bp.get("/review/<number>/extension.pdf")
+@bp.get("/cases/<number>/extension.pdf")
 @roles(*STAFF_READ)
 def extension_pdf(number: str):
     case = _case(number)
@@ -228,7 +229,7 @@ def extension_pdf(number: str):
     return _instrument(case, "extension", None, "extension")
 
 
-@bp.get("/review/<number>/withdrawal.pdf")
+@bp.get("/cases/<number>/withdrawal.pdf")
 @roles(*STAFF_READ)
 def withdrawal_pdf(number: str):
     case = _case(number)
@@ -237,7 +238,7 @@ def withdrawal_pdf(number: str):
     return _instrument(case, "withdrawal", None, "withdrawal")
 
 
-@bp.get("/review/<number>/decision.pdf")
+@bp.get("/cases/<number>/decision.pdf")
 @roles(*STAFF_READ)
 def decision_pdf(number: str):
     case = _case(number)
@@ -294,3 +295,21 @@ def queue():
         items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
         reviewers=db.session.scalars(select(User).where(User.role == "reviewer").order_by(User.display_name)).all())
 from . import station_views  # noqa: E402,F401 - registers the per-station pages on bp
+
+
+# Old URLs of these pages (before every case action lived under /cases/<number>/): a 308 redirect, so a
+# form opened before the change still posts to the right place.
+for _old, _view, _methods in (
+        ("/review/<number>/start", start, ("POST",)),
+        ("/review/<number>/pause", pause, ("POST",)),
+        ("/review/<number>/resume", resume, ("POST",)),
+        ("/review/<number>/extension", request_extension, ("POST",)),
+        ("/review/<number>/extension/<int:request_id>", decide_extension, ("POST",)),
+        ("/review/<number>/decide", decide, ("POST",)),
+        ("/review/<number>/decide/preview", decide_preview, ("POST",)),
+        ("/review/<number>/stops/<int:stop_id>.pdf", stop_pdf, ("GET",)),
+        ("/review/<number>/extension.pdf", extension_pdf, ("GET",)),
+        ("/review/<number>/withdrawal.pdf", withdrawal_pdf, ("GET",)),
+        ("/review/<number>/decision.pdf", decision_pdf, ("GET",)),
+):
+    moved(bp, _old, _view, _methods)

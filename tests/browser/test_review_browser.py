@@ -53,7 +53,7 @@ def test_reviewer_works_the_most_urgent_case(staff, make_user, make_case):
     with page.expect_popup() as popup_info:
         page.click("#decision-pdf")
     popup = popup_info.value
-    assert popup.url.endswith(f"/review/{urgent}/decision.pdf")
+    assert popup.url.endswith(f"/cases/{urgent}/decision.pdf")
     pdf = page.context.request.get(popup.url)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
     popup.close()
