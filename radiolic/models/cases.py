@@ -207,7 +207,6 @@ class Decision(db.Model):
     __table_args__ = (
         one_of("outcome", ("approve", "reject")),
         CheckConstraint("outcome = 'approve' OR (legal_basis <> '' AND reason <> '')", name="reject_has_basis"),
-        Index("ix_decision_outcome_decided_on", "outcome", "decided_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,7 +214,6 @@ class Decision(db.Model):
     outcome: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text, default="")
-    decided_on: Mapped[date]
     by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     doc_number: Mapped[str] = mapped_column(String(40), default="")
     # 撤回: an approval made before the deferred materials arrived (DEFER_DECIDE_BEFORE_SUPPLY) is withdrawn
@@ -226,6 +224,18 @@ class Decision(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="decision")
     by = relationship("User")
+
+    @property
+    def decided_on(self) -> date | None:
+        """The day of the decision: the case's decided_on (stored once); a draft not attached to a case (the
+        样稿 preview) carries the day it was given."""
+        if self.application is not None:
+            return self.application.decided_on
+        return getattr(self, "_draft_on", None)
+
+    @decided_on.setter
+    def decided_on(self, value: date) -> None:
+        self._draft_on = value
 
 
 class ExtensionRequest(db.Model):
