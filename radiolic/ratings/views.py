@@ -29,7 +29,7 @@ HANDLERS = ("clerk", "reviewer", "supervisor")
 
 @bp.app_context_processor
 def _helpers():
-    return {"case_ratings": case_ratings, "RATING_TAGS": verbs.TAGS, }
+    return {"case_ratings": case_ratings, "RATING_TAGS": verbs.TAGS}
 
 
 def case_ratings(case: Application) -> list[tuple[Rating, WorkOrder | None]]:
