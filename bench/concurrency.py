@@ -42,7 +42,7 @@ from radiolic import create_app  # noqa: E402
 from radiolic.auth import passwords  # noqa: E402
 from radiolic.catalogue import load_catalogue  # noqa: E402
 from radiolic.extensions import db  # noqa: E402
-from radiolic.models import Application, Licence, User  # noqa: E402
+from radiolic.models import Licence, User  # noqa: E402
 from radiolic.station_import import parse_stations  # noqa: E402
 from radiolic.workflow import issuance, review  # noqa: E402
 

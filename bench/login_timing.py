@@ -13,7 +13,6 @@ from pathlib import Path
 from radiolic import create_app
 from radiolic.auth import accounts
 from radiolic.extensions import db
-from radiolic.models import User
 from radiolic.models.base import utcnow
 
 PASSWORD = "a long enough passphrase 93"

@@ -14,7 +14,7 @@ from radiolic import create_app
 from radiolic.auth import accounts, passwords
 from radiolic.catalogue import load_catalogue
 from radiolic.extensions import db
-from radiolic.models import Applicant, Application, ServiceItem, User
+from radiolic.models import Applicant, ServiceItem
 from radiolic.models.base import utcnow
 from radiolic.spreadsheets import formula_safe
 from radiolic.workflow import WorkflowError, intake

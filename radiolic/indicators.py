@@ -304,8 +304,9 @@ def reasons(start: date, end: date, top: int = 10) -> dict:
                                                                _between(Application.completed_on, start, end))
         .group_by(Application.outcome_reason).order_by(func.count().desc()).limit(top)).all()
     rejected = db.session.execute(
-        select(Decision.reason, func.count()).where(Decision.outcome == "reject",
-                                                    _between(Decision.decided_on, start, end))
+        # a rejected case is completed on the day of its decision (workflow.review.decide)
+        select(Decision.reason, func.count()).join(Application, Decision.application_id == Application.id)
+        .where(Application.state == "rejected", _between(Application.completed_on, start, end))
         .group_by(Decision.reason).order_by(func.count().desc()).limit(top)).all()
     return {"corrections": materials.most_common(top), "refusals": [tuple(r) for r in refused],
             "rejections": [tuple(r) for r in rejected]}

@@ -336,17 +336,18 @@ def check_pdf(data: bytes, *, on: date, with_db: bool = True) -> PdfReport:
 
 def _licence_status(report: PdfReport, number: str, on: date) -> bool:
     """Add the licence's live record check and status to the report; True when it is a paper licence."""
-    from .licence_records import STATUS_NAMES, check, live_status
+    from .licence_records import check, live_status
+    from .vocabulary import LicenceStatus
     lic = db.session.scalar(select(Licence).where(Licence.number == number))
     if lic is None:
         report.problems.append(f"登记簿中没有证照 {number}")
         return False
     result = check(lic)
     status = live_status(lic, on)
-    report.licence = {"number": lic.number, "status": status, "status_name": STATUS_NAMES[status],
+    report.licence = {"number": lic.number, "status": status, "status_name": LicenceStatus.text_of(status),
                       "record_check": "intact" if result.ok else "failed", "verify_code": lic.verify_code}
     if not result.ok:
         report.problems.append("记录校验失败：" + "；".join(result.problems))
     elif status != "valid":
-        report.problems.append(f"证照 {lic.number} 当前状态：{STATUS_NAMES[status]}")
+        report.problems.append(f"证照 {lic.number} 当前状态：{LicenceStatus.text_of(status)}")
     return lic.format == "paper"

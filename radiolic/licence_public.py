@@ -12,10 +12,10 @@ from . import disclosure, instruments
 from .archive import ArchiveError
 from .extensions import db
 from .identifiers import mask_id
-from .licence_records import KIND_NAMES, STATUS_NAMES, check, face_fields, face_hash, live_status
+from .licence_records import check, face_fields, face_hash, live_status
 from .models import Event, Licence
 from .office_date import today
-from .station_import import STATION_TYPES
+from .vocabulary import LicenceKind, LicenceStatus, StationType
 
 
 def pdf_download(lic: Licence) -> Response:
@@ -55,7 +55,7 @@ def public_view(lic: Licence, on: date, successor_number=_UNKNOWN, status_event:
     """
     a = lic.applicant
     person = disclosure.person_of(a.kind, lic.holder_name, lic.holder_code, a.phone)
-    station_type = STATION_TYPES.get(lic.station.station_type, "") if lic.station is not None else ""
+    station_type = StationType.text_of(lic.station.station_type, "") if lic.station is not None else ""
     fields = list(disclosure.mask(dict(face_fields(lic, lic.station)), person, station_type=station_type).items())
     shown = disclosure.mask({"holder": lic.holder_name, "holder_code": mask_id(lic.holder_code)}, person)
     if successor_number is _UNKNOWN:
@@ -70,8 +70,8 @@ def public_view(lic: Licence, on: date, successor_number=_UNKNOWN, status_event:
             status, renewal = "valid", {"number": pending.number, "received_on": pending.received_on}
     return {
         "renewal_pending": renewal,
-        "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": KIND_NAMES[lic.kind],
-        "format": lic.format, "status": status, "status_name": STATUS_NAMES[status],
+        "verify_code": lic.verify_code, "number": lic.number, "kind": lic.kind, "kind_name": LicenceKind.text_of(lic.kind),
+        "format": lic.format, "status": status, "status_name": LicenceStatus.text_of(status),
         "status_changed_on": lic.status_changed_on, "holder": shown["holder"],
         "holder_code": shown["holder_code"], "issued_on": lic.issued_on, "valid_from": lic.valid_from,
         "valid_until": lic.valid_until, "office": lic.office, "content_hash": lic.content_hash,

@@ -27,12 +27,8 @@ from . import texts
 from .texts import N_, Msg
 from .identifiers import e_licence_identifier, mod37_36_check_char, mod37_36_state
 from .models import Licence, Station
-from .station_import import STATION_TYPES
+from .vocabulary import StationType
 
-KIND_NAMES = {"frequency_permit": "无线电频率使用许可证", "station_licence": "无线电台执照"}
-FORMAT_NAMES = {"paper": "纸质", "electronic": "电子"}
-STATUS_NAMES = {"valid": "有效", "superseded": "已被替换", "cancelled": "已注销", "revoked": "已撤销",
-                "expired": "已过期"}
 # e-licence type codes (the {type} part of 1.2.156.3005.2.{type}.…)
 E_TYPE_CODES = {"frequency_permit": "WXPL", "station_licence": "WXDT"}
 
@@ -335,7 +331,7 @@ def face_fields(licence, station=None) -> list[tuple[str, str]]:
             site += f"，海拔 {_num(_get(s, 'altitude_m'), 'm')}"
         fields = [
             (N_("台站名称"), _get(s, "station_name")),
-            (N_("台站类型"), STATION_TYPES.get(_get(s, "station_type"), _get(s, "station_type"))),
+            (N_("台站类型"), StationType.text_of(_get(s, "station_type"))),
             (N_("台址"), _get(s, "address")),
             (N_("台址坐标"), site),
             (N_("发射频率"), _freq(_get(s, "tx_mhz"))),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .spreadsheets import formula_safe
+from .vocabulary import StationType
 
 COLUMNS = (
     "station_name", "station_type", "address", "longitude", "latitude", "altitude_m",
@@ -43,16 +44,7 @@ COLUMN_LABELS = {
     "type_approval_code": "型号核准代码",
     "call_sign": "呼号",
 }
-STATION_TYPES = {
-    "public_mobile_base": "公众移动通信基站",
-    "repeater": "中继站",
-    "walkie_talkie": "对讲机系统",
-    "trunked": "集群",
-    "microwave": "微波站",
-    "satellite_earth": "卫星地球站",
-    "amateur": "业余无线电台",
-    "other": "其他",
-}
+STATION_TYPES = StationType.texts()   # code -> Chinese name (the template and the import accept either)
 
 MAX_ERRORS = 1000
 # A 50,000-row station list unpacks to about 40 MB; the cap also bounds openpyxl's time and memory.

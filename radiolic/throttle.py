@@ -28,11 +28,11 @@ from .database import serialise
 from .extensions import db
 from .models import Attempt
 from .models.base import utcnow
+from .vocabulary import ThrottleScope
 
-SCOPES = ("login", "lookup", "pair")
+SCOPES = ThrottleScope.values()
 # pg advisory lock keys serialising the count-then-charge of each kind of try
 LOCK_KEYS = {"login": 7260011, "lookup": 7260010, "pair": 7260012}
-SCOPE_NAMES = {"login": "员工登录", "lookup": "进度查询", "pair": "评价平板配对"}
 
 
 class Throttled(Exception):
@@ -123,10 +123,6 @@ class Lock:
     addresses: int
     last: datetime
     wait: int          # seconds a new address still waits for this account or case
-
-    @property
-    def scope_name(self) -> str:
-        return SCOPE_NAMES.get(self.scope, self.scope)
 
 
 def locks(now: datetime | None = None) -> list[Lock]:

@@ -180,8 +180,8 @@ def handle_operational(error: Exception):
 
 
 def register_hooks(app: Flask) -> None:
-    from .models import LEVEL_NAMES, ROLE_NAMES
-    from .workflow import ACTION_NAMES, STATE_NAMES, can
+    from . import vocabulary
+    from .workflow import can
     from .models import User
     from .navigation import nav_groups, nav_items
 
@@ -205,9 +205,9 @@ def register_hooks(app: Flask) -> None:
             return None
         return user
 
-    # Also Jinja globals: macros imported without context (state_badge in _macros.html) need them.
-    app.jinja_env.globals.update(STATE_NAMES=STATE_NAMES, ACTION_NAMES=ACTION_NAMES, ROLE_NAMES=ROLE_NAMES,
-                                 LEVEL_NAMES=LEVEL_NAMES, can=can)
+    # Jinja globals, so that macros imported without context (state_badge in _macros.html) see them too:
+    # every code set by its class name (CaseState.title_of(case.state), StopKind.choices(), …).
+    app.jinja_env.globals.update({cls.__name__: cls for cls in vocabulary.ALL}, can=can)
 
     @app.template_filter("local_name")
     def local_name(obj, case=None) -> str:
@@ -225,8 +225,7 @@ def register_hooks(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
-        return {"STATE_NAMES": STATE_NAMES, "ACTION_NAMES": ACTION_NAMES, "ROLE_NAMES": ROLE_NAMES,
-                "LEVEL_NAMES": LEVEL_NAMES, "can": can, "today": today(), "lang": select_locale(),
+        return {"today": today(), "lang": select_locale(),
                 "office_name": office_name(), "nav_items": nav_items, "nav_groups": nav_groups}
 
     def office_name() -> str:

@@ -6,14 +6,14 @@ from wtforms import (BooleanField, DateField, IntegerField, PasswordField, Selec
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..auth.strength import Strong
-from ..models import ROLE_NAMES
+from ..vocabulary import Role
 
 
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64),
                                               Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字和 _ . -"))])
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("角色"), choices=[(key, _l(name)) for key, name in ROLE_NAMES.items()])
+    role = SelectField(_l("角色"), choices=Role.choices())
     window_no = StringField(_l("窗口号"), validators=[Optional(), Length(max=16)])
     password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=10, message=_l("密码至少 10 位")),
                                                       Strong()])

@@ -6,8 +6,10 @@ from sqlalchemy import select
 from ..access import roles
 from ..auth import accounts, passwords
 from ..extensions import db
-from ..models import ROLE_NAMES, CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
+from ..models import CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
 from ..office_date import today
+from ..views_common import run_verb
+from ..vocabulary import Role
 from ..workdays import CalendarGap
 from .. import calendar_notice as calendar_notice_parser
 from ..workflow import calendar as calendar_verbs
@@ -29,12 +31,16 @@ def users():
         if db.session.scalar(select(User).where(User.username == form.username.data)):
             form.username.errors.append(_("该用户名已存在"))
         else:
-            user = accounts.create(form.username.data, role=form.role.data, display_name=form.display_name.data,
-                                   password=form.password.data, window_no=form.window_no.data or None,
-                                   by=current_user, on=today(), note=f"{form.username.data}（{ROLE_NAMES[form.role.data]}）")
-            db.session.commit()
-            flash(_("已添加账号 %(name)s。", name=user.username), "success")
+            run_verb(lambda: accounts.create(
+                form.username.data, role=form.role.data, display_name=form.display_name.data,
+                password=form.password.data, window_no=form.window_no.data or None, by=current_user, on=today(),
+                note=f"{form.username.data}（{Role.text_of(form.role.data)}）"), form=form,
+                done=lambda user: _("已添加账号 %(name)s。", name=user.username), again=lambda: (_users_page(form), 422))
             return redirect(url_for("admin.users"))
+    return _users_page(form)
+
+
+def _users_page(form: UserForm):
     staff = db.session.scalars(select(User).order_by(User.role, User.username)).all()
     return render_template("admin/users.html", form=form, staff=staff, reset=ResetForm())
 
@@ -233,11 +239,12 @@ def calendar_notice():
         cal = clock.load_calendar()
         current = {d: cal.is_workday(d) for d in notice.days}
         if form.confirm.data and not missing:
-            seen, moved = calendar_verbs.apply_notice(form.year.data, notice.days, form.source.data.strip(),
-                                                      by=current_user, on=today())
-            db.session.commit()
-            flash(_("%(year)s 年放假安排已录入；%(seen)s 件在办案件已重算，%(moved)s 件的期限有变化并已记入办理过程。",
-                    year=form.year.data, seen=seen, moved=moved), "success")
+            run_verb(lambda: calendar_verbs.apply_notice(form.year.data, notice.days, form.source.data.strip(),
+                                                         by=current_user, on=today()),
+                     done=lambda done: _("%(year)s 年放假安排已录入；%(seen)s 件在办案件已重算，%(moved)s 件的期限有变化并已"
+                                         "记入办理过程。", year=form.year.data, seen=done[0], moved=done[1]),
+                     again=lambda: (render_template("admin/calendar_notice.html", form=form, notice=notice,
+                                                    missing=missing, current=current), 422))
             return redirect(url_for("admin.calendar"))
         status = 422 if missing else 200
         return render_template("admin/calendar_notice.html", form=form, notice=notice, missing=missing,

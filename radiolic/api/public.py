@@ -7,6 +7,7 @@ from ..extensions import db
 from ..lookup import gate
 from ..lookup.progress import progress
 from ..office_date import today
+from ..vocabulary import RatingLevel
 from ..workflow import ratings as rating_verbs
 from . import bp
 from .errors import ApiError
@@ -53,7 +54,7 @@ def rating_json(rating) -> dict:
     from ..models import WorkOrder
     order = db.session.query(WorkOrder).filter_by(rating_id=rating.id).one_or_none()
     return {"application": rating.application.number, "channel": rating.channel, "level": rating.level,
-            "level_name": rating_verbs.LEVEL_NAMES[rating.level], "tags": rating.tags, "on": rating.on.isoformat(),
+            "level_name": RatingLevel.text_of(rating.level), "tags": rating.tags, "on": rating.on.isoformat(),
             "work_order": None if order is None else {"status": order.status, "due_on": order.due_on.isoformat()}}
 
 

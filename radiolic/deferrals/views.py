@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..access import roles
 from ..intake.forms import SupplyForm, TerminateForm
-from ..views_common import case_or_404 as _case, case_page_again, commit_verb
+from ..views_common import case_or_404 as _case, case_page_again, moved, run_verb
 from ..office_date import today
 from ..workflow import intake as verbs
 from .reminders import days_left, outstanding
@@ -33,7 +33,7 @@ def board():
     return _board()
 
 
-@bp.post("/deferrals/cases/<number>/materials/<code>/supply")
+@bp.post("/cases/<number>/materials/<code>/supply")
 @roles("clerk")
 def supply(number: str, code: str):
     case, form = _case(number), SupplyForm()
@@ -41,11 +41,10 @@ def supply(number: str, code: str):
         flash(_("补齐登记未保存：%(errors)s", errors="；".join(str(e) for errs in form.errors.values() for e in errs)),
               "danger")
         return _board(422)
-    m, refused = commit_verb(lambda: verbs.supply(
+    m = run_verb(lambda: verbs.supply(
         case, code, by=current_user, on=today(), received_on=form.received_on.data,
-        supplied_from=form.supplied_from.data or "", note=form.note.data or ""), prefix=f"{number}：")
-    if refused:
-        return _board(422)
+        supplied_from=form.supplied_from.data or "", note=form.note.data or ""), prefix=f"{number}：",
+        again=lambda: _board(422))
     left = len(case.outstanding_deferred)
     if left:
         flash(_("已登记 %(number)s 的“%(name)s”补齐。尚有 %(left)s 项容缺材料未补齐。", number=number, name=m.name,
@@ -55,7 +54,7 @@ def supply(number: str, code: str):
     return redirect(_back(number))
 
 
-@bp.post("/deferrals/cases/<number>/materials/<code>/check")
+@bp.post("/cases/<number>/materials/<code>/check")
 @roles("clerk")
 def check(number: str, code: str):
     """Accept or return a deferred material the applicant uploaded online."""
@@ -64,10 +63,9 @@ def check(number: str, code: str):
     if not accept and request.form.get("decision") != "return":
         flash(_("请选择核对结果。"), "danger")
         return case_page_again(number)
-    m, refused = commit_verb(lambda: verbs.check_supplied(case, code, accept=accept, by=current_user, on=today(),
-                                                          reason=request.form.get("reason", "")[:500]))
-    if refused:
-        return case_page_again(number)
+    m = run_verb(lambda: verbs.check_supplied(case, code, accept=accept, by=current_user, on=today(),
+                                              reason=request.form.get("reason", "")[:500]),
+                 again=lambda: case_page_again(number))
     if accept:
         flash(_("已核对“%(name)s”，该项容缺材料已补齐。", name=m.name), "success")
     else:
@@ -75,16 +73,15 @@ def check(number: str, code: str):
     return redirect(url_for("main.case", number=number))
 
 
-@bp.post("/deferrals/cases/<number>/terminate")
+@bp.post("/cases/<number>/terminate")
 @roles("supervisor")
 def terminate(number: str):
     case, form = _case(number), TerminateForm()
     if not form.validate_on_submit():
         flash(_("请写明终止办理的理由。"), "danger")
         return case_page_again(number)
-    _result, refused = commit_verb(lambda: verbs.terminate(case, reason=form.reason.data, by=current_user, on=today()))
-    if refused:
-        return case_page_again(number)
+    run_verb(lambda: verbs.terminate(case, reason=form.reason.data, by=current_user, on=today()),
+             again=lambda: case_page_again(number))
     flash(_("已终止办理 %(number)s（%(doc_number)s），申请人的信用记录已登记承诺未履行。请送达《终止办理通知书》。",
             number=number, doc_number=case.outcome_doc_number), "success")
     if case.decision is not None and case.decision.withdrawn_on is not None:
@@ -97,3 +94,13 @@ def terminate(number: str):
 def _case_page_helpers():
     return {"deferral_days_left": lambda m: days_left(m, today()), "supply_form": SupplyForm,
             "overdue_materials": lambda case: verbs.overdue_materials(case, today())}
+
+
+# Old URLs of these pages (before every case action lived under /cases/<number>/): a 308 redirect, so a
+# form opened before the change still posts to the right place.
+for _old, _view, _methods in (
+        ("/deferrals/cases/<number>/materials/<code>/supply", supply, ("POST",)),
+        ("/deferrals/cases/<number>/materials/<code>/check", check, ("POST",)),
+        ("/deferrals/cases/<number>/terminate", terminate, ("POST",)),
+):
+    moved(bp, _old, _view, _methods)

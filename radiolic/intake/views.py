@@ -14,7 +14,7 @@ from ..extensions import db
 from ..inputs import arg_int
 from ..identifiers import mask_id
 from ..models import Applicant, Application, CreditMark, ServiceItem, Upload
-from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb, show_refusal
+from ..views_common import LIST_LOADS, case_or_404 as _case, case_page_again, moved, run_verb, show_refusal
 from ..office_date import today
 from ..workdays import CalendarGap
 from ..texts import N_
@@ -69,12 +69,11 @@ def applicant_search():
 def new_applicant():
     form = ApplicantForm()
     if form.validate_on_submit():
-        applicant, refused = commit_verb(lambda: verbs.register_applicant(
+        applicant = run_verb(lambda: verbs.register_applicant(
             kind=form.kind.data, name=form.name.data, id_code=form.id_code.data, by=current_user, on=today(),
             contact=form.contact.data, phone=form.phone.data, email=form.email.data, address=form.address.data,
-            override_reason=form.code_override_reason.data), form)
-        if refused:
-            return render_template("intake/applicant_new.html", form=form), 422
+            override_reason=form.code_override_reason.data), form=form,
+            again=lambda: (render_template("intake/applicant_new.html", form=form), 422))
         flash(_("已登记申请人“%(name)s”。", name=applicant.name), "success")
         return redirect(url_for("intake.applicant", applicant_id=applicant.id))
     return render_template("intake/applicant_new.html", form=form), 422 if form.errors else 200
@@ -94,12 +93,10 @@ def applicant_contact(applicant_id: int):
     if not form.validate_on_submit():
         flash("；".join(str(e) for errs in form.errors.values() for e in errs), "danger")
         return redirect(url_for("intake.applicant", applicant_id=a.id))
-    _result, refused = commit_verb(lambda: verbs.update_contact(
+    run_verb(lambda: verbs.update_contact(
         a, by=current_user, on=today(), contact=form.contact.data, phone=form.phone.data, email=form.email.data,
-        address=form.address.data))
-    if refused:
-        return _applicant_page(db.session.get(Applicant, applicant_id)), 422
-    flash(_("联系方式已更新。"), "success")
+        address=form.address.data), done=_("联系方式已更新。"),
+        again=lambda: (_applicant_page(db.session.get(Applicant, applicant_id)), 422))
     return redirect(url_for("intake.applicant", applicant_id=a.id))
 
 
@@ -118,10 +115,9 @@ def repair(applicant_id: int):
     form = RepairForm()
     if not form.validate_on_submit():
         return _applicant_page(a, form), 422
-    _result, refused = commit_verb(lambda: verbs.repair_credit(a, reason=form.reason.data, by=current_user, on=today()))
-    if refused:
-        return _applicant_page(db.session.get(Applicant, applicant_id), form), 422
-    flash(_("已为“%(name)s”登记信用修复，容缺受理恢复适用。", name=a.name), "success")
+    run_verb(lambda: verbs.repair_credit(a, reason=form.reason.data, by=current_user, on=today()),
+             done=_("已为“%(name)s”登记信用修复，容缺受理恢复适用。", name=a.name),
+             again=lambda: (_applicant_page(db.session.get(Applicant, applicant_id), form), 422))
     return redirect(url_for("intake.applicant", applicant_id=a.id))
 
 
@@ -230,11 +226,9 @@ def new():
         counter.remember(current_user, case, code, key)
         counter.queue_sms(case, code)
         return case
-    case, refused = commit_verb(step, form)
-    if refused:
-        if refused.field == "code_override_reason":     # a wrong check digit: mark the code itself too
-            form.id_code.errors = [*form.id_code.errors, refused.translated()]
-        return _render_new(form), 422
+    # a wrong check digit: the message goes on the code itself too
+    case = run_verb(step, form=form, aliases={"code_override_reason": ("code_override_reason", "id_code")},
+                    again=lambda: (_render_new(form), 422))
     flash(_("已收件：申请编号 %(number)s。查询码在本次接待中（%(minutes)s 分钟内、下一位申请人之前）可打印，"
             "并已短信发送给申请人。", number=case.number, minutes=counter._minutes()), "success")
     return redirect(url_for("intake.decide", number=case.number), 303)
@@ -315,7 +309,7 @@ def _done(case: Application, query_code: str, message: str):
     return redirect(url_for("main.case", number=case.number), 303)
 
 
-@bp.route("/intake/cases/<number>/done")
+@bp.route("/cases/<number>/done")
 @roles("clerk")
 def done(number: str):
     case = _case(number)
@@ -325,7 +319,7 @@ def done(number: str):
     return render_template("intake/done.html", case=case, query_code=code, docs=notices.available(case))
 
 
-@bp.route("/intake/cases/<number>/bundle.pdf")
+@bp.route("/cases/<number>/bundle.pdf")
 @roles("clerk")
 def bundle(number: str):
     """One PDF for the counter: the receipt with the query code and every instrument the case has so far."""
@@ -338,7 +332,7 @@ def bundle(number: str):
         "Cache-Control": "no-store"})
 
 
-@bp.route("/intake/cases/<number>/decide")
+@bp.route("/cases/<number>/intake")
 @roles("clerk")
 def decide(number: str):
     case = _case(number)
@@ -346,7 +340,7 @@ def decide(number: str):
     return _render_decide(case, query_code=code, fresh=bool(code))
 
 
-@bp.post("/intake/cases/<number>/accept")
+@bp.post("/cases/<number>/accept")
 @roles("clerk")
 def accept(number: str):
     case, form = _case(number), AcceptForm()
@@ -357,10 +351,8 @@ def accept(number: str):
     deferred = [c for c in (form.deferred.data or []) if isinstance(c, str)]
     commitment = {"signed_by": form.signed_by.data or "", "due_on": form.due_on.data,
                   "method": form.method.data or ""} if deferred else None
-    _result, refused = commit_verb(
-        lambda: verbs.accept(case, deferred=deferred, commitment=commitment, by=current_user, on=today()), form)
-    if refused:
-        return _render_decide(_case(number), query_code=code, accept=form), 422
+    run_verb(lambda: verbs.accept(case, deferred=deferred, commitment=commitment, by=current_user, on=today()),
+             form=form, again=lambda: (_render_decide(_case(number), query_code=code, accept=form), 422))
     if deferred:
         return _done(case, code, _("已容缺受理 %(number)s：请申请人签署《申请容缺受理承诺书》，"
                                    "并交付《受理通知书》和《容缺受理通知书》。", number=case.number))
@@ -378,7 +370,7 @@ def _posted_items(case: Application) -> tuple[list[dict], dict]:
     return items, echo
 
 
-@bp.post("/intake/cases/<number>/correction")
+@bp.post("/cases/<number>/request-correction")
 @roles("clerk")
 def correction(number: str):
     case, form = _case(number), CorrectionForm()
@@ -386,15 +378,14 @@ def correction(number: str):
     items, echo = _posted_items(case)
     if not form.validate_on_submit():
         return _render_decide(case, query_code=code, correction=form, posted_items=echo), 422
-    notice, refused = commit_verb(lambda: verbs.request_correction(
-        case, items=items, by=current_user, on=today(), reason=form.reason.data or ""), form)
-    if refused:
-        return _render_decide(_case(number), query_code=code, correction=form, posted_items=echo), 422
+    notice = run_verb(lambda: verbs.request_correction(
+        case, items=items, by=current_user, on=today(), reason=form.reason.data or ""), form=form,
+        again=lambda: (_render_decide(_case(number), query_code=code, correction=form, posted_items=echo), 422))
     return _done(case, code, _("已一次性告知补正（%(doc_number)s），请交付《补正材料通知书》。",
                                  doc_number=notice.doc_number))
 
 
-@bp.post("/intake/cases/<number>/refuse")
+@bp.post("/cases/<number>/refuse")
 @roles("clerk")
 def refuse(number: str):
     """First submit: a confirmation page naming the case, the applicant, the reason and the 不予受理决定书
@@ -406,9 +397,8 @@ def refuse(number: str):
         return _render_decide(case, query_code=code, refuse=form), 422
     if form.confirm.data != "1":
         return _refuse_check(case, form, code)
-    _result, refused = commit_verb(lambda: verbs.refuse(case, reason=form.reason.data, by=current_user, on=today()), form)
-    if refused:
-        return _render_decide(_case(number), query_code=code, refuse=form), 422
+    run_verb(lambda: verbs.refuse(case, reason=form.reason.data, by=current_user, on=today()), form=form,
+             again=lambda: (_render_decide(_case(number), query_code=code, refuse=form), 422))
     return _done(case, code, _("已决定不予受理 %(number)s，请交付《不予受理决定书》。", number=case.number))
 
 
@@ -429,7 +419,7 @@ def _refuse_check(case: Application, form: RefuseForm, code: str):
                            title=notices.KINDS["refusal"])
 
 
-@bp.post("/intake/cases/<number>/refuse/preview")
+@bp.post("/cases/<number>/refuse/preview")
 @roles("clerk")
 def refuse_preview(number: str):
     """The 不予受理决定书 as it would be issued, marked 样稿: not numbered, not sealed, not archived."""
@@ -441,39 +431,34 @@ def refuse_preview(number: str):
         "Content-Disposition": f"inline; filename=\"{case.number}-refusal-draft.pdf\"", "Cache-Control": "no-store"})
 
 
-@bp.post("/intake/cases/<number>/resubmit")
+@bp.post("/cases/<number>/resubmit")
 @roles("clerk")
 def resubmit(number: str):
     case, form = _case(number), ResubmitForm()
     if not form.validate_on_submit():
         flash(_("请勾选本次收到的补正材料。"), "danger")
         return case_page_again(number)
-    _result, refused = commit_verb(lambda: verbs.resubmit(
+    run_verb(lambda: verbs.resubmit(
         case, received=[c for c in form.received.data or [] if isinstance(c, str)], by=current_user, on=today(),
-        visit=form.visit.data))
-    if refused:
-        return case_page_again(number)
-    flash(_("已登记补正材料，请重新作出受理决定。"), "success")
+        visit=form.visit.data), done=_("已登记补正材料，请重新作出受理决定。"), again=lambda: case_page_again(number))
     return redirect(url_for("intake.decide", number=number))
 
 
-@bp.post("/intake/cases/<number>/withdraw")
+@bp.post("/cases/<number>/withdraw")
 @roles("clerk")
 def withdraw(number: str):
     case, form = _case(number), WithdrawForm()
     if not form.validate_on_submit():
         flash(_("请写明撤回原因。"), "danger")
         return case_page_again(number)
-    _result, refused = commit_verb(lambda: verbs.withdraw(case, reason=form.reason.data, by=current_user, on=today()))
-    if refused:
-        return case_page_again(number)
-    flash(_("申请 %(number)s 已撤回。", number=number), "success")
+    run_verb(lambda: verbs.withdraw(case, reason=form.reason.data, by=current_user, on=today()),
+             done=_("申请 %(number)s 已撤回。", number=number), again=lambda: case_page_again(number))
     return redirect(url_for("main.case", number=number))
 
 
 # --- notices ------------------------------------------------------------------------------------------------
 
-@bp.route("/intake/cases/<number>/notices/<kind>.pdf", methods=["GET", "POST"])
+@bp.route("/cases/<number>/notices/<kind>.pdf", methods=["GET", "POST"])
 @roles("clerk", "reviewer", "supervisor")
 def notice(number: str, kind: str):
     """An instrument as issued (archived bytes); POST carries the query code from the counter, never the URL."""
@@ -526,3 +511,19 @@ def case_documents(case: Application) -> list[tuple[str, str, str]]:
 @bp.app_context_processor
 def _case_page_helpers():
     return {"intake_documents": notices.available, "case_documents": case_documents}
+
+
+# Old URLs of these pages (before every case action lived under /cases/<number>/): a 308 redirect, so a
+# form opened before the change still posts to the right place.
+for _old, _view, _methods in (
+        ("/intake/cases/<number>/done", done, ("GET",)),
+        ("/intake/cases/<number>/bundle.pdf", bundle, ("GET",)),
+        ("/intake/cases/<number>/decide", decide, ("GET",)),
+        ("/intake/cases/<number>/accept", accept, ("POST",)),
+        ("/intake/cases/<number>/correction", correction, ("POST",)),
+        ("/intake/cases/<number>/refuse", refuse, ("POST",)),
+        ("/intake/cases/<number>/resubmit", resubmit, ("POST",)),
+        ("/intake/cases/<number>/withdraw", withdraw, ("POST",)),
+        ("/intake/cases/<number>/notices/<kind>.pdf", notice, ("GET", "POST")),
+):
+    moved(bp, _old, _view, _methods)

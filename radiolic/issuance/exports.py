@@ -13,11 +13,11 @@ from sqlalchemy import select
 from .. import disclosure
 from ..documents import cjk_font, render_licence
 from ..extensions import db
-from ..licence_records import FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, face_of
+from ..licence_records import face_of
 from ..licence_records import BATCH, FIRST_BATCH, licence_rows  # noqa: F401  (callers read them here)
 from ..models import Applicant
 from ..spreadsheets import formula_safe
-from ..station_import import STATION_TYPES
+from ..vocabulary import Format, LicenceKind, LicenceStatus, StationType
 
 
 class _Pipe:
@@ -102,10 +102,10 @@ def cell(value) -> str:
 
 
 EXTRACT_COLUMNS = [
-    ("编号", lambda l, s: l["number"]), ("证照类别", lambda l, s: KIND_NAMES[l["kind"]]),
-    ("形式", lambda l, s: FORMAT_NAMES[l["format"]]), ("状态", lambda l, s: STATUS_NAMES[l["status"]]),
+    ("编号", lambda l, s: l["number"]), ("证照类别", lambda l, s: LicenceKind.text_of(l["kind"])),
+    ("形式", lambda l, s: Format.text_of(l["format"])), ("状态", lambda l, s: LicenceStatus.text_of(l["status"])),
     ("持证人", lambda l, s: l["holder_name"]), ("台站名称", lambda l, s: s.get("station_name") or ""),
-    ("台站类型", lambda l, s: STATION_TYPES.get(s.get("station_type"), "")),
+    ("台站类型", lambda l, s: StationType.text_of(s.get("station_type"), "")),
     ("台址", lambda l, s: s.get("address") or l["area"]), ("经度", lambda l, s: s.get("longitude")),
     ("纬度", lambda l, s: s.get("latitude")), ("发射频率（MHz）", lambda l, s: s.get("tx_mhz") or l["frequencies"]),
     ("接收频率（MHz）", lambda l, s: s.get("rx_mhz") or ""), ("带宽（kHz）", lambda l, s: s.get("bandwidth_khz")),
@@ -128,7 +128,7 @@ def public_row(licence: dict, station: dict, holders: dict) -> list:
     """One public register row: every column through disclosure.mask (a person's name, ID and phone never show)."""
     person = holders.get(licence["applicant_id"])
     values = {name: get(licence, station) for name, get in public_columns()}
-    shown = disclosure.mask(values, person, station_type=STATION_TYPES.get(station.get("station_type"), ""))
+    shown = disclosure.mask(values, person, station_type=StationType.text_of(station.get("station_type"), ""))
     return [shown.get(name, "") for name, _ in public_columns()]
 
 

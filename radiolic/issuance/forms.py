@@ -6,7 +6,8 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..station_import import COLUMN_LABELS, STATION_TYPES
+from ..station_import import COLUMN_LABELS
+from ..vocabulary import StationType
 
 FORMAT_CHOICES = [("electronic", _l("电子证照")), ("paper", _l("纸质证照"))]
 
@@ -15,7 +16,7 @@ class StationForm(FlaskForm):
     """One station typed in at the window; checked by the same rules as an imported row."""
 
     station_name = StringField(_l(COLUMN_LABELS["station_name"]), validators=[DataRequired(), Length(max=100)])
-    station_type = SelectField(_l(COLUMN_LABELS["station_type"]), choices=[(key, _l(name)) for key, name in STATION_TYPES.items()])
+    station_type = SelectField(_l(COLUMN_LABELS["station_type"]), choices=StationType.choices())
     address = StringField(_l(COLUMN_LABELS["address"]), validators=[DataRequired(), Length(max=200)])
     longitude = StringField(_l(COLUMN_LABELS["longitude"]), validators=[DataRequired()])
     latitude = StringField(_l(COLUMN_LABELS["latitude"]), validators=[DataRequired()])

@@ -19,16 +19,16 @@ from ..extensions import db
 from ..inputs import arg_int
 from .. import disclosure
 from ..licence_public import find_for_verification, pdf_download, public_view
-from ..licence_records import (FORMAT_NAMES, KIND_NAMES, STATUS_NAMES, check, face_fields, live_status,
-                               public_key, shown_fields)
+from ..licence_records import check, face_fields, live_status, public_key, shown_fields
 from ..models import Applicant, Application, Delivery, Licence, PrintLog, Station
-from ..station_import import (STATION_TYPES, ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
+from ..station_import import (ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
                                template_xlsx)
 from ..station_import import COLUMNS as STATION_COLUMNS
 from ..station_import import validate_rows
 from ..office_date import today
-from ..views_common import case_page
 from ..texts import N_
+from ..vocabulary import LicenceKind, StationType
+from ..views_common import case_or_404 as _case, case_page, case_page_again, run_verb
 from ..workflow import WorkflowError, clock
 from ..workflow import issuance as verbs
 from . import exports, followup
@@ -43,11 +43,6 @@ HANDLERS = ("clerk", "reviewer")
 PAGE = 50
 
 MAX_PAGE = 10**6
-
-
-@bp.app_template_global()
-def licence_names() -> dict:
-    return {"kind": KIND_NAMES, "format": FORMAT_NAMES, "status": STATUS_NAMES, "station_type": STATION_TYPES}
 
 
 @bp.app_template_filter("face_shown")
@@ -103,20 +98,9 @@ def issuance_forms() -> dict:
             "delivery": DeliveryForm(), "cancel": CancelForm(), "format": FormatForm()}
 
 
-def _case(number: str) -> Application:
-    case = db.session.scalar(select(Application).where(Application.number == number))
-    return case if case is not None else abort(404)
-
-
 def _licence(number: str) -> Licence:
     licence = db.session.scalar(select(Licence).where(Licence.number == number))
     return licence if licence is not None else abort(404)
-
-
-def _refused(case: Application, err: WorkflowError, **extra):
-    db.session.rollback()
-    flash(err.translated(), "danger")
-    return case_page(case, 422, **extra)
 
 
 def _back(case: Application):
@@ -180,14 +164,13 @@ def add_station(number: str):
             (target.errors if target is not None else form.station_name.errors).append(error.message)
         return case_page(case, 422, station_form=form)
     row["format_override"] = form.format_override.data or None
-    try:
+
+    def step():
         if form.replaces.data:
             row["replaces_licence_id"] = _replaced_id(case, form.replaces.data.strip())
         verbs.add_stations(case, [row], mode="append", by=current_user, on=today())
-    except WorkflowError as err:
-        return _refused(case, err, station_form=form)
-    db.session.commit()
-    flash(_("已添加台站“%(name)s”。", name=row["station_name"]), "success")
+    run_verb(step, form=form, done=_("已添加台站“%(name)s”。", name=row["station_name"]),
+             again=lambda: case_page_again(case, station_form=form))
     return _back(case)
 
 
@@ -222,16 +205,14 @@ def import_stations(number: str):
     try:
         with reading():     # parse outside the write lock; the verb below takes it
             rows = parse_stations(data, upload.filename or "stations")
-        count = verbs.add_stations(case, rows, mode=form.mode.data, by=current_user, on=today())
     except ImportRejected as rejected:
         report = base64.b64encode(errors_csv(rejected)).decode("ascii")
         flash(_("导入被拒绝：共 %(total)s 处错误，没有导入任何台站。请按错误报告修改后重新导入。", total=rejected.total),
               "danger")
         return case_page(case, 422, import_form=form, import_errors=rejected.errors[:200],
                           import_error_total=rejected.total, import_report=report)
-    except WorkflowError as err:
-        return _refused(case, err, import_form=form)
-    db.session.commit()
+    count = run_verb(lambda: verbs.add_stations(case, rows, mode=form.mode.data, by=current_user, on=today()),
+                     form=form, again=lambda: case_page_again(case, import_form=form))
     if form.mode.data == "replace":
         flash(_("已导入 %(count)s 个台站（替换）。", count=count), "success")
     else:
@@ -245,12 +226,9 @@ def set_format(number: str, seq: int):
     case, form = _case(number), FormatForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        verbs.set_format_override(case, seq, form.format_override.data or None, by=current_user, on=today())
-    except WorkflowError as err:
-        return _refused(case, err)
-    db.session.commit()
-    flash(_("已调整该台站的执照形式。"), "success")
+    run_verb(lambda: verbs.set_format_override(case, seq, form.format_override.data or None, by=current_user,
+                                               on=today()),
+             done=_("已调整该台站的执照形式。"), again=lambda: case_page_again(case))
     return _back(case)
 
 
@@ -263,12 +241,9 @@ def issue(number: str):
     if not form.validate_on_submit():
         return case_page(case, 422, issue_form=form)
     permit = form.permit() if case.service_item.licence_kind == "frequency_permit" else None
-    try:
-        result = verbs.issue(case, format=form.format.data, by=current_user, on=today(), permit=permit,
-                             valid_until=form.valid_until.data if permit is None else None)
-    except WorkflowError as err:
-        return _refused(case, err, issue_form=form)
-    db.session.commit()
+    result = run_verb(lambda: verbs.issue(case, format=form.format.data, by=current_user, on=today(), permit=permit,
+                                          valid_until=form.valid_until.data if permit is None else None),
+                      form=form, again=lambda: case_page_again(case, issue_form=form))
     followup.after_issue(case, result.count, by=current_user, on=today())
     if result.count > 1:
         flash(_("已发证 %(count)s 份：%(first)s 至 %(last)s。", count=result.count, first=result.first_number,
@@ -284,13 +259,10 @@ def cancel(number: str):
     case, form = _case(number), CancelForm()
     if not form.validate_on_submit():
         return case_page(case, 422, cancel_form=form)
-    try:
-        n = verbs.cancel_licences(case, numbers=form.numbers.data.split(), returned=form.returned.data,
-                                  reason=form.reason.data or "", by=current_user, on=today())
-    except WorkflowError as err:
-        return _refused(case, err, cancel_form=form)
-    db.session.commit()
-    flash(_("已注销 %(count)s 份证照，案件办结。", count=n), "success")
+    run_verb(lambda: verbs.cancel_licences(case, numbers=form.numbers.data.split(), returned=form.returned.data,
+                                           reason=form.reason.data or "", by=current_user, on=today()),
+             form=form, done=lambda n: _("已注销 %(count)s 份证照，案件办结。", count=n),
+             again=lambda: case_page_again(case, cancel_form=form))
     return _back(case)
 
 
@@ -333,31 +305,20 @@ def print_licence(number: str):
     if not form.validate_on_submit():
         flash(_("打印份数须为 1–10。"), "danger")
         return redirect(url_for("issuance.licence", number=number))
-    try:
-        verbs.record_print(lic.application, [lic], copies=form.copies.data, by=current_user, on=today())
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.translated(), "danger")
-        return redirect(url_for("issuance.licence", number=number))
-    db.session.commit()
+    run_verb(lambda: verbs.record_print(lic.application, [lic], copies=form.copies.data, by=current_user, on=today()),
+             again=lambda: redirect(url_for("issuance.licence", number=number)))
     return pdf_download(lic)
 
 
 def _licence_status_change(number: str, form, verb, missing: str, done: str):
     """Revoke or restore one licence: the reason is required; a refusal is flashed; one commit."""
     lic = _licence(number)
+    back = redirect(url_for("issuance.licence", number=number))
     if not form.validate_on_submit():
         flash(missing, "danger")
-    else:
-        try:
-            verb(lic, reason=form.reason.data, by=current_user, on=today())
-        except WorkflowError as err:
-            db.session.rollback()
-            flash(err.translated(), "danger")
-        else:
-            db.session.commit()
-            flash(done, "success")
-    return redirect(url_for("issuance.licence", number=number))
+        return back
+    run_verb(lambda: verb(lic, reason=form.reason.data, by=current_user, on=today()), done=done, again=lambda: back)
+    return back
 
 
 @bp.post("/licences/<number>/revoke")
@@ -385,11 +346,8 @@ def print_case(number: str):
         return _back(case)
     paper = db.session.scalars(select(Licence).where(Licence.application_id == case.id, Licence.format == "paper")
                                .order_by(Licence.number)).all()
-    try:
-        verbs.record_print(case, paper, copies=form.copies.data, by=current_user, on=today())
-    except WorkflowError as err:
-        return _refused(case, err)
-    db.session.commit()
+    run_verb(lambda: verbs.record_print(case, paper, copies=form.copies.data, by=current_user, on=today()),
+             again=lambda: case_page_again(case))
     if len(paper) > current_app.config["ZIP_INLINE_MAX"]:
         # A big bundle is built by the job queue; the page shows its progress, then the download.
         job = jobs.start("paper_bundle", {"case_id": case.id, "number": case.number}, user=current_user,
@@ -405,13 +363,9 @@ def delivery(number: str):
     case, form = _case(number), DeliveryForm()
     if not form.validate_on_submit():
         return case_page(case, 422, delivery_form=form)
-    try:
-        verbs.record_delivery(case, method=form.method.data, receiver=form.receiver.data or "",
-                              tracking_no=form.tracking_no.data or "", by=current_user, on=today())
-    except WorkflowError as err:
-        return _refused(case, err, delivery_form=form)
-    db.session.commit()
-    flash(_("已登记送达。"), "success")
+    run_verb(lambda: verbs.record_delivery(case, method=form.method.data, receiver=form.receiver.data or "",
+                                           tracking_no=form.tracking_no.data or "", by=current_user, on=today()),
+             form=form, done=_("已登记送达。"), again=lambda: case_page_again(case, delivery_form=form))
     return _back(case)
 
 
@@ -565,9 +519,9 @@ def _register_filters(args, on: date) -> tuple[list, dict]:
         conditions.append(Licence.applicant_id.in_(select(Applicant.id).where(Applicant.kind == "organisation")))
     if q["number"]:
         conditions.append(Licence.number.startswith(q["number"], autoescape=True))
-    if q["kind"] in KIND_NAMES:
+    if q["kind"] in LicenceKind.values():
         conditions.append(Licence.kind == q["kind"])
-    if q["station_type"] in STATION_TYPES:
+    if q["station_type"] in StationType.values():
         conditions.append(Station.station_type == q["station_type"])
     if q["area"]:
         conditions.append(or_(Station.address.contains(q["area"], autoescape=True),
@@ -599,7 +553,7 @@ def register():
     for lic, st, a in rows:
         person = disclosure.person_of(a.kind, lic.holder_name, lic.holder_code, a.phone)
         row = {"number": lic.number, "kind": lic.kind, "holder": lic.holder_name,
-               "station": st.station_name if st else "", "type": STATION_TYPES.get(st.station_type, "") if st else "",
+               "station": st.station_name if st else "", "type": StationType.text_of(st.station_type, "") if st else "",
                "frequencies": (st.tx_mhz if st else lic.frequencies), "place": st.address if st else lic.area,
                "valid_until": lic.valid_until}
         shown.append(disclosure.mask(row, person, station_type=row["type"]))

@@ -8,8 +8,8 @@ from ..extensions import db
 from ..identifiers import mask_id, mask_name, mask_phone
 from ..models import Application, Event, Licence, Rating, Station
 from ..workdays import CalendarGap
-from ..workflow import STATE_NAMES, clock
-from ..workflow.review import STOP_NAMES
+from ..vocabulary import CaseState, StopKind
+from ..workflow import clock
 
 STEPS = [("received", "提交申请"), ("accepted", "受理"), ("under_review", "审查"), ("decided", "作出决定"),
          ("issued", "发证")]
@@ -51,9 +51,9 @@ def steps(case: Application) -> list[dict]:
 
 def next_step(case: Application) -> dict:
     if not case.is_open:
-        return {"actor": "none", "text": f"已办结：{STATE_NAMES[case.state]}"}
+        return {"actor": "none", "text": f"已办结：{CaseState.text_of(case.state)}"}
     if case.open_stop is not None:
-        return {"actor": "office", "text": f"{STOP_NAMES[case.open_stop.kind]}期间暂停计时"}
+        return {"actor": "office", "text": f"{StopKind.text_of(case.open_stop.kind)}期间暂停计时"}
     actor, text = NEXT[case.state]
     if case.state == "approved" and case.outstanding_deferred:
         return {"actor": "applicant", "text": "请先补齐容缺材料，补齐后方可发证"}
@@ -101,7 +101,7 @@ def _stop(case: Application) -> dict | None:
         expected = clock.load_calendar().add(stop.paused_on, stop.expected_days)
     except CalendarGap:
         expected = None
-    return {"kind": stop.kind, "name": STOP_NAMES[stop.kind], "reason": stop.reason, "since": _iso(stop.paused_on),
+    return {"kind": stop.kind, "name": StopKind.text_of(stop.kind), "reason": stop.reason, "since": _iso(stop.paused_on),
             "expected_days": stop.expected_days, "expected_end": _iso(expected)}
 
 
@@ -188,7 +188,7 @@ def progress(case: Application, today: date, session_links: bool = True) -> dict
     """
     rated = db.session.scalars(select(Rating.channel).where(Rating.application_id == case.id)).all()
     return {
-        "number": case.number, "state": case.state, "state_name": STATE_NAMES[case.state],
+        "number": case.number, "state": case.state, "state_name": CaseState.text_of(case.state),
         "service_item": {"code": case.service_item.code, "name": case.service_item.name},
         "applicant": masked_applicant(case), "channel": case.channel,
         "received_on": _iso(case.received_on), "accepted_on": _iso(case.accepted_on),

@@ -18,6 +18,7 @@ from ..ratings.submit import submit_rating
 from ..station_import import ImportRejected, parse_stations
 from ..office_date import today
 from ..texts import N_, Name
+from ..views_common import refusal, run_verb
 from ..workflow import WorkflowError, intake, issuance
 from ..workflow.ratings import TAGS, already_rated_message, intake_has_outcome, online_rating
 from . import gate
@@ -102,17 +103,20 @@ def supply(number: str):
     if not form.validate_on_submit():
         return _case_page(case, _("请选择要补交的材料和文件。"), 422)
     saved = []
-    try:
+
+    def step():
         checked = uploads.check(request.files.get("file") or _missing_file())
         m = intake.supply(case, form.material.data, by=None, on=today(), note="网上上传")
         saved.append(uploads.save(checked, case, m.code, note="补交容缺材料"))
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        uploads.discard(saved)
-        return _case_page(case, err.translated(), 422)
-    flash(_("材料已上传，窗口工作人员会尽快核对。"), "success")
+    run_verb(step, done=_("材料已上传，窗口工作人员会尽快核对。"), flash_refusal=False,
+             again=lambda: _refused_upload(case, saved))
     return redirect(url_for("lookup.case", number=case.number))
+
+
+def _refused_upload(case: Application, saved: list):
+    """The case page again after a refused upload: the files saved before the refusal are removed."""
+    uploads.discard(saved)
+    return _case_page(case, refusal().translated(), 422)
 
 
 def _missing_file():
@@ -131,7 +135,8 @@ def correct(number: str):
     items = [m for m in case.materials if m.status in ("missing", "defective")] \
         if case.state == "awaiting_correction" else []
     saved = []
-    try:
+
+    def step():
         if not items:
             raise WorkflowError(N_("本案当前没有需要补正的材料。"), code="conflict")
         checked = {}
@@ -143,12 +148,8 @@ def correct(number: str):
         intake.resubmit(case, received=list(checked), by=None, on=today())
         for code, c in checked.items():
             saved.append(uploads.save(c, case, code, note="补正材料"))
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        uploads.discard(saved)
-        return _case_page(case, err.translated(), 422)
-    flash(_("补正材料已提交，窗口工作人员会重新审核是否受理。"), "success")
+    run_verb(step, done=_("补正材料已提交，窗口工作人员会重新审核是否受理。"), flash_refusal=False,
+             again=lambda: _refused_upload(case, saved))
     return redirect(url_for("lookup.case", number=case.number))
 
 

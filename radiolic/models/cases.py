@@ -5,19 +5,19 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import CaseState, Channel, Format, MaterialStatus, StopKind
 from .base import one_of, utcnow
 
-STATES = ("submitted", "awaiting_correction", "accepted", "under_review", "approved",
-          "issued", "rejected", "not_accepted", "withdrawn", "terminated")
+STATES = CaseState.values()
 TERMINAL_STATES = ("issued", "rejected", "not_accepted", "withdrawn", "terminated")
-CHANNELS = ("window", "online", "mail")
-FORMATS = ("paper", "electronic")
+CHANNELS = Channel.values()
+FORMATS = Format.values()
 # "unchecked": a deferred material uploaded online, received but not yet checked by a clerk (still owed).
-MATERIAL_STATUSES = ("received", "missing", "defective", "deferred", "unchecked", "supplied", "waived")
+MATERIAL_STATUSES = MaterialStatus.values()
 # Periods not counted (行政许可法 Art. 45; 条例 Art. 83). "extension" is kept only for rows written before an
 # Art. 42 extension stopped being a clock stop (it now lengthens the limit: ExtensionRequest).
-STOP_KINDS = ("hearing", "tendering", "testing", "appraisal", "expert_review", "coordination")
-LEGACY_STOP_KINDS = STOP_KINDS + ("extension",)
+LEGACY_STOP_KINDS = StopKind.values()
+STOP_KINDS = tuple(k for k in LEGACY_STOP_KINDS if k != StopKind.extension)
 
 
 class Application(db.Model):
@@ -216,7 +216,6 @@ class Decision(db.Model):
     __table_args__ = (
         one_of("outcome", ("approve", "reject")),
         CheckConstraint("outcome = 'approve' OR (legal_basis <> '' AND reason <> '')", name="reject_has_basis"),
-        Index("ix_decision_outcome_decided_on", "outcome", "decided_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,7 +223,6 @@ class Decision(db.Model):
     outcome: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text, default="")
-    decided_on: Mapped[date]
     by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     doc_number: Mapped[str] = mapped_column(String(40), default="")
     # 撤回: an approval made before the deferred materials arrived (DEFER_DECIDE_BEFORE_SUPPLY) is withdrawn
@@ -235,6 +233,18 @@ class Decision(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="decision")
     by = relationship("User")
+
+    @property
+    def decided_on(self) -> date | None:
+        """The day of the decision: the case's decided_on (stored once); a draft not attached to a case (the
+        样稿 preview) carries the day it was given."""
+        if self.application is not None:
+            return self.application.decided_on
+        return getattr(self, "_draft_on", None)
+
+    @decided_on.setter
+    def decided_on(self, value: date) -> None:
+        self._draft_on = value
 
 
 class ExtensionRequest(db.Model):

@@ -3,9 +3,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import LicenceKind
 from .base import one_of
 
-LICENCE_KINDS = ("frequency_permit", "station_licence")
+LICENCE_KINDS = LicenceKind.values()
 ITEM_ACTIONS = ("new", "renewal", "change", "cancellation")
 
 

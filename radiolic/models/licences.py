@@ -5,13 +5,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import LicenceStatus, StationType
 from .base import one_of, utcnow
 from .catalogue import LICENCE_KINDS
 from .cases import FORMATS
 
-LICENCE_STATUSES = ("valid", "superseded", "cancelled", "revoked", "expired")
-STATION_TYPES = ("public_mobile_base", "repeater", "walkie_talkie", "trunked", "microwave",
-                 "satellite_earth", "amateur", "other")
+LICENCE_STATUSES = LicenceStatus.values()
+STATION_TYPES = StationType.values()
 # A station's outcome: refused marks are made during the review (undone freely until the decision); the decision
 # approves every station not refused (or refuses every one when the whole application is refused).
 STATION_OUTCOMES = ("approved", "refused")

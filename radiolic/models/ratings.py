@@ -5,12 +5,12 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..vocabulary import RatingChannel, WorkOrderStatus
 from .base import one_of, utcnow
 
-RATING_CHANNELS = ("window", "qr", "online", "sms")
+RATING_CHANNELS = RatingChannel.values()
 _ONLINE = text("channel IN ('qr', 'online', 'sms')")
-LEVEL_NAMES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-WORK_ORDER_STATUSES = ("open", "replied", "closed", "appealed", "appeal_upheld")
+WORK_ORDER_STATUSES = WorkOrderStatus.values()
 
 
 class Rating(db.Model):

@@ -6,10 +6,10 @@ from sqlalchemy import Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..vocabulary import Role
 from .base import one_of, utcnow
 
-ROLES = ("clerk", "reviewer", "supervisor", "admin")
-ROLE_NAMES = {"clerk": "窗口人员", "reviewer": "审核人员", "supervisor": "主管", "admin": "系统管理员"}
+ROLES = Role.values()
 
 
 class User(UserMixin, db.Model):
@@ -38,7 +38,7 @@ class User(UserMixin, db.Model):
 
     @property
     def role_name(self) -> str:
-        return ROLE_NAMES.get(self.role, self.role)
+        return Role.text_of(self.role)
 
 
 class Attempt(db.Model):

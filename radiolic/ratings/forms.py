@@ -4,14 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from ..models import LEVEL_NAMES
+from ..vocabulary import RatingLevel
 from ..workflow.ratings import COMMENT_MAX, TAGS
 
 ALL_TAGS = sorted({code for tags in TAGS.values() for code in tags})
 
 
 class RatingForm(FlaskForm):
-    level = RadioField(_l("评价"), coerce=int, choices=[(n, LEVEL_NAMES[n]) for n in (5, 4, 3, 2, 1)],
+    level = RadioField(_l("评价"), coerce=int, choices=RatingLevel.choices(),
                        validators=[InputRequired(message=_l("请选择评价等级"))])
     # Which tags fit the level is the rating verb's rule; the form only bounds the vocabulary.
     tags = SelectMultipleField(_l("评价标签"), choices=[(t, t) for t in ALL_TAGS], validate_choice=True)
@@ -20,7 +20,7 @@ class RatingForm(FlaskForm):
 
 class KioskRatingForm(FlaskForm):
     number = HiddenField(validators=[DataRequired(), Length(max=24)])
-    level = RadioField(coerce=int, choices=[(n, LEVEL_NAMES[n]) for n in (5, 4, 3, 2, 1)],
+    level = RadioField(coerce=int, choices=RatingLevel.choices(),
                        validators=[InputRequired()])
     tags = SelectMultipleField(choices=[(t, t) for t in ALL_TAGS], validate_choice=True)
 

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Application
 from ..office_date import today
-from ..workflow import WorkflowError
+from ..views_common import refusal, run_verb
 from ..workflow import ratings as verbs
 from .forms import RatingForm
 
@@ -25,12 +25,9 @@ def submit_rating(case: Application, channel: str, *, on_error, done: str):
     if not form.validate_on_submit():
         return on_error(_("请选择评价等级。"))
     try:
-        verbs.rate(case, channel=channel, level=form.level.data, tags=form.tags.data or (),
-                   comment=form.comment.data or "", on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        return on_error(err.translated())
+        run_verb(lambda: verbs.rate(case, channel=channel, level=form.level.data, tags=form.tags.data or (),
+                                    comment=form.comment.data or "", on=today()),
+                 flash_refusal=False, again=lambda: on_error(refusal().translated()))
     except IntegrityError:
         db.session.rollback()     # a parallel online rating won the race
         return on_error(_("本案已网上评价过，每个案件只能网上评价一次。"))

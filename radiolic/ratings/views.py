@@ -15,7 +15,7 @@ from ..lookup import gate
 from ..models import Application, Rating, RatingDevice, User, WorkOrder
 from ..models.base import utcnow
 from ..office_date import today
-from ..workflow import WorkflowError
+from ..views_common import refusal, run_verb
 from ..workflow import ratings as verbs
 from . import kiosk
 from .forms import (AppealForm, CallbackForm, DecideAppealForm, DeviceForm, KioskRatingForm, PairForm, RatingForm,
@@ -29,7 +29,7 @@ HANDLERS = ("clerk", "reviewer", "supervisor")
 
 @bp.app_context_processor
 def _helpers():
-    return {"case_ratings": case_ratings, "RATING_TAGS": verbs.TAGS, "RATING_CHANNELS": verbs.CHANNEL_NAMES}
+    return {"case_ratings": case_ratings, "RATING_TAGS": verbs.TAGS}
 
 
 def case_ratings(case: Application) -> list[tuple[Rating, WorkOrder | None]]:
@@ -132,13 +132,13 @@ def window_pair():
     except throttle.Throttled as err:
         return render_template("ratings/window_pair.html", form=PairForm(formdata=None),
                                error=_("配对失败次数过多，请 %(wait)s后再试。", wait=throttle.wait_text(err.wait))), 429
-    try:
-        device, token = kiosk.pair(form.code.data, on=today())
+
+    def step():
+        paired = kiosk.pair(form.code.data, on=today())
         throttle.succeeded(attempt_id)
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        return render_template("ratings/window_pair.html", form=PairForm(formdata=None), error=err.translated()), 422
+        return paired
+    device, token = run_verb(step, flash_refusal=False, again=lambda: (render_template(
+        "ratings/window_pair.html", form=PairForm(formdata=None), error=refusal().translated()), 422))
     response = redirect(url_for("ratings.window"))
     response.set_cookie(kiosk.COOKIE, token, max_age=365 * 86400, httponly=True, samesite="Strict",
                         secure=request.is_secure)
@@ -157,17 +157,17 @@ def window_rate():
     if not form.validate_on_submit():
         return redirect(url_for("ratings.window"))
     case = db.session.scalar(select(Application).where(Application.number == form.number.data))
-    try:
-        kiosk.rate(device, case, level=form.level.data, tags=form.tags.data or (), on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        if err.field == "tags" and case is not None:     # a 差评 needs a reason: ask for it on the tablet
+
+    def again():
+        if refusal().field == "tags" and case is not None:     # a 差评 needs a reason: ask for it on the tablet
             clerk = kiosk.clerk_who_served(case, device.window_no, today())
             return render_template("ratings/window.html", device=device, case=case, clerk=clerk,
                                    applicant=_public_name(case), form=KioskRatingForm(number=case.number),
                                    reason_level=form.level.data), 422
         return redirect(url_for("ratings.window"))
+    try:
+        run_verb(lambda: kiosk.rate(device, case, level=form.level.data, tags=form.tags.data or (), on=today()),
+                 flash_refusal=False, again=again)
     except IntegrityError:
         db.session.rollback()
         return redirect(url_for("ratings.window"))
@@ -187,13 +187,13 @@ def window_thanks():
 def devices():
     form, code, device = DeviceForm(), None, None
     if form.validate_on_submit():
-        try:
-            device, code = kiosk.issue(window_no=form.window_no.data, label=form.label.data or "",
-                                       by=db.session.get(User, current_user.id), on=today())
-            db.session.commit()
-        except WorkflowError as err:
-            db.session.rollback()
-            flash(err.translated(), "danger")
+        device, code = run_verb(lambda: kiosk.issue(window_no=form.window_no.data, label=form.label.data or "",
+                                                    by=db.session.get(User, current_user.id), on=today()),
+                                again=lambda: _devices_page(form, None, None))
+    return _devices_page(form, code, device)
+
+
+def _devices_page(form, code, device):
     rows = db.session.scalars(select(RatingDevice).order_by(RatingDevice.revoked_at.is_not(None),
                                                             RatingDevice.window_no, RatingDevice.id)).all()
     windows = db.session.scalars(select(User.window_no).where(User.role == "clerk", User.window_no.is_not(None))
@@ -206,13 +206,8 @@ def devices():
 @roles("supervisor", "admin")
 def revoke_device(device_id: int):
     device = db.session.get(RatingDevice, device_id) or abort(404)
-    try:
-        kiosk.revoke(device, by=db.session.get(User, current_user.id), on=today())
-        db.session.commit()
-        flash(_("设备已停用。"), "success")
-    except WorkflowError as err:
-        db.session.rollback()
-        flash(err.translated(), "danger")
+    run_verb(lambda: kiosk.revoke(device, by=db.session.get(User, current_user.id), on=today()),
+             done=_("设备已停用。"), again=lambda: redirect(url_for("ratings.devices")))
     return redirect(url_for("ratings.devices"))
 
 
@@ -287,12 +282,8 @@ def work_order_step(order_id: int, step: str):
     form = form_cls()
     if not form.validate_on_submit():
         return _order_page(order, {step: form}, _("请完整填写表单。"), 422)
-    try:
-        verb(order, form, db.session.get(User, current_user.id), today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        return _order_page(order, {step: form}, err.translated(), 403 if err.code == "forbidden" else 422)
-    flash(_("已保存。"), "success")
+    run_verb(lambda: verb(order, form, db.session.get(User, current_user.id), today()), done=_("已保存。"),
+             flash_refusal=False, again=lambda: _order_page(order, {step: form}, refusal().translated(),
+                                                             403 if refusal().code == "forbidden" else 422))
     return redirect(url_for("ratings.work_order", order_id=order.id))
 

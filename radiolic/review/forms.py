@@ -5,14 +5,15 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..workflow.review import MAX_EXPECTED_DAYS, SPECIAL_PROCEDURES, STOP_NAMES
+from ..vocabulary import StopKind
+from ..workflow.review import MAX_EXPECTED_DAYS, SPECIAL_PROCEDURES
 
 class StartReviewForm(FlaskForm):
     submit = SubmitField(_l("开始审查"))
 
 
 class PauseForm(FlaskForm):
-    kind = SelectField(_l("暂停类型"), choices=[(k, _l(STOP_NAMES[k])) for k in SPECIAL_PROCEDURES])
+    kind = SelectField(_l("暂停类型"), choices=StopKind.choices(SPECIAL_PROCEDURES))
     reason = TextAreaField(_l("理由（写入告知书）"), validators=[DataRequired(_l("请写明理由。")), Length(max=1000)])
     expected_days = IntegerField(_l("预计时长（工作日）"), validators=[
         InputRequired(_l("请填写预计时长。")), NumberRange(1, MAX_EXPECTED_DAYS, _l("预计时长须为 1–%(n)s 个工作日。", n=MAX_EXPECTED_DAYS))])

@@ -7,7 +7,7 @@ from ..documents.chinese_text import chinese_date
 from ..extensions import db
 from ..intake.notices import remedy, sentence, without_lead
 from ..models import Application, ClockStop, Station
-from ..workflow.review import STOP_NAMES
+from ..vocabulary import StopKind
 
 ART45 = "《中华人民共和国行政许可法》第四十五条"
 STOP_BASIS = {
@@ -50,11 +50,11 @@ def stop_notice(case: Application, stop: ClockStop) -> Notice:
                 f"延长{stop.expected_days}个工作日（自{chinese_date(stop.paused_on)}次日起计算）。")
     else:
         title = "特别程序期限告知书"
-        body = (f"因本申请需要进行{STOP_NAMES[stop.kind]}（{stop.reason}），根据{STOP_BASIS[stop.kind]}的规定，"
-                f"{STOP_NAMES[stop.kind]}所需时间不计算在行政许可期限内。预计所需时间为{stop.expected_days}个工作日，"
-                f"自{chinese_date(stop.paused_on)}次日起暂停计算审查期限，{STOP_NAMES[stop.kind]}结束后恢复计算。")
+        body = (f"因本申请需要进行{StopKind.text_of(stop.kind)}（{stop.reason}），根据{STOP_BASIS[stop.kind]}的规定，"
+                f"{StopKind.text_of(stop.kind)}所需时间不计算在行政许可期限内。预计所需时间为{stop.expected_days}个工作日，"
+                f"自{chinese_date(stop.paused_on)}次日起暂停计算审查期限，{StopKind.text_of(stop.kind)}结束后恢复计算。")
     table = [("申请编号", case.number), ("申请事项", case.service_item.name),
-             ("程序类别", STOP_NAMES[stop.kind]), ("预计时长", f"{stop.expected_days}个工作日")]
+             ("程序类别", StopKind.text_of(stop.kind)), ("预计时长", f"{stop.expected_days}个工作日")]
     if stop.resumed_on:
         table.append(("恢复计算日期", chinese_date(stop.resumed_on)))
     return _base(case, title, stop.doc_number, stop.paused_on, [_opening(case), body, "特此告知。"], table)

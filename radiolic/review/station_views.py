@@ -13,14 +13,14 @@ from ..extensions import db
 from ..inputs import arg_int
 from ..models import Station, User
 from ..station_import import STATION_TYPES
-from ..views_common import case_or_404 as _case, show_refusal
+from ..views_common import case_or_404 as _case, moved, refusal, run_verb, show_refusal
 from ..office_date import today
 from ..texts import N_
 from ..workflow import WorkflowError
 from ..workflow import station_outcomes as outcomes
 from . import refusal_list
 from .forms import RefusalUploadForm, StationMarkForm
-from .views import bp
+from . import bp
 
 PAGE = 50
 MAX_PAGE = 10_000
@@ -85,7 +85,7 @@ def _me() -> User:
     return db.session.get(User, current_user.id)
 
 
-@bp.get("/review/<number>/stations")
+@bp.get("/cases/<number>/stations")
 @roles("reviewer", "supervisor")
 def stations(number: str):
     case = _case(number)
@@ -116,38 +116,34 @@ def _mark(number: str, verb: str):
     where, args = _posted_filter()
     if not form.validate_on_submit():
         return _page(case, status=422, mark_form=form, where=where, args=args)
-    try:
+
+    def step():
         chosen, seqs = _selection(form)
         if verb == "refuse":
             expected = form.expected.data if form.scope.data == "filter" else None
             _event, n = outcomes.refuse(case, where=chosen, seqs=seqs, reason=form.reason.data or "", by=_me(),
                                         on=today(), expected=expected)
-            message = _("已将 %(n)s 个台站标记为不予许可（可撤销，作出决定前均可修改）。", n=n)
-        else:
-            _event, n = outcomes.restore(case, where=chosen, seqs=seqs, by=_me(), on=today())
-            message = _("已取消 %(n)s 个台站的不予许可标记。", n=n)
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        show_refusal(err, form)
-        return _page(_case(number), status=422, mark_form=form, where=where, args=args)
-    flash(message, "success")
+            return _("已将 %(n)s 个台站标记为不予许可（可撤销，作出决定前均可修改）。", n=n)
+        _event, n = outcomes.restore(case, where=chosen, seqs=seqs, by=_me(), on=today())
+        return _("已取消 %(n)s 个台站的不予许可标记。", n=n)
+    run_verb(step, form=form, done=lambda message: message,
+             again=lambda: _page(_case(number), status=422, mark_form=form, where=where, args=args))
     return _back(case, args)
 
 
-@bp.post("/review/<number>/stations/refuse")
+@bp.post("/cases/<number>/stations/refuse")
 @roles("reviewer")
 def refuse_stations(number: str):
     return _mark(number, "refuse")
 
 
-@bp.post("/review/<number>/stations/restore")
+@bp.post("/cases/<number>/stations/restore")
 @roles("reviewer")
 def restore_stations(number: str):
     return _mark(number, "restore")
 
 
-@bp.post("/review/<number>/stations/undo/<int:event_id>")
+@bp.post("/cases/<number>/stations/undo/<int:event_id>")
 @roles("reviewer")
 def undo_refusal(number: str, event_id: int):
     case = _case(number)
@@ -157,20 +153,18 @@ def undo_refusal(number: str, event_id: int):
     where, args = _posted_filter()
     if not form.validate_on_submit():          # CSRF only: no field is required
         return _page(case, status=422, mark_form=form, where=where, args=args)
-    try:
-        _event, n = outcomes.undo(case, event_id, by=_me(), on=today())
-        db.session.commit()
-    except WorkflowError as err:
-        db.session.rollback()
-        if err.code == "not_found":
+
+    def again():
+        if refusal().code == "not_found":
             abort(404)
-        show_refusal(err)
+        show_refusal(refusal())
         return _page(_case(number), status=422, where=where, args=args)
+    _event, n = run_verb(lambda: outcomes.undo(case, event_id, by=_me(), on=today()), flash_refusal=False, again=again)
     flash(_("已撤销该次标记：%(n)s 个台站恢复为待决定（作出决定时准予）。", n=n), "success")
     return _back(case, args)
 
 
-@bp.post("/review/<number>/stations/upload")
+@bp.post("/cases/<number>/stations/upload")
 @roles("reviewer")
 def upload_refusals(number: str):
     case = _case(number)
@@ -181,13 +175,18 @@ def upload_refusals(number: str):
         return _page(case, status=422, upload_form=form)
     data = form.file.data.read(refusal_list.MAX_BYTES + 1)
     lines: list[int] = []
-    try:
+
+    def step():
+        nonlocal lines
         entries, lines = refusal_list.entries_and_lines(refusal_list.parse(data))
-        _event, n = outcomes.refuse_listed(case, entries, by=_me(), on=today(),
-                                           source=f"上传清单 {form.file.data.filename or ''}".strip())
-        db.session.commit()
-    except outcomes.ListProblems as err:
-        db.session.rollback()
+        return outcomes.refuse_listed(case, entries, by=_me(), on=today(),
+                                      source=f"上传清单 {form.file.data.filename or ''}".strip())
+
+    def again():
+        err = refusal()
+        if not isinstance(err, outcomes.ListProblems):
+            show_refusal(err, form)
+            return _page(_case(number), status=422, upload_form=form)
         # The verb counts entries from 1; the report names the file's line numbers.
         problems = [(lines[row - 1] if 0 < row <= len(lines) else row, station, message)
                     for row, station, message in err.problems]
@@ -195,11 +194,8 @@ def upload_refusals(number: str):
         report = base64.b64encode(refusal_list.report_csv(problems)).decode("ascii")
         return _page(_case(number), status=422, upload_form=form, problems=problems[:200],
                      problem_total=len(problems), report=report)
-    except WorkflowError as err:
-        db.session.rollback()
-        show_refusal(err, form)
-        return _page(_case(number), status=422, upload_form=form)
-    flash(_("已按上传清单将 %(n)s 个台站标记为不予许可。", n=n), "success")
+    _event, n = run_verb(step, flash_refusal=False, again=again,
+                         done=lambda done: _("已按上传清单将 %(n)s 个台站标记为不予许可。", n=done[1]))
     return _back(case, {})
 
 
@@ -208,3 +204,15 @@ def upload_refusals(number: str):
 def refusal_template():
     return Response(("\ufeff" + refusal_list.TEMPLATE).encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=refused-stations.csv"})
+
+
+# Old URLs of these pages (before every case action lived under /cases/<number>/): a 308 redirect, so a
+# form opened before the change still posts to the right place.
+for _old, _view, _methods in (
+        ("/review/<number>/stations", stations, ("GET",)),
+        ("/review/<number>/stations/refuse", refuse_stations, ("POST",)),
+        ("/review/<number>/stations/restore", restore_stations, ("POST",)),
+        ("/review/<number>/stations/undo/<int:event_id>", undo_refusal, ("POST",)),
+        ("/review/<number>/stations/upload", upload_refusals, ("POST",)),
+):
+    moved(bp, _old, _view, _methods)

@@ -1,7 +1,7 @@
 """Review pages: the queue against the two clocks, and the review actions of the case page."""
 from datetime import timezone
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,15 +12,16 @@ from ..access import roles
 from ..extensions import db
 from ..inputs import arg_int
 from ..models import Application, ClockStop, Decision, ExtensionRequest, ServiceItem, Station, User
-from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, commit_verb, show_refusal
+from ..views_common import (CLOCK_LOADS, LIST_LOADS, case_or_404 as _case, case_page_again, moved, run_verb,
+                            show_refusal)
 from ..office_date import CHINA, today
 from ..workdays import CalendarGap
 from ..workflow import WorkflowError, clock, station_outcomes
 from ..workflow import review as verbs
+from . import bp
 from . import notices as review_notices
 from .forms import DecideForm, ExtensionDecisionForm, ExtensionRequestForm, PauseForm, ResumeForm, StartReviewForm
 
-bp = Blueprint("review", __name__)
 
 QUEUE_STATES = ("accepted", "under_review")
 REFUSED_SHOWN = 100
@@ -33,8 +34,8 @@ FORMS = {"start": StartReviewForm, "pause": PauseForm, "resume": ResumeForm, "ex
 
 def _forms() -> dict:
     """The review forms of the case page: fresh ones, or the one that just failed with its errors."""
-    failed = g.get("review_failed", {})
-    return {name: failed.get(name) or cls(formdata=None, prefix=name) for name, cls in FORMS.items()}
+    failed = g.get("case_forms", {})
+    return {name: failed.get(f"{name}_form") or cls(formdata=None, prefix=name) for name, cls in FORMS.items()}
 
 
 def _posted(name: str):
@@ -60,13 +61,13 @@ def review_context():
             .limit(REFUSED_SHOWN)).all() if case.decision is not None else []
         station_count = counted["total"]
         return {"refused_marked": counted["refused"], "counts": counted, "forms": _forms(), "pending": verbs.pending_extension(case) if case.state == "under_review" else None,
-                "stop_names": verbs.STOP_NAMES, "stops": stops, "refused": refused, "station_count": station_count,
+                "stops": stops, "refused": refused, "station_count": station_count,
                 "extension_used": case.extension_days > 0 or any(s.kind == "extension" for s in case.clock_stops),
                 "extension": verbs.approved_extension(case) if case.extension_days else None,
                 "extension_max": current_app.config["EXTENSION_MAX_WORKDAYS"],
                 "two_person_blocked": current_app.config["TWO_PERSON_RULE"] and current_user.is_authenticated
                 and case.accepted_by_id == current_user.id}
-    return {"review_panel": review_panel, "STOP_NAMES": verbs.STOP_NAMES, "event_time": event_time}
+    return {"review_panel": review_panel, "event_time": event_time}
 
 
 def event_time(at) -> str:
@@ -74,20 +75,12 @@ def event_time(at) -> str:
     return at.replace(tzinfo=timezone.utc).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-def _case_page(case: Application, failed: dict):
-    """Show the case page again with the failed form and its errors; nothing was changed."""
-    g.review_failed = failed
-    return case_page_again(case.number)
-
-
 def _run(case: Application, name: str, form, step, done: str):
     """Validate `form`, run one verb, commit and go back to the case; on a refusal roll back and say why."""
+    again = lambda: case_page_again(case, **{f"{name}_form": form})  # noqa: E731
     if not form.validate_on_submit():
-        return _case_page(case, {name: form})
-    _result, refused = commit_verb(step, form, aliases=FIELD_ALIASES.get(name))
-    if refused:
-        return _case_page(case, {name: form})
-    flash(done, "success")
+        return again()
+    run_verb(step, form=form, aliases=FIELD_ALIASES.get(name), done=done, again=again)
     return redirect(url_for("main.case", number=case.number))
 
 
@@ -95,7 +88,7 @@ def _me() -> User:
     return db.session.get(User, current_user.id)
 
 
-@bp.post("/review/<number>/start")
+@bp.post("/cases/<number>/start-review")
 @roles("reviewer")
 def start(number: str):
     case = _case(number)
@@ -103,7 +96,7 @@ def start(number: str):
                 _("已开始审查。"))
 
 
-@bp.post("/review/<number>/pause")
+@bp.post("/cases/<number>/pause")
 @roles("reviewer")
 def pause(number: str):
     case, form = _case(number), _posted("pause")
@@ -112,7 +105,7 @@ def pause(number: str):
         on=today()), _("已暂停计时，请打印并送达告知书。"))
 
 
-@bp.post("/review/<number>/resume")
+@bp.post("/cases/<number>/resume")
 @roles("reviewer", "supervisor")
 def resume(number: str):
     case, form = _case(number), _posted("resume")
@@ -120,7 +113,7 @@ def resume(number: str):
                 _("已恢复计时。"))
 
 
-@bp.post("/review/<number>/extension")
+@bp.post("/cases/<number>/extension-request")
 @roles("reviewer")
 def request_extension(number: str):
     case, form = _case(number), _posted("extension")
@@ -128,7 +121,7 @@ def request_extension(number: str):
         case, days=form.days.data, reason=form.reason.data, by=_me(), on=today()), _("延期申请已提交主管审批。"))
 
 
-@bp.post("/review/<number>/extension/<int:request_id>")
+@bp.post("/cases/<number>/extension-request/<int:request_id>/decide")
 @roles("supervisor")
 def decide_extension(number: str, request_id: int):
     case, form = _case(number), _posted("extension_decision")
@@ -147,13 +140,13 @@ def _stations_seen(case: Application) -> str:
     return f"{c['refused']}/{c['total']}"
 
 
-@bp.post("/review/<number>/decide")
+@bp.post("/cases/<number>/decide")
 @roles("reviewer")
 def decide(number: str):
     """First submit: check the answers (nothing is decided); the check page's confirm makes the decision."""
     case, form = _case(number), _posted("decide")
     if not form.validate_on_submit():
-        return _case_page(case, {"decide": form})
+        return case_page_again(case, decide_form=form)
     if form.confirm.data != "1" or form.stations_seen.data != _stations_seen(case):
         if form.confirm.data == "1":
             flash(_("核对之后台站的决定有变化，请重新核对。"), "warning")
@@ -173,7 +166,7 @@ def _check(case: Application, form):
     except WorkflowError as err:
         db.session.rollback()
         show_refusal(err, form, aliases=FIELD_ALIASES.get("decide"))
-        return _case_page(_case(number), {"decide": form})
+        return case_page_again(number, decide_form=form)
     finally:
         db.session.info.pop(instruments.TOUCHED, None)
     db.session.rollback()
@@ -191,13 +184,13 @@ def _check(case: Application, form):
         issue_limit=current_app.config["ISSUE_LIMIT_WORKDAYS"])
 
 
-@bp.post("/review/<number>/decide/preview")
+@bp.post("/cases/<number>/decide/preview")
 @roles("reviewer")
 def decide_preview(number: str):
     """The decision as it would be issued, marked 样稿: not sealed, not numbered, not archived."""
     case, form = _case(number), _posted("decide")
     if not form.validate_on_submit() or case.decision is not None:
-        return _case_page(case, {"decide": form})
+        return case_page_again(case, decide_form=form)
     draft = Decision(outcome=form.outcome.data, reason=(form.reason.data or "").strip(),
                      legal_basis=(form.legal_basis.data or "").strip(), decided_on=today(),
                      doc_number=_("（文号在决定作出时编定）"))
@@ -217,7 +210,7 @@ def _instrument(case, kind: str, seq: int | None, name: str) -> Response:
     return _pdf(data, f"{case.number}-{name}.pdf")
 
 
-@bp.get("/review/<number>/stops/<int:stop_id>.pdf")
+@bp.get("/cases/<number>/stops/<int:stop_id>.pdf")
 @roles(*STAFF_READ)
 def stop_pdf(number: str, stop_id: int):
     case = _case(number)
@@ -227,7 +220,7 @@ def stop_pdf(number: str, stop_id: int):
     return _instrument(case, "stop", stop.id, f"stop-{stop.id}")
 
 
-@bp.get("/review/<number>/extension.pdf")
+@bp.get("/cases/<number>/extension.pdf")
 @roles(*STAFF_READ)
 def extension_pdf(number: str):
     case = _case(number)
@@ -236,7 +229,7 @@ def extension_pdf(number: str):
     return _instrument(case, "extension", None, "extension")
 
 
-@bp.get("/review/<number>/withdrawal.pdf")
+@bp.get("/cases/<number>/withdrawal.pdf")
 @roles(*STAFF_READ)
 def withdrawal_pdf(number: str):
     case = _case(number)
@@ -245,7 +238,7 @@ def withdrawal_pdf(number: str):
     return _instrument(case, "withdrawal", None, "withdrawal")
 
 
-@bp.get("/review/<number>/decision.pdf")
+@bp.get("/cases/<number>/decision.pdf")
 @roles(*STAFF_READ)
 def decision_pdf(number: str):
     case = _case(number)
@@ -298,7 +291,25 @@ def queue():
     awaiting.sort(key=lambda r: (r[1].left_issue is None, r[1].left_issue or 0))
     return render_template(
         "review/queue.html", rows=rows, pending=pending, awaiting=awaiting, mine=mine, state=state,
-        item_code=item_code, reviewer=reviewer, stop_names=verbs.STOP_NAMES,
+        item_code=item_code, reviewer=reviewer,
         items=db.session.scalars(select(ServiceItem).order_by(ServiceItem.code)).all(),
         reviewers=db.session.scalars(select(User).where(User.role == "reviewer").order_by(User.display_name)).all())
 from . import station_views  # noqa: E402,F401 - registers the per-station pages on bp
+
+
+# Old URLs of these pages (before every case action lived under /cases/<number>/): a 308 redirect, so a
+# form opened before the change still posts to the right place.
+for _old, _view, _methods in (
+        ("/review/<number>/start", start, ("POST",)),
+        ("/review/<number>/pause", pause, ("POST",)),
+        ("/review/<number>/resume", resume, ("POST",)),
+        ("/review/<number>/extension", request_extension, ("POST",)),
+        ("/review/<number>/extension/<int:request_id>", decide_extension, ("POST",)),
+        ("/review/<number>/decide", decide, ("POST",)),
+        ("/review/<number>/decide/preview", decide_preview, ("POST",)),
+        ("/review/<number>/stops/<int:stop_id>.pdf", stop_pdf, ("GET",)),
+        ("/review/<number>/extension.pdf", extension_pdf, ("GET",)),
+        ("/review/<number>/withdrawal.pdf", withdrawal_pdf, ("GET",)),
+        ("/review/<number>/decision.pdf", decision_pdf, ("GET",)),
+):
+    moved(bp, _old, _view, _methods)

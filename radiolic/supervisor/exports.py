@@ -10,12 +10,11 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import Applicant, Application, ServiceItem
 from ..spreadsheets import formula_safe as escape_cell
-from ..workflow import STATE_NAMES
+from ..vocabulary import CaseState, Channel
 
 HEADER = ["申请编号", "事项编码", "事项", "申请人", "渠道", "一窗受理", "跑动次数", "状态", "收件日期", "受理日期",
           "决定日期", "发证日期", "办结日期", "已用工作日", "暂停工作日", "承诺时限（工作日）", "法定时限（工作日）",
           "承诺期限届满日", "法定期限届满日"]
-CHANNEL_NAMES = {"window": "窗口", "online": "网上", "mail": "邮寄"}
 # A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets.
 
 
@@ -32,9 +31,9 @@ def case_rows(start: date, end: date) -> Iterator[list]:
              .order_by(a.received_on, a.id))
     for row in db.session.execute(query).yield_per(1000):
         row = list(row)
-        row[4] = CHANNEL_NAMES.get(row[4], row[4])
+        row[4] = Channel.get(row[4]).short if Channel.get(row[4]) else row[4]
         row[5] = "是" if row[5] else "否"
-        row[7] = STATE_NAMES.get(row[7], row[7])
+        row[7] = CaseState.text_of(row[7])
         yield [escape_cell(v) for v in row]
 
 

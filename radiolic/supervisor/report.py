@@ -13,7 +13,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from xml.sax.saxutils import escape
 
 from ..documents import cjk_font
-from ..models import LEVEL_NAMES
+from ..vocabulary import RatingLevel
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 PALETTE = [colors.HexColor(c) for c in ("#2f6fb0", "#4caf50", "#e0a100", "#c0392b", "#7f8c8d", "#8e44ad")]
@@ -184,7 +184,7 @@ def charts(data: dict, font: str, _=_plain) -> list[Drawing]:
                    [(_("纸质"), [m["paper"] for m in licence_months])]),
         _bar_chart(_("办理用时分布（工作日）"), font, [str(h["days"]) for h in histogram],
                    [(_("办结件数"), [h["cases"] for h in histogram])]),
-        _bar_chart(_("评价等级分布"), font, [_(LEVEL_NAMES[lvl]) for lvl in levels],
+        _bar_chart(_("评价等级分布"), font, [_(RatingLevel.text_of(lvl)) for lvl in levels],
                    [(_("评价数"), list(levels.values()))]),
     ]
 

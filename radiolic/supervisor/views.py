@@ -8,20 +8,18 @@ from .. import indicators, throttle
 from ..access import roles
 from ..extensions import db
 from ..inputs import InputError
-from ..models import LEVEL_NAMES, Application, ServiceItem
+from ..models import Application, ServiceItem
 from ..office_date import today
 from ..web import select_locale
 from ..workdays import CalendarGap
-from ..workflow import STATE_NAMES, clock, record
-from ..workflow.ratings import CHANNEL_NAMES
+from ..vocabulary import CaseState, RatingChannel, RatingLevel, ThrottleScope
+from ..workflow import clock, record
 from . import exports, report
 from .period import KINDS, PeriodError, parse
 
 bp = Blueprint("supervisor", __name__)
 
 OUTCOMES = ("issued", "rejected", "not_accepted", "withdrawn", "terminated")
-BUCKET_NAMES = {"overdue": "已逾期", "0-2": "剩 0–2 个工作日", "3-5": "剩 3–5 个工作日", "6-10": "剩 6–10 个工作日",
-                "11+": "剩 11 个工作日以上", "paused": "暂停计时"}
 
 
 def _period():
@@ -45,7 +43,7 @@ def chart_data(data: dict, names: dict[str, str] | None = None) -> dict:
     names = names or {}
     return {
         "months": {"keys": [m["key"] for m in data["by_month"]],
-                   "series": [{"name": gettext(STATE_NAMES[s]), "data": [m[s] for m in data["by_month"]]}
+                   "series": [{"name": str(CaseState(s).title), "data": [m[s] for m in data["by_month"]]}
                               for s in OUTCOMES]},
         "turnaround": {"keys": [str(h["days"]) for h in data["turnaround_histogram"]],
                        "data": [h["cases"] for h in data["turnaround_histogram"]],
@@ -55,12 +53,12 @@ def chart_data(data: dict, names: dict[str, str] | None = None) -> dict:
                                 "data": [round((r["on_time_promised"] or 0) * 100, 1) for r in data["by_item"] if r["timed"]]},
                                {"name": gettext("按法定时限"),
                                 "data": [round((r["on_time_statutory"] or 0) * 100, 1) for r in data["by_item"] if r["timed"]]}]},
-        "ratings": {"keys": [gettext(LEVEL_NAMES[level]) for level in (5, 4, 3, 2, 1)],
-                    "series": [{"name": gettext(name),
+        "ratings": {"keys": [str(level.title) for level in RatingLevel],
+                    "series": [{"name": str(channel.title),
                                 "data": [sum(c["count"] for c in data["ratings_matrix"]
                                              if c["channel"] == channel and c["level"] == level)
                                          for level in (5, 4, 3, 2, 1)]}
-                               for channel, name in CHANNEL_NAMES.items()]},
+                               for channel in RatingChannel]},
         "deferrals": {"keys": [gettext("容缺材料"), gettext("按期补齐"), gettext("逾期"), gettext("终止办理（件）")],
                       "data": [d["materials"], d["supplied_on_time"], d["overdue"], d["terminated"]]},
     }
@@ -79,7 +77,7 @@ def dashboard():
         "supervisor/dashboard.html", period=period, kinds=KINDS, error=error, data=data, label=label,
         headline=report.headline(data["indicators"], label, gettext),
         rows=report.indicator_rows(data["indicators"], gettext), charts=chart_data(data, item_names()),
-        bucket_names=BUCKET_NAMES, channel_names=exports.CHANNEL_NAMES, item_names=item_names(),
+        item_names=item_names(),
         years=range(on.year, on.year - 6, -1),
         late_notices=late_notices(period.start, period.end, on, clock.load_calendar())), 400 if error else 200
 
@@ -120,7 +118,7 @@ def live_widgets(on) -> dict:
     """What the supervisor's home page shows as of today."""
     cal = clock.load_calendar()
     return {"at_risk": [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)],
-            "week_end": indicators.week_end(on), "bucket_names": BUCKET_NAMES,
+            "week_end": indicators.week_end(on),
             "live": {"open_by_days_left": indicators.open_by_days_left(on),
                      "work_orders": indicators.work_orders(on)}}
 
@@ -185,7 +183,7 @@ def report_pdf():
 @bp.get("/supervisor/locks")
 @roles("supervisor")
 def locks():
-    return render_template("supervisor/locks.html", locks=throttle.locks(), scope_names=throttle.SCOPE_NAMES)
+    return render_template("supervisor/locks.html", locks=throttle.locks())
 
 
 @bp.post("/supervisor/locks/clear")
@@ -196,7 +194,7 @@ def clear_lock():
         abort(400, gettext("请选择要解除的账号或申请。"))
     cleared = throttle.clear(scope, key)
     record(None, "throttle_clear", by=current_user, on=today(),
-           note=f"{throttle.SCOPE_NAMES[scope]} {key}：清除 {cleared} 次失败记录")
+           note=f"{ThrottleScope.text_of(scope)} {key}：清除 {cleared} 次失败记录")
     db.session.commit()
     flash(gettext("已解除 %(key)s 的限制（清除 %(n)s 次失败记录）。", key=key, n=cleared), "success")
     return redirect(url_for("supervisor.locks"))

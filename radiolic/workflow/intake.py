@@ -13,6 +13,7 @@ from ..extensions import db
 from ..identifiers import check_id_code, mask_id
 from ..models import (APPLICANT_KINDS, CHANNELS, FORMATS, Applicant, Application, ApplicationMaterial, Commitment,
                       CorrectionNotice, CreditMark, ServiceItem, User)
+from ..vocabulary import Channel
 from ..workdays import CalendarGap
 from . import clock
 from ..texts import N_, Msg, Name, Names
@@ -22,7 +23,6 @@ from .core import WorkflowError, ensure_can, in_place, record, transition
 QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 QUERY_CODE_LENGTH = 10
 QUERY_HASH_METHOD = "scrypt:16384:8:1"
-CHANNEL_NAMES = {"window": "窗口受理", "online": "网上申请", "mail": "邮寄申请"}
 CODE_NAMES = {"organisation": N_("统一社会信用代码"), "person": N_("居民身份证号码")}
 
 
@@ -149,7 +149,7 @@ def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_wind
     db.session.add(case)
     db.session.flush()
     record(case, "submit", by=by, on=on, to_state="submitted", actor_name=None if by else "申请人",
-           note=CHANNEL_NAMES[channel])
+           note=Channel.text_of(channel))
     return case, code
 
 

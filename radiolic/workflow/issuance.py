@@ -10,11 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from .. import numbering, summaries
 from ..extensions import db
-from ..licence_records import (KIND_NAMES, PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
+from ..licence_records import (PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
                                new_verify_codes, parse_frequencies, seal_all, signing_key)
 from ..models import Application, Delivery, Licence, PrintLog, Station, User
 from ..models.cases import FORMATS
 from ..station_import import COLUMNS as STATION_COLUMNS
+from ..vocabulary import LicenceKind
 from . import clock
 from ..texts import N_, Msg, Name, Names
 from .core import WorkflowError, record, transition
@@ -145,7 +146,7 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
         if row["format"] == "electronic":
             row["e_identifier"] = e_identifier(row["kind"], number, issuer)
     electronic = sum(row["format"] == "electronic" for row in rows)
-    note = (f"发放{KIND_NAMES[item.licence_kind]} {len(rows)} 份（电子 {electronic}、纸质 {len(rows) - electronic}），"
+    note = (f"发放{LicenceKind.text_of(item.licence_kind)} {len(rows)} 份（电子 {electronic}、纸质 {len(rows) - electronic}），"
             f"编号 {numbers[0]}" + (f" 至 {numbers[-1]}" if len(numbers) > 1 else ""))
     # The issue event comes first: every new licence's seal covers its hash.
     event = transition(case, "issue", by=by, on=on, note=note,

@@ -8,12 +8,15 @@ from sqlalchemy.orm import Session
 
 from .. import outbox
 from ..extensions import db
-from ..models import LEVEL_NAMES, RATING_CHANNELS, Application, Rating, User, WorkOrder
+from ..models import RATING_CHANNELS, Application, Rating, User, WorkOrder
 from . import clock
 from ..texts import N_, Msg, Name, Names
+from ..vocabulary import RatingChannel, RatingLevel
 from .core import WorkflowError, record
 
-CHANNEL_NAMES = {"window": "窗口评价器", "qr": "二维码", "online": "网上查询页", "sms": "短信链接"}
+# Chinese names for messages and notes; derived (kept while messages become templates, issue 16e).
+CHANNEL_NAMES = RatingChannel.texts()
+LEVEL_NAMES = RatingLevel.texts()
 # 一次一评 (国办发〔2019〕51号): the window tablet rates a counter visit; QR, status page and SMS link are
 # three doors to the same online occasion, so a case gets one online rating whichever door is used.
 ONLINE_CHANNELS = ("qr", "online", "sms")
@@ -100,7 +103,7 @@ def rate(case: Application, *, channel: str, level: int, tags=(), comment: str =
                     window_user_id=window_user.id if window_user else None)
     db.session.add(rating)
     db.session.flush()
-    note = f"{CHANNEL_NAMES[channel]}：{LEVEL_NAMES[level]}"
+    note = f"{RatingChannel.text_of(channel)}：{RatingLevel.text_of(level)}"
     if rating.bad:
         due = clock.load_calendar().add(on, current_app.config["BAD_RATING_FOLLOWUP_WORKDAYS"])
         db.session.add(WorkOrder(rating_id=rating.id, status="open", opened_on=on, due_on=due))

@@ -10,6 +10,7 @@ from .. import outbox
 from ..extensions import db
 from ..models import Application, Licence, ServiceItem, Station
 from ..models.cases import TERMINAL_STATES
+from ..vocabulary import LicenceKind
 from ..workdays import WorkCalendar
 from . import clock
 
@@ -17,7 +18,6 @@ from . import clock
 APPLY_BEFORE_WORKDAYS = 30
 # Reminders before that last day: (stage key, calendar days or None, working days or None).
 REMINDER_STAGES = (("90d", 90, None), ("45wd", None, 45), ("60d", 60, None))
-KIND_NAMES = {"frequency_permit": "无线电频率使用许可证", "station_licence": "无线电台执照"}
 
 
 def last_day_to_apply(valid_until: date, cal: WorkCalendar | None = None) -> date:
@@ -74,7 +74,7 @@ def queue_reminders(today: date) -> int:
         message = outbox.queue(
             kind="renewal_reminder", recipient=case.applicant.phone, application=case,
             dedupe_key=f"renew:{case.number}:{kind}:{until.isoformat()}:{stage}",
-            body=f"【{current_app.config['OFFICE_NAME']}】您的{KIND_NAMES[kind]} {first}{more}将于 {until.isoformat()} "
+            body=f"【{current_app.config['OFFICE_NAME']}】您的{LicenceKind.text_of(kind)} {first}{more}将于 {until.isoformat()} "
                  f"有效期届满。需要继续使用的，请于 {last.isoformat()}（有效期届满三十个工作日前）前申请延续；"
                  "逾期未申请的，证照到期失效。")
         if message is not None:

@@ -8,12 +8,13 @@ from .. import numbering, outbox
 from ..extensions import db
 from ..models import Application, ClockStop, Decision, ExtensionRequest, User
 from ..models.cases import STOP_KINDS
+from ..vocabulary import StopKind
 from . import clock, station_outcomes
 from ..texts import N_, Msg, Name, Names
 from .core import WorkflowError, ensure_can, in_place, transition
 
-STOP_NAMES = {"hearing": "听证", "tendering": "招标、拍卖", "testing": "检验、检测、检疫", "appraisal": "鉴定",
-              "expert_review": "专家评审", "coordination": "频率协调", "extension": "延长审查期限"}
+# Chinese names for messages and notes; derived (kept while messages become templates, issue 16e).
+STOP_NAMES = StopKind.texts()
 # Every kind a reviewer may stop the clock for; an extension (Art. 42) is not a stop (request_extension).
 SPECIAL_PROCEDURES = STOP_KINDS
 MAX_EXPECTED_DAYS = 250
@@ -71,8 +72,8 @@ def pause(case: Application, *, kind: str, reason: str, expected_days: int, by: 
                             params={"kind": kind, "kinds": Names(Name(STOP_NAMES[k]) for k in STOP_KINDS)})
     reason = _check_stop(case, reason, expected_days, on)
     stop = _new_stop(case, kind, reason, expected_days, on, None)
-    in_place(case, "pause", by=by, on=on, obj=stop, note=f"{STOP_NAMES[kind]}：{reason}（预计 {expected_days} 个工作日）")
-    _tell_applicant(case, "clock_stop", f"您的申请 {case.number} 因{STOP_NAMES[kind]}暂停计算审查期限，"
+    in_place(case, "pause", by=by, on=on, obj=stop, note=f"{StopKind.text_of(kind)}：{reason}（预计 {expected_days} 个工作日）")
+    _tell_applicant(case, "clock_stop", f"您的申请 {case.number} 因{StopKind.text_of(kind)}暂停计算审查期限，"
                     f"预计 {expected_days} 个工作日，书面告知书请查收。")
     clock.refresh(case, on)
     return stop
@@ -172,7 +173,7 @@ def resume(case: Application, *, by: User, on: date, note: str = "") -> ClockSto
     if on < stop.paused_on:
         raise WorkflowError(N_("恢复日期不能早于暂停日期 %(on)s。"), field="on", params={"on": stop.paused_on.isoformat()})
     stop.resumed_on = on
-    in_place(case, "resume", by=by, on=on, obj=stop, note=(note or "").strip() or STOP_NAMES[stop.kind] + "结束")
+    in_place(case, "resume", by=by, on=on, obj=stop, note=(note or "").strip() or StopKind.text_of(stop.kind) + "结束")
     clock.refresh(case, on)
     return stop
 

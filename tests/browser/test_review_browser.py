@@ -64,6 +64,13 @@ def test_reviewer_works_the_most_urgent_case(page, live_server, make_user, make_
         assert step in timeline
     assert reviewer.decision_pdf().startswith(b"%PDF")
 
+    with page.expect_popup() as popup_info:
+        page.click("#decision-pdf")
+    popup = popup_info.value
+    assert popup.url.endswith(f"/cases/{urgent}/decision.pdf")
+    pdf = page.context.request.get(popup.url)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    popup.close()
     reviewer.switches_to("en")                   # the decided case in English
     assert reviewer.decision_outcome() == "approve"
     every_page_fits(axe_audit, page)

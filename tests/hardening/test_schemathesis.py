@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, given, settings
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 import schemathesis
-from radiolic.extensions import db
 
 EXAMPLES = int(os.environ.get("RADIOLIC_SCHEMATHESIS_EXAMPLES", "20"))
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]

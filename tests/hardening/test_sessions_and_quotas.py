@@ -4,7 +4,6 @@ import io
 import os
 from datetime import timedelta
 
-from sqlalchemy import select
 
 from radiolic.extensions import db
 from radiolic.models import User

@@ -168,9 +168,9 @@ def test_zip_streams_the_archived_files(app, staff, licences):
 def test_notice_archived_at_the_act_and_unchanged_after_a_clock_stop(app, staff, make_case):
     reviewer, client = staff
     number = make_case("ST-NEW", "under_review", reviewer=reviewer)
-    before = client.get(f"/intake/cases/{number}/notices/acceptance.pdf")
+    before = client.get(f"/cases/{number}/notices/acceptance.pdf")
     assert before.status_code == 200
-    response = client.post(f"/review/{number}/pause", data={
+    response = client.post(f"/cases/{number}/pause", data={
         "pause-kind": "expert_review", "pause-reason": "组织专家评审电磁兼容", "pause-expected_days": "5"})
     assert response.status_code == 302
     with app.app_context():
@@ -179,12 +179,12 @@ def test_notice_archived_at_the_act_and_unchanged_after_a_clock_stop(app, staff,
         # archived by the pause request itself, before anyone downloads it
         stored = archive.fetch("notice", f"{number}/stop/{stop_id}")
         assert stored is not None
-    after = client.get(f"/intake/cases/{number}/notices/acceptance.pdf")
+    after = client.get(f"/cases/{number}/notices/acceptance.pdf")
     assert after.data == before.data
-    assert client.get(f"/review/{number}/stops/{stop_id}.pdf").data == stored
+    assert client.get(f"/cases/{number}/stops/{stop_id}.pdf").data == stored
     # resuming changes the case, not the stop notice already issued
-    assert client.post(f"/review/{number}/resume", data={"resume-note": "专家意见已收到"}).status_code == 302
-    assert client.get(f"/review/{number}/stops/{stop_id}.pdf").data == stored
+    assert client.post(f"/cases/{number}/resume", data={"resume-note": "专家意见已收到"}).status_code == 302
+    assert client.get(f"/cases/{number}/stops/{stop_id}.pdf").data == stored
 
 
 def test_reissue_supersedes_never_overwrites(app):
@@ -200,7 +200,7 @@ def test_reissue_supersedes_never_overwrites(app):
 def test_previews_say_draft_and_demo_seal_is_labelled(app, staff, make_case, licences, tmp_path):
     reviewer, client = staff
     number = make_case("ST-NEW", "submitted", missing=["site_proof"])
-    draft = client.get(f"/intake/cases/{number}/notices/commitment.pdf?material=site_proof")
+    draft = client.get(f"/cases/{number}/notices/commitment.pdf?material=site_proof")
     assert draft.status_code == 200
     (tmp_path / "draft.pdf").write_bytes(draft.data)
     text = subprocess.run(["pdftotext", str(tmp_path / "draft.pdf"), "-"], capture_output=True, text=True).stdout

@@ -2,7 +2,6 @@
 import asyncio
 def test_sign_inside_a_running_loop(app):
     from radiolic import seal_service
-    from radiolic.documents import render_notice
     with app.app_context():
         svc = seal_service.service()
         from reportlab.pdfgen import canvas

@@ -16,7 +16,7 @@ from radiolic.extensions import db
 from radiolic.jobs import tasks
 from radiolic.jobs.queue import huey, storage_kind, use_storage
 from radiolic.models import Job, OutboxMessage, User
-from tests.conftest import PG_URL, TODAY
+from tests.conftest import TODAY
 from tests.issuance_cases import issued_with_stations
 from tests.unit.test_indicators import march  # noqa: F401  (the hand-built March 2024)
 

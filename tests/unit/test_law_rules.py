@@ -138,5 +138,5 @@ def test_every_instrument_is_listed_under_documents(app, people, make_case, logi
     for kind in ("receipt", "acceptance", "stop", "extension", "decision"):
         assert f'data-doc="{kind}"' in listing
     assert "5 份" in page
-    for url in (f"/review/{number}/extension.pdf", f"/review/{number}/decision.pdf"):
+    for url in (f"/cases/{number}/extension.pdf", f"/cases/{number}/decision.pdf"):
         assert client.get(url).data.startswith(b"%PDF")

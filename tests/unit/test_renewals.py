@@ -9,10 +9,10 @@ before = 2024-10-11 (counting back from 12-12: Dec 12–2 = 9, Nov 29–1 = 30, 
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from radiolic.extensions import db
-from radiolic.models import Application, Licence, OutboxMessage
+from radiolic.models import Licence, OutboxMessage
 from radiolic.workflow import issuance, renewals
 from tests.issuance_cases import issued_with_stations
 

@@ -1,5 +1,4 @@
 """The daily summaries the indicators read equal a recomputation from the records after any workflow."""
-from collections import Counter
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, event, given, settings

@@ -30,16 +30,16 @@ def _count(app, model=Application) -> int:
 
 def test_save_redirects_and_the_code_stays_for_the_visit(app, clerk):
     response, data = _post_new(app, clerk)
-    assert response.status_code == 303 and "/intake/cases/" in response.headers["Location"]
+    assert response.status_code == 303 and response.headers["Location"].endswith("/intake")
     page = clerk.get(response.headers["Location"]).get_data(as_text=True)
     number = re.search(r'id="case-number">([^<]+)<', page).group(1)
     code = re.search(r'id="query-code">([^<]+)<', page).group(1)
     assert len(code) == 10 and 'id="print-bundle"' in page
     # a reload of the decide page still shows it (the visit lasts)
-    assert code in clerk.get(f"/intake/cases/{number}/decide").get_data(as_text=True)
+    assert code in clerk.get(f"/cases/{number}/intake").get_data(as_text=True)
     # the same form posted again (reload after Save, a double click) creates nothing new
     again = clerk.post("/intake/new", data=data)
-    assert again.status_code == 303 and again.headers["Location"].endswith(f"/intake/cases/{number}/decide")
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/cases/{number}/intake")
     assert _count(app) == 1
     # the SMS with number and code is in the outbox
     with app.app_context():
@@ -47,11 +47,11 @@ def test_save_redirects_and_the_code_stays_for_the_visit(app, clerk):
         assert [m.recipient for m in sms] == ["13800138000"]
         assert number in sms[0].body and code in sms[0].body
     # accept: post/redirect/get to the print page, which still has the code and the bundle
-    accepted = clerk.post(f"/intake/cases/{number}/accept", data={})
-    assert accepted.status_code == 303 and accepted.headers["Location"].endswith(f"/intake/cases/{number}/done")
+    accepted = clerk.post(f"/cases/{number}/accept", data={})
+    assert accepted.status_code == 303 and accepted.headers["Location"].endswith(f"/cases/{number}/done")
     done = clerk.get(accepted.headers["Location"]).get_data(as_text=True)
     assert code in done and 'id="print-bundle"' in done
-    bundle = clerk.get(f"/intake/cases/{number}/bundle.pdf")
+    bundle = clerk.get(f"/cases/{number}/bundle.pdf")
     assert bundle.mimetype == "application/pdf" and bundle.data.startswith(b"%PDF")
     assert bundle.headers["Cache-Control"] == "no-store"
 
@@ -63,8 +63,8 @@ def test_bundle_holds_receipt_acceptance_and_commitment_with_the_code(app, clerk
     number = response.headers["Location"].split("/")[-2]
     page = clerk.get(response.headers["Location"]).get_data(as_text=True)
     code = re.search(r'id="query-code">([^<]+)<', page).group(1)
-    clerk.post(f"/intake/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": "李工"})
-    pdf = clerk.get(f"/intake/cases/{number}/bundle.pdf").data
+    clerk.post(f"/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": "李工"})
+    pdf = clerk.get(f"/cases/{number}/bundle.pdf").data
     if shutil.which("pdftotext"):
         (tmp_path / "b.pdf").write_bytes(pdf)
         text = subprocess.run(["pdftotext", str(tmp_path / "b.pdf"), "-"], capture_output=True, text=True).stdout
@@ -77,19 +77,19 @@ def test_bundle_holds_receipt_acceptance_and_commitment_with_the_code(app, clerk
 def test_the_code_is_gone_after_the_next_case_or_thirty_minutes(app, clerk):
     first, _ = _post_new(app, clerk)
     number = first.headers["Location"].split("/")[-2]
-    assert 'id="query-code"' in clerk.get(f"/intake/cases/{number}/decide").get_data(as_text=True)
+    assert 'id="query-code"' in clerk.get(f"/cases/{number}/intake").get_data(as_text=True)
     with app.app_context():
         visit = db.session.scalar(select(CounterVisit))
         visit.created_at -= timedelta(minutes=31)
         db.session.commit()
-    assert 'id="query-code"' not in clerk.get(f"/intake/cases/{number}/decide").get_data(as_text=True)
-    redirects_to(clerk.get(f"/intake/cases/{number}/done"), f"/cases/{number}")        # the visit is over
+    assert 'id="query-code"' not in clerk.get(f"/cases/{number}/intake").get_data(as_text=True)
+    redirects_to(clerk.get(f"/cases/{number}/done"), f"/cases/{number}")        # the visit is over
     # the next case purges the expired row for good
     _post_new(app, clerk, id_code="914418000000001070", name="清远第二通信有限公司")
     with app.app_context():
         old = db.session.scalar(select(Application.id).where(Application.number == number))
         assert [v.application_id != old for v in db.session.scalars(select(CounterVisit))] == [True]
-    assert 'id="query-code"' not in clerk.get(f"/intake/cases/{number}/decide").get_data(as_text=True)
+    assert 'id="query-code"' not in clerk.get(f"/cases/{number}/intake").get_data(as_text=True)
 
 
 def test_same_applicant_item_and_day_warns_before_a_second_case(app, clerk):
@@ -100,7 +100,7 @@ def test_same_applicant_item_and_day_warns_before_a_second_case(app, clerk):
     assert response.status_code == 409 and 'id="duplicate-warning"' in html and "今天已就同一事项收件" in html
     assert snapshot(app) == before
     data["confirm_duplicate"] = "y"
-    redirects_to(clerk.post("/intake/new", data=data), "/intake/cases/*/decide", status=303)
+    redirects_to(clerk.post("/intake/new", data=data), "/cases/*/intake", status=303)
     assert _count(app) == 2
 
 
@@ -159,8 +159,8 @@ def _pdf_text(tmp_path, data: bytes) -> str:
 def test_correction_notice_closes_with_te_ci_tong_zhi_after_its_table(app, clerk, tmp_path):
     response, _ = _post_new(app, clerk, missing=("site_proof",))
     number = response.headers["Location"].split("/")[-2]
-    clerk.post(f"/intake/cases/{number}/correction", data={"c-site_proof": "on", "p-site_proof": "租赁合同未盖章"})
-    text = _pdf_text(tmp_path, clerk.get(f"/intake/cases/{number}/notices/correction.pdf").data).replace(" ", "")
+    clerk.post(f"/cases/{number}/request-correction", data={"c-site_proof": "on", "p-site_proof": "租赁合同未盖章"})
+    text = _pdf_text(tmp_path, clerk.get(f"/cases/{number}/notices/correction.pdf").data).replace(" ", "")
     assert text.index("租赁合同未盖章") < text.index("特此通知")
 
 
@@ -182,7 +182,7 @@ def test_refusal_messages_are_shown_in_english_on_english_pages(app, clerk):
     response, _ = _post_new(app, clerk, missing=("site_proof",))
     number = response.headers["Location"].split("/")[-2]
     clerk.get("/lang/en")
-    refused = clerk.post(f"/intake/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": ""})
+    refused = clerk.post(f"/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": ""})
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert "Acceptance with deferral needs the commitment letter signed by the applicant" in html

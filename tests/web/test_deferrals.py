@@ -51,7 +51,7 @@ def test_board_and_case_page(app, make_user, login, make_case, deferred_case):
 
 def test_supply_from_the_board(app, make_user, login, deferred_case):
     clerk = client_for(app, make_user, login, "clerk")
-    response = clerk.post(f"/deferrals/cases/{deferred_case}/materials/site_proof/supply",
+    response = clerk.post(f"/cases/{deferred_case}/materials/site_proof/supply",
                           data={"received_on": "2024-09-23", "supplied_from": "王五", "next": "/deferrals"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/deferrals")
     state, materials = case_row(app, deferred_case)
@@ -70,7 +70,7 @@ def test_supply_from_the_board(app, make_user, login, deferred_case):
 def test_supply_refusals(app, make_user, login, deferred_case, data, message):
     clerk = client_for(app, make_user, login, "clerk")
     before = counts(app)
-    response = clerk.post(f"/deferrals/cases/{deferred_case}/materials/site_proof/supply", data=data)
+    response = clerk.post(f"/cases/{deferred_case}/materials/site_proof/supply", data=data)
     if message is None:      # an off-site `next` is ignored
         assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{deferred_case}")
         return
@@ -80,7 +80,7 @@ def test_supply_refusals(app, make_user, login, deferred_case, data, message):
 
 def test_supply_twice_is_refused(app, make_user, login, deferred_case):
     clerk = client_for(app, make_user, login, "clerk")
-    url = f"/deferrals/cases/{deferred_case}/materials/site_proof/supply"
+    url = f"/cases/{deferred_case}/materials/site_proof/supply"
     clerk.post(url, data={"received_on": "2024-09-23"})
     before = counts(app)
     response = clerk.post(url, data={"received_on": "2024-09-23"})
@@ -96,27 +96,27 @@ def test_supervisor_terminates_an_overdue_case(app, make_user, login, make_case)
     assert 'id="terminate-actions"' in page and "拟使用无线电设备的说明材料" in page
     assert 'id="terminate-actions"' not in supervisor.get(f"/cases/{fresh}").get_data(as_text=True)
     before = counts(app)
-    response = supervisor.post(f"/deferrals/cases/{fresh}/terminate", data={"reason": "逾期"})
+    response = supervisor.post(f"/cases/{fresh}/terminate", data={"reason": "逾期"})
     assert response.status_code == 422 and "逾期未补齐的案件才能终止" in response.get_data(as_text=True)
-    response = supervisor.post(f"/deferrals/cases/{number}/terminate", data={"reason": ""})
+    response = supervisor.post(f"/cases/{number}/terminate", data={"reason": ""})
     assert response.status_code == 422 and counts(app) == before
-    response = supervisor.post(f"/deferrals/cases/{number}/terminate", data={"reason": "承诺期限届满未补齐材料"})
+    response = supervisor.post(f"/cases/{number}/terminate", data={"reason": "承诺期限届满未补齐材料"})
     redirects_to(response, f"/cases/{number}")
     assert case_row(app, number)[0] == "terminated"
     with app.app_context():
         mark = db.session.scalar(select(CreditMark))
         assert mark.kind == "broken_commitment" and number in mark.reason
-    pdf = supervisor.get(f"/intake/cases/{number}/notices/termination.pdf")
+    pdf = supervisor.get(f"/cases/{number}/notices/termination.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # a clerk cannot terminate
     clerk = client_for(app, make_user, login, "clerk")
-    assert clerk.post(f"/deferrals/cases/{fresh}/terminate", data={"reason": "x"}).status_code == 403
+    assert clerk.post(f"/cases/{fresh}/terminate", data={"reason": "x"}).status_code == 403
 
 
 def test_admin_records_a_credit_repair(app, make_user, login, make_case):
     number = make_case("FP-NEW", "accepted", deferred=["equipment_info"], on=date(2024, 9, 2))
     supervisor = client_for(app, make_user, login, "supervisor")
-    supervisor.post(f"/deferrals/cases/{number}/terminate", data={"reason": "逾期"})
+    supervisor.post(f"/cases/{number}/terminate", data={"reason": "逾期"})
     with app.app_context():
         applicant_id = db.session.scalar(select(Applicant.id).join(Application).where(Application.number == number))
     admin = client_for(app, make_user, login, "admin")
@@ -167,7 +167,7 @@ def test_an_online_upload_is_received_not_checked_until_a_clerk_decides(app, mak
         db.session.commit()
     clerk = client_for(app, make_user, login, "clerk")
     assert 'data-unchecked="site_proof"' in clerk.get(f"/cases/{number}").get_data(as_text=True)
-    response = clerk.post(f"/deferrals/cases/{number}/materials/site_proof/check",
+    response = clerk.post(f"/cases/{number}/materials/site_proof/check",
                           data={"decision": decision, "reason": reason})
     assert response.status_code == (422 if status == "unchecked" else 302)
     with app.app_context():

@@ -30,7 +30,7 @@ def test_intake_refusal_names_the_missing_material(app, client, make_user, login
     clerk = make_user("clerk", display_name="Clerk One")
     number = make_case("ST-NEW", "submitted", clerk=clerk, missing=("type_approval",))
     login(client, clerk)
-    response = in_language(client, lang, lambda: client.post(f"/intake/cases/{number}/accept", data={}))
+    response = in_language(client, lang, lambda: client.post(f"/cases/{number}/accept", data={}))
     assert response.status_code == 422
     shown = " ".join(alerts(response))
     if lang == "en":
@@ -46,7 +46,7 @@ def test_intake_refusal_of_a_decided_case_names_the_state(app, client, make_user
     clerk = make_user("clerk", display_name="Clerk One")
     number = make_case("ST-NEW", "accepted", clerk=clerk)
     login(client, clerk)
-    response = in_language(client, lang, lambda: client.post(f"/intake/cases/{number}/refuse", data={"reason": "x"}))
+    response = in_language(client, lang, lambda: client.post(f"/cases/{number}/refuse", data={"reason": "x"}))
     assert response.status_code == 422
     shown = " ".join(alerts(response))
     expected = ("The case is “Accepted”: “Refusal to accept” is not possible." if lang == "en"
@@ -58,7 +58,7 @@ def test_intake_refusal_of_a_decided_case_names_the_state(app, client, make_user
 def test_review_refusal(app, client, reviewer, login, make_case, lang):
     number = make_case("FP-NEW", "under_review", reviewer=reviewer)
     login(client, reviewer)
-    response = in_language(client, lang, lambda: client.post(f"/review/{number}/decide", data={
+    response = in_language(client, lang, lambda: client.post(f"/cases/{number}/decide", data={
         "decide-outcome": "reject", "decide-reason": "频率资源不足"}))
     assert response.status_code == 422
     shown = " ".join(alerts(response))
@@ -101,7 +101,7 @@ def test_the_refusal_confirmation_page_in_both_languages(app, client, make_user,
     clerk = make_user("clerk", display_name="Clerk One")
     number = make_case("ST-NEW", "submitted", clerk=clerk)
     login(client, clerk)
-    response = in_language(client, lang, lambda: client.post(f"/intake/cases/{number}/refuse",
+    response = in_language(client, lang, lambda: client.post(f"/cases/{number}/refuse",
                                                               data={"reason": "不属于本机关职权范围"}))
     body = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200 and number in body and "不属于本机关职权范围" in body

@@ -123,7 +123,7 @@ def test_wrong_check_character_needs_a_recorded_reason(app, clerk):
     assert snapshot(app) == before
     data["code_override_reason"] = "早期试点代码，已核对原件"
     response = clerk.post("/intake/new", data=data)
-    redirects_to(response, "/intake/cases/*/decide", status=303)
+    redirects_to(response, "/cases/*/intake", status=303)
     with app.app_context():
         a = db.session.scalar(select(Applicant))
         assert a.id_code == "91441800123456788A" and a.code_override_reason == "早期试点代码，已核对原件"
@@ -144,7 +144,7 @@ def test_new_applicant_page(app, clerk):
 
 def test_accept(app, clerk):
     number, code, _ = log_case(app, clerk)
-    response = clerk.post(f"/intake/cases/{number}/accept", data={"query_code": code}, follow_redirects=True)
+    response = clerk.post(f"/cases/{number}/accept", data={"query_code": code}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "打印交付申请人的文书" in html and f'value="{code}"' in html
     state = case_of(app, number)
@@ -152,16 +152,16 @@ def test_accept(app, clerk):
     # once the clerk serves the next applicant, the first case's code is no longer in hand: the case page
     number2, _c, _ = log_case(app, clerk)
     number3, _c, _ = log_case(app, clerk)
-    response = clerk.post(f"/intake/cases/{number2}/accept", data={})
+    response = clerk.post(f"/cases/{number2}/accept", data={})
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/cases/{number2}")
 
 
 def test_accept_with_deferral(app, clerk):
     number, code, html = log_case(app, clerk, missing=("site_proof", "agent_authorisation"))
     assert 'id="defer-site_proof"' in html and "默认补齐期限 2024-10-11" in html
-    response = clerk.post(f"/intake/cases/{number}/accept", data={
+    response = clerk.post(f"/cases/{number}/accept", data={
         "deferred": ["site_proof", "agent_authorisation"], "signed_by": "李工", "method": "窗口递交", "query_code": code})
-    redirects_to(response, f"/intake/cases/{number}/done", status=303)
+    redirects_to(response, f"/cases/{number}/done", status=303)
     state = case_of(app, number)
     assert state["state"] == "accepted" and state["commitments"] == [("李工", "open")]
     assert state["materials"]["site_proof"][0] == "deferred" and str(state["materials"]["site_proof"][1]) == "2024-10-11"
@@ -178,7 +178,7 @@ def test_accept_with_deferral(app, clerk):
 def test_accept_refusals_explain_themselves_and_change_nothing(app, clerk, missing, data, message):
     number, code, _ = log_case(app, clerk, missing=missing)
     before = snapshot(app)
-    response = clerk.post(f"/intake/cases/{number}/accept", data={**data, "query_code": code})
+    response = clerk.post(f"/cases/{number}/accept", data={**data, "query_code": code})
     assert response.status_code == 422 and message in response.get_data(as_text=True)
     assert snapshot(app) == before
 
@@ -190,30 +190,30 @@ def test_broken_commitment_refuses_deferral_on_the_page(app, clerk, make_case, m
         a = db.session.scalar(select(Applicant))
         db.session.add(CreditMark(applicant_id=a.id, kind="broken_commitment", on=TODAY, reason="SQ2024000099 逾期"))
         db.session.commit()
-    page = clerk.get(f"/intake/cases/{number}/decide").get_data(as_text=True)
+    page = clerk.get(f"/cases/{number}/intake").get_data(as_text=True)
     assert 'id="credit-warning"' in page and "SQ2024000099" in page
     before = snapshot(app)
-    response = clerk.post(f"/intake/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": "李工"})
+    response = clerk.post(f"/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": "李工"})
     assert response.status_code == 422 and "容缺承诺未履行" in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 
 def test_request_correction_then_resubmit_then_second_correction(app, clerk):
     number, code, _ = log_case(app, clerk, missing=("type_approval", "site_proof"))
-    response = clerk.post(f"/intake/cases/{number}/correction", data={
+    response = clerk.post(f"/cases/{number}/request-correction", data={
         "c-type_approval": "on", "p-type_approval": "未提交", "c-site_proof": "on", "p-site_proof": "未提交",
         "query_code": code}, follow_redirects=True)
     assert response.status_code == 200 and 'data-doc="correction"' in response.get_data(as_text=True)
     assert case_of(app, number)["state"] == "awaiting_correction"
-    response = clerk.post(f"/intake/cases/{number}/resubmit", data={"received": ["type_approval", "site_proof"],
+    response = clerk.post(f"/cases/{number}/resubmit", data={"received": ["type_approval", "site_proof"],
                                                                    "visit": "y"})
-    redirects_to(response, f"/intake/cases/{number}/decide")       # back to the decision at the counter
+    redirects_to(response, f"/cases/{number}/intake")       # back to the decision at the counter
     assert case_of(app, number)["visits"] == 2
     before = snapshot(app)
-    response = clerk.post(f"/intake/cases/{number}/correction", data={"c-site_proof": "on", "p-site_proof": "合同已过期"})
+    response = clerk.post(f"/cases/{number}/request-correction", data={"c-site_proof": "on", "p-site_proof": "合同已过期"})
     assert response.status_code == 422 and "再次要求补正须写明理由" in response.get_data(as_text=True)
     assert snapshot(app) == before
-    response = clerk.post(f"/intake/cases/{number}/correction", data={
+    response = clerk.post(f"/cases/{number}/request-correction", data={
         "c-site_proof": "on", "p-site_proof": "合同已过期", "reason": "补交的租赁合同已过期"})
     assert response.status_code in (302, 303) and case_of(app, number)["corrections"] == 2
     listing = clerk.get("/intake/corrections").get_data(as_text=True)
@@ -223,7 +223,7 @@ def test_request_correction_then_resubmit_then_second_correction(app, clerk):
 def test_correction_must_list_everything(app, clerk):
     number, code, _ = log_case(app, clerk, missing=("type_approval", "site_proof"))
     before = snapshot(app)
-    response = clerk.post(f"/intake/cases/{number}/correction", data={"c-type_approval": "on", "p-type_approval": "未提交"})
+    response = clerk.post(f"/cases/{number}/request-correction", data={"c-type_approval": "on", "p-type_approval": "未提交"})
     assert response.status_code == 422 and "以下材料未列入：台址使用证明" in response.get_data(as_text=True)
     assert snapshot(app) == before
 
@@ -231,12 +231,12 @@ def test_correction_must_list_everything(app, clerk):
 def test_refuse(app, clerk):
     number, code, _ = log_case(app, clerk)
     before = snapshot(app)
-    response = clerk.post(f"/intake/cases/{number}/refuse", data={"reason": ""})
+    response = clerk.post(f"/cases/{number}/refuse", data={"reason": ""})
     assert response.status_code == 422 and "请写明不予受理的理由" in response.get_data(as_text=True)
     assert snapshot(app) == before
     reason = "申请事项不属于本机关职权范围"
     # first step: a confirmation page naming the case, the applicant, the reason and the instrument; nothing changes
-    check = clerk.post(f"/intake/cases/{number}/refuse", data={"reason": reason})
+    check = clerk.post(f"/cases/{number}/refuse", data={"reason": reason})
     page = check.get_data(as_text=True)
     assert check.status_code == 200 and 'id="refuse-check"' in page
     assert number in page and reason in page and "不予受理决定书" in page and 'id="refuse-confirm"' in page
@@ -245,33 +245,33 @@ def test_refuse(app, clerk):
     assert applicant in page
     assert snapshot(app) == before
     # the 样稿: a PDF, still nothing changed
-    draft = clerk.post(f"/intake/cases/{number}/refuse/preview", data={"reason": reason})
+    draft = clerk.post(f"/cases/{number}/refuse/preview", data={"reason": reason})
     assert draft.mimetype == "application/pdf" and draft.data.startswith(b"%PDF")
     assert snapshot(app) == before
     # the confirming POST makes the refusal
-    response = clerk.post(f"/intake/cases/{number}/refuse", data={"reason": reason, "confirm": "1"})
+    response = clerk.post(f"/cases/{number}/refuse", data={"reason": reason, "confirm": "1"})
     assert response.status_code == 303
     state = case_of(app, number)
     assert state["state"] == "not_accepted" and state["outcome"].startswith("清无不受")
-    pdf = clerk.get(f"/intake/cases/{number}/notices/refusal.pdf")
+    pdf = clerk.get(f"/cases/{number}/notices/refusal.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
 
 
 def test_outcome_on_a_decided_case_is_a_conflict(app, clerk):
     number, code, _ = log_case(app, clerk)
-    clerk.post(f"/intake/cases/{number}/accept", data={})
+    clerk.post(f"/cases/{number}/accept", data={})
     before = snapshot(app)
     for data in ({"reason": "x"}, {"reason": "x", "confirm": "1"}):     # refused at the check and at the confirm
-        response = clerk.post(f"/intake/cases/{number}/refuse", data=data)
+        response = clerk.post(f"/cases/{number}/refuse", data=data)
         assert response.status_code == 422 and "当前状态为“已受理”" in response.get_data(as_text=True)
         assert snapshot(app) == before
-    assert clerk.post(f"/intake/cases/{number}/refuse/preview", data={"reason": "x"}).status_code == 409
+    assert clerk.post(f"/cases/{number}/refuse/preview", data={"reason": "x"}).status_code == 409
 
 
 def test_withdraw_from_the_case_page(app, clerk):
     number, _code, _ = log_case(app, clerk)
-    assert clerk.post(f"/intake/cases/{number}/withdraw", data={"reason": ""}).status_code == 422
-    redirects_to(clerk.post(f"/intake/cases/{number}/withdraw", data={"reason": "申请人主动撤回"}), f"/cases/{number}")
+    assert clerk.post(f"/cases/{number}/withdraw", data={"reason": ""}).status_code == 422
+    redirects_to(clerk.post(f"/cases/{number}/withdraw", data={"reason": "申请人主动撤回"}), f"/cases/{number}")
     assert case_of(app, number)["state"] == "withdrawn"
 
 
@@ -289,7 +289,7 @@ def test_queue_lists_online_submissions_with_their_uploads(app, clerk, make_case
     html = clerk.get("/intake/queue").get_data(as_text=True)
     assert online in html and window in html and accepted not in html
     assert "预审 / 受理决定" in html
-    decide = clerk.get(f"/intake/cases/{online}/decide").get_data(as_text=True)
+    decide = clerk.get(f"/cases/{online}/intake").get_data(as_text=True)
     assert "网上申请预审" in decide and "租赁合同.pdf" in decide
 
 
@@ -297,23 +297,23 @@ def test_queue_lists_online_submissions_with_their_uploads(app, clerk, make_case
 
 def test_every_notice_renders_with_an_embedded_font(app, clerk):
     number, code, _ = log_case(app, clerk, missing=("site_proof",))
-    receipt = clerk.post(f"/intake/cases/{number}/notices/receipt.pdf", data={"query_code": code})
+    receipt = clerk.post(f"/cases/{number}/notices/receipt.pdf", data={"query_code": code})
     assert receipt.data.startswith(b"%PDF") and b"FontFile2" in receipt.data
-    draft = clerk.get(f"/intake/cases/{number}/notices/commitment.pdf?material=site_proof")
+    draft = clerk.get(f"/cases/{number}/notices/commitment.pdf?material=site_proof")
     assert draft.data.startswith(b"%PDF")
-    clerk.post(f"/intake/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": "李工"})
+    clerk.post(f"/cases/{number}/accept", data={"deferred": ["site_proof"], "signed_by": "李工"})
     for kind in ("acceptance", "commitment", "deferral"):
-        response = clerk.get(f"/intake/cases/{number}/notices/{kind}.pdf")
+        response = clerk.get(f"/cases/{number}/notices/{kind}.pdf")
         assert response.status_code == 200 and response.data.startswith(b"%PDF"), kind
         assert "inline" in response.headers["Content-Disposition"]
-    assert clerk.get(f"/intake/cases/{number}/notices/refusal.pdf").status_code == 404
-    assert clerk.get(f"/intake/cases/{number}/notices/nonsense.pdf").status_code == 404
+    assert clerk.get(f"/cases/{number}/notices/refusal.pdf").status_code == 404
+    assert clerk.get(f"/cases/{number}/notices/nonsense.pdf").status_code == 404
 
 
 def test_reviewer_may_print_but_not_decide(app, make_user, login, make_case):
     number = make_case("ST-NEW", "submitted")
     reviewer = app.test_client()
     login(reviewer, make_user("reviewer"))
-    assert reviewer.get(f"/intake/cases/{number}/notices/receipt.pdf").status_code == 200
-    assert reviewer.post(f"/intake/cases/{number}/accept", data={}).status_code == 403
+    assert reviewer.get(f"/cases/{number}/notices/receipt.pdf").status_code == 200
+    assert reviewer.post(f"/cases/{number}/accept", data={}).status_code == 403
     assert case_of(app, number)["state"] == "submitted"

@@ -42,11 +42,11 @@ def _text(response) -> str:
 
 def decide_via_check(client, number: str, data: dict):
     """Submit the decision form, check the "check your answers" page, then confirm what it shows."""
-    check = client.post(f"/review/{number}/decide", data=data)
+    check = client.post(f"/cases/{number}/decide", data=data)
     body = _text(check)
     assert check.status_code == 200 and 'id="decide-check"' in body, body[:2000]
     seen = re.search(r'name="decide-stations_seen" value="([^"]*)"', body).group(1)
-    return client.post(f"/review/{number}/decide", data={**data, "decide-confirm": "1", "decide-stations_seen": seen})
+    return client.post(f"/cases/{number}/decide", data={**data, "decide-confirm": "1", "decide-stations_seen": seen})
 
 
 def _rows(body: str) -> list[tuple[str, str]]:
@@ -112,7 +112,7 @@ def test_start_review_from_the_case_page(app, as_reviewer, make_case, reviewer):
     number = make_case("FP-NEW", "accepted")
     page = _text(as_reviewer.get(f"/cases/{number}"))
     assert 'id="start-review"' in page and 'id="deadlines"' in page
-    response = as_reviewer.post(f"/review/{number}/start")
+    response = as_reviewer.post(f"/cases/{number}/start-review")
     assert response.headers["Location"].endswith(f"/cases/{number}")
     case = _case(app, number)
     assert (case.state, case.reviewer_id) == ("under_review", reviewer.id)
@@ -122,7 +122,7 @@ def test_start_review_from_the_case_page(app, as_reviewer, make_case, reviewer):
 def test_pause_without_a_reason_changes_nothing(app, as_reviewer, make_case, reviewer):
     number = make_case("ST-NEW", "under_review", reviewer=reviewer)
     before = _events(app, number)
-    response = as_reviewer.post(f"/review/{number}/pause", data={"pause-kind": "testing", "pause-reason": "",
+    response = as_reviewer.post(f"/cases/{number}/pause", data={"pause-kind": "testing", "pause-reason": "",
                                                                 "pause-expected_days": "5"})
     assert response.status_code == 422 and "请写明理由" in _text(response)
     assert _count(app, ClockStop) == 0 and _events(app, number) == before
@@ -130,26 +130,26 @@ def test_pause_without_a_reason_changes_nothing(app, as_reviewer, make_case, rev
 
 def test_pause_resume_and_the_stop_notice(app, as_reviewer, make_case, reviewer):
     number = make_case("ST-NEW", "under_review", reviewer=reviewer)
-    response = as_reviewer.post(f"/review/{number}/pause", data={
+    response = as_reviewer.post(f"/cases/{number}/pause", data={
         "pause-kind": "expert_review", "pause-reason": "组织专家评审电磁兼容", "pause-expected_days": "5"})
     redirects_to(response, f"/cases/{number}")
     page = _text(as_reviewer.get(f"/cases/{number}"))
     assert 'data-stop="expert_review"' in page and 'id="resume-form"' in page and 'id="decide-form"' not in page
     stop_id = re.search(r'/stops/(\d+)\.pdf', page).group(1)
-    pdf = as_reviewer.get(f"/review/{number}/stops/{stop_id}.pdf")
+    pdf = as_reviewer.get(f"/cases/{number}/stops/{stop_id}.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     # A second pause while paused is refused with the reason, and nothing changes.
-    again = as_reviewer.post(f"/review/{number}/pause", data={
+    again = as_reviewer.post(f"/cases/{number}/pause", data={
         "pause-kind": "hearing", "pause-reason": "听证", "pause-expected_days": "3"})
     assert again.status_code == 422 and "请先恢复计时" in _text(again) and _count(app, ClockStop) == 1
-    redirects_to(as_reviewer.post(f"/review/{number}/resume", data={"resume-note": "专家意见已收到"}), f"/cases/{number}")
+    redirects_to(as_reviewer.post(f"/cases/{number}/resume", data={"resume-note": "专家意见已收到"}), f"/cases/{number}")
     assert _events(app, number)[-2:] == ["pause", "resume"]
     assert 'id="decide-form"' in _text(as_reviewer.get(f"/cases/{number}"))
 
 
 def test_reject_without_legal_basis_is_refused_and_changes_nothing(app, as_reviewer, make_case, reviewer):
     number = make_case("FP-NEW", "under_review", reviewer=reviewer)
-    response = as_reviewer.post(f"/review/{number}/decide", data={
+    response = as_reviewer.post(f"/cases/{number}/decide", data={
         "decide-outcome": "reject", "decide-reason": "频率已被占用", "decide-legal_basis": ""})
     assert response.status_code == 422 and "不予许可须写明法律依据" in _text(response)
     assert "频率已被占用" in _text(response)       # the form keeps what was typed
@@ -166,7 +166,7 @@ def test_reject_and_the_refusal_document(app, as_reviewer, make_case, reviewer, 
     assert (case.state, case.completed_on) == ("rejected", TODAY)
     page = _text(as_reviewer.get(f"/cases/{number}"))
     assert 'data-outcome="reject"' in page and "不予行政许可决定书" in page and "第二十七条" in page
-    pdf = as_reviewer.get(f"/review/{number}/decision.pdf")
+    pdf = as_reviewer.get(f"/cases/{number}/decision.pdf")
     assert pdf.mimetype == "application/pdf"
     if shutil.which("pdftotext"):
         path = tmp_path / "d.pdf"
@@ -187,13 +187,13 @@ def test_approve_with_refused_stations_marked_on_the_station_page(app, as_review
                                    bandwidth_khz=12.5, power_w=5, equipment_model="GP328"))
         db.session.commit()
     page = _text(as_reviewer.get(f"/cases/{number}"))
-    assert 'name="decide-refused_stations"' not in page and f"/review/{number}/stations" in page
-    bad = as_reviewer.post(f"/review/{number}/stations/refuse", data={"seq": ["2"], "scope": "checked", "reason": ""})
+    assert 'name="decide-refused_stations"' not in page and f"/cases/{number}/stations" in page
+    bad = as_reviewer.post(f"/cases/{number}/stations/refuse", data={"seq": ["2"], "scope": "checked", "reason": ""})
     assert bad.status_code == 422 and "请写明不予许可的理由" in _text(bad)
-    redirects_to(as_reviewer.post(f"/review/{number}/stations/refuse", data={
-        "seq": ["2"], "scope": "checked", "reason": "台址位于机场净空保护区"}), f"/review/{number}/stations")
-    redirects_to(as_reviewer.post(f"/review/{number}/stations/refuse", data={
-        "seq": ["3"], "scope": "checked", "reason": "发射功率超出规定"}), f"/review/{number}/stations")
+    redirects_to(as_reviewer.post(f"/cases/{number}/stations/refuse", data={
+        "seq": ["2"], "scope": "checked", "reason": "台址位于机场净空保护区"}), f"/cases/{number}/stations")
+    redirects_to(as_reviewer.post(f"/cases/{number}/stations/refuse", data={
+        "seq": ["3"], "scope": "checked", "reason": "发射功率超出规定"}), f"/cases/{number}/stations")
     response = decide_via_check(as_reviewer, number, {"decide-outcome": "approve", "decide-reason": "符合设台条件"})
     redirects_to(response, f"/cases/{number}")
     with app.app_context():
@@ -212,7 +212,7 @@ def test_two_person_rule_on_the_page(app, make_case, make_user, login):
     login(client, both)
     page = _text(client.get(f"/cases/{number}"))
     assert "双人原则" in page and 'id="decide-form"' not in page
-    response = client.post(f"/review/{number}/decide", data={"decide-outcome": "approve"})
+    response = client.post(f"/cases/{number}/decide", data={"decide-outcome": "approve"})
     assert response.status_code == 422 and "双人原则" in _text(response)
     assert _case(app, number).state == "under_review"
 
@@ -232,13 +232,13 @@ def test_clerk_sees_the_case_but_no_review_actions(app, make_case, make_user, lo
     login(client, make_user("clerk"))
     page = _text(client.get(f"/cases/{number}"))
     assert 'id="deadlines"' in page and 'id="review-actions"' not in page
-    assert client.post(f"/review/{number}/decide", data={"decide-outcome": "approve"}).status_code == 403
+    assert client.post(f"/cases/{number}/decide", data={"decide-outcome": "approve"}).status_code == 403
     assert _case(app, number).state == "under_review"
 
 
 def test_unknown_case_is_404(as_reviewer):
-    assert as_reviewer.post("/review/SQ0000/start").status_code == 404
-    assert as_reviewer.get("/review/SQ0000/decision.pdf").status_code == 404
+    assert as_reviewer.post("/cases/SQ0000/start-review").status_code == 404
+    assert as_reviewer.get("/cases/SQ0000/decision.pdf").status_code == 404
 
 
 # --- extension: the reviewer asks, a supervisor approves ----------------------------------------------------
@@ -246,10 +246,10 @@ def test_unknown_case_is_404(as_reviewer):
 def test_extension_request_and_supervisor_approval(app, as_reviewer, make_case, make_user, login, reviewer):
     number = make_case("ST-NEW", "under_review", reviewer=reviewer)
     supervisor = make_user("supervisor", display_name="李主管")
-    too_long = as_reviewer.post(f"/review/{number}/extension", data={"extension-days": "11",
+    too_long = as_reviewer.post(f"/cases/{number}/extension-request", data={"extension-days": "11",
                                                                       "extension-reason": "复杂"})
     assert too_long.status_code == 422 and "1–10" in _text(too_long)
-    redirects_to(as_reviewer.post(f"/review/{number}/extension", data={
+    redirects_to(as_reviewer.post(f"/cases/{number}/extension-request", data={
         "extension-days": "10", "extension-reason": "台站数量多，需现场核查"}), f"/cases/{number}")
     assert _count(app, ClockStop) == 0          # nothing moves before the supervisor approves
     boss = app.test_client()
@@ -257,10 +257,10 @@ def test_extension_request_and_supervisor_approval(app, as_reviewer, make_case, 
     assert "台站数量多" in _text(boss.get("/review/queue"))
     page = _text(boss.get(f"/cases/{number}"))
     assert 'id="approve-extension"' in page
-    request_id = re.search(r"/extension/(\d+)", page).group(1)
-    declined = boss.post(f"/review/{number}/extension/{request_id}", data={"extension_decision-decline": "1"})
+    request_id = re.search(r"/extension-request/(\d+)/decide", page).group(1)
+    declined = boss.post(f"/cases/{number}/extension-request/{request_id}/decide", data={"extension_decision-decline": "1"})
     assert declined.status_code == 422 and "须写明理由" in _text(declined)
-    response = boss.post(f"/review/{number}/extension/{request_id}", data={"extension_decision-approve": "1"})
+    response = boss.post(f"/cases/{number}/extension-request/{request_id}", data={"extension_decision-approve": "1"})
     redirects_to(response, f"/cases/{number}")
     with app.app_context():
         assert _count(app, ClockStop) == 0       # an extension is not a stop
@@ -270,10 +270,10 @@ def test_extension_request_and_supervisor_approval(app, as_reviewer, make_case, 
     page = _text(as_reviewer.get(f"/cases/{number}"))
     assert 'id="extension-form"' not in page and 'id="extension-pdf"' in page and 'id="extended-badge"' in page
     assert "2024-11-21" in page and "2024-11-07" in page
-    pdf = as_reviewer.get(f"/review/{number}/extension.pdf")
+    pdf = as_reviewer.get(f"/cases/{number}/extension.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # Only a supervisor decides a request.
-    assert as_reviewer.post(f"/review/{number}/extension/{request_id}",
+    assert as_reviewer.post(f"/cases/{number}/extension-request/{request_id}/decide",
                             data={"extension_decision-approve": "1"}).status_code == 403
 
 
@@ -287,10 +287,10 @@ def test_review_forms_need_a_csrf_token(make_app, make_user, make_case, login):
         r'value="([^"]+)"[^>]*name="csrf_token"', page)
     client.post("/auth/login", data={"username": reviewer.username, "password": "correct horse battery",
                                      "csrf_token": token.group(1)})
-    assert client.post(f"/review/{number}/start").status_code == 400
+    assert client.post(f"/cases/{number}/start-review").status_code == 400
     page = _text(client.get(f"/cases/{number}"))
     token = re.search(r'name="start-csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    redirects_to(client.post(f"/review/{number}/start", data={"start-csrf_token": token}), f"/cases/{number}")
+    redirects_to(client.post(f"/cases/{number}/start-review", data={"start-csrf_token": token}), f"/cases/{number}")
     assert _case(app, number).state == "under_review"
 
 

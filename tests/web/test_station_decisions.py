@@ -44,62 +44,62 @@ def _reasons(app, number) -> dict[int, str | None]:
 
 
 def test_the_table_is_paginated_and_filtered_on_the_server(as_reviewer, big_case):
-    page = _text(as_reviewer.get(f"/review/{big_case}/stations"))
+    page = _text(as_reviewer.get(f"/cases/{big_case}/stations"))
     assert page.count('name="seq"') == 50 and 'data-total="120"' in page      # one page of checkboxes, never 120
-    filtered = _text(as_reviewer.get(f"/review/{big_case}/stations?q=英德市"))
+    filtered = _text(as_reviewer.get(f"/cases/{big_case}/stations?q=英德市"))
     assert re.search(r'id="matching" data-total="24"', filtered) and filtered.count('name="seq"') == 24
-    second = _text(as_reviewer.get(f"/review/{big_case}/stations?page=3"))
+    second = _text(as_reviewer.get(f"/cases/{big_case}/stations?page=3"))
     assert second.count('name="seq"') == 20 and 'data-seq="101"' in second
-    none = _text(as_reviewer.get(f"/review/{big_case}/stations?freq=460"))
+    none = _text(as_reviewer.get(f"/cases/{big_case}/stations?freq=460"))
     assert 'id="matching" data-total="0"' in none
-    bad = as_reviewer.get(f"/review/{big_case}/stations?freq=abc&type=nonsense")
+    bad = as_reviewer.get(f"/cases/{big_case}/stations?freq=abc&type=nonsense")
     assert bad.status_code == 422 and "频率筛选" in _text(bad) and 'data-total="120"' in _text(bad)
-    assert as_reviewer.get(f"/review/{big_case}/stations?page=x").status_code == 400
+    assert as_reviewer.get(f"/cases/{big_case}/stations?page=x").status_code == 400
 
 
 def test_refuse_everything_a_filter_matches_then_undo(app, as_reviewer, big_case):
     data = {"scope": "filter", "f_q": "英德市", "expected": "24", "reason": "台址位于自然保护区核心区"}
-    done = as_reviewer.post(f"/review/{big_case}/stations/refuse", data=data)
-    redirects_to(done, f"/review/{big_case}/stations?q=英德市")                 # the filter is kept
+    done = as_reviewer.post(f"/cases/{big_case}/stations/refuse", data=data)
+    redirects_to(done, f"/cases/{big_case}/stations?q=英德市")                 # the filter is kept
     assert _outcomes(app, big_case) == {"refused": 24, "undecided": 96}
     page = _text(as_reviewer.get(done.headers["Location"]))
     assert "已将 24 个台站标记为不予许可" in page and 'id="refusal-batches"' in page
     # The same filter again: nothing undecided is left in it, and nothing changes.
-    again = as_reviewer.post(f"/review/{big_case}/stations/refuse", data={**data, "expected": "0"})
+    again = as_reviewer.post(f"/cases/{big_case}/stations/refuse", data={**data, "expected": "0"})
     assert again.status_code == 422 and "没有待决定的台站" in _text(again)
     batch = re.search(r'/stations/undo/(\d+)"', page).group(1)
-    undone = as_reviewer.post(f"/review/{big_case}/stations/undo/{batch}", data={})
-    redirects_to(undone, f"/review/{big_case}/stations")
+    undone = as_reviewer.post(f"/cases/{big_case}/stations/undo/{batch}", data={})
+    redirects_to(undone, f"/cases/{big_case}/stations")
     assert _outcomes(app, big_case) == {"undecided": 120}
-    assert as_reviewer.post(f"/review/{big_case}/stations/undo/{batch}", data={}).status_code == 422
-    assert as_reviewer.post(f"/review/{big_case}/stations/undo/999999", data={}).status_code == 404
+    assert as_reviewer.post(f"/cases/{big_case}/stations/undo/{batch}", data={}).status_code == 422
+    assert as_reviewer.post(f"/cases/{big_case}/stations/undo/999999", data={}).status_code == 404
 
 
 def test_a_filter_that_changed_since_the_page_was_shown_changes_nothing(app, as_reviewer, big_case):
-    response = as_reviewer.post(f"/review/{big_case}/stations/refuse", data={
+    response = as_reviewer.post(f"/cases/{big_case}/stations/refuse", data={
         "scope": "filter", "f_q": "英德市", "expected": "30", "reason": "干扰"})
     assert response.status_code == 422 and "筛选结果已变化" in _text(response)
     assert _outcomes(app, big_case) == {"undecided": 120}
 
 
 def test_refuse_checked_rows_and_take_one_back(app, as_reviewer, big_case):
-    done = as_reviewer.post(f"/review/{big_case}/stations/refuse", data={
+    done = as_reviewer.post(f"/cases/{big_case}/stations/refuse", data={
         "scope": "checked", "seq": ["3", "7"], "reason": "发射功率超出规定"})
-    redirects_to(done, f"/review/{big_case}/stations")
+    redirects_to(done, f"/cases/{big_case}/stations")
     assert _reasons(app, big_case)[7] == "发射功率超出规定"
-    redirects_to(as_reviewer.post(f"/review/{big_case}/stations/restore", data={"scope": "checked", "seq": ["7"]}),
-                 f"/review/{big_case}/stations")
+    redirects_to(as_reviewer.post(f"/cases/{big_case}/stations/restore", data={"scope": "checked", "seq": ["7"]}),
+                 f"/cases/{big_case}/stations")
     assert _outcomes(app, big_case) == {"refused": 1, "undecided": 119}
     for data, message in [({"scope": "checked", "reason": "x"}, "请先勾选"),
                           ({"scope": "checked", "seq": ["abc"], "reason": "x"}, "台站序号无效"),
                           ({"scope": "checked", "seq": ["999"], "reason": "x"}, "不属于本案")]:
-        bad = as_reviewer.post(f"/review/{big_case}/stations/refuse", data=data)
+        bad = as_reviewer.post(f"/cases/{big_case}/stations/refuse", data=data)
         assert bad.status_code == 422 and message in _text(bad)
     assert _outcomes(app, big_case) == {"refused": 1, "undecided": 119}
 
 
 def _upload(client, number, text: str, name="refused.csv"):
-    return client.post(f"/review/{number}/stations/upload", data={
+    return client.post(f"/cases/{number}/stations/upload", data={
         "file": (io.BytesIO(text.encode("utf-8-sig")), name)}, content_type="multipart/form-data")
 
 
@@ -111,7 +111,7 @@ def test_csv_of_refusals_is_all_or_none_with_an_error_report(app, as_reviewer, b
     assert re.search(r"<td>4</td><td>5</td><td>请写明", body) and "data:text/csv;base64," in body
     assert _outcomes(app, big_case) == {"undecided": 120}
     good = _upload(as_reviewer, big_case, "台站名称或序号,理由\n清远基站00002,与机场导航台干扰\n5,台址不符\n")
-    redirects_to(good, f"/review/{big_case}/stations")
+    redirects_to(good, f"/cases/{big_case}/stations")
     reasons = _reasons(app, big_case)
     assert (reasons[2], reasons[5], reasons[6]) == ("与机场导航台干扰", "台址不符", None)
     template = as_reviewer.get("/review/stations/refusal-template.csv")
@@ -121,26 +121,26 @@ def test_csv_of_refusals_is_all_or_none_with_an_error_report(app, as_reviewer, b
 def test_only_the_reviewer_marks_and_only_under_review(app, make_user, login, big_case, make_case):
     supervisor = app.test_client()
     login(supervisor, make_user("supervisor"))
-    assert supervisor.get(f"/review/{big_case}/stations").status_code == 200
-    assert 'id="refuse-panel"' not in _text(supervisor.get(f"/review/{big_case}/stations"))
-    assert supervisor.post(f"/review/{big_case}/stations/refuse", data={"scope": "filter", "reason": "x"}).status_code == 403
+    assert supervisor.get(f"/cases/{big_case}/stations").status_code == 200
+    assert 'id="refuse-panel"' not in _text(supervisor.get(f"/cases/{big_case}/stations"))
+    assert supervisor.post(f"/cases/{big_case}/stations/refuse", data={"scope": "filter", "reason": "x"}).status_code == 403
     clerk = app.test_client()
     login(clerk, make_user("clerk"))
-    assert clerk.get(f"/review/{big_case}/stations").status_code == 403
+    assert clerk.get(f"/cases/{big_case}/stations").status_code == 403
     permit = make_case("FP-NEW", "under_review")
     reviewer = app.test_client()
     login(reviewer, make_user("reviewer"))
-    assert reviewer.get(f"/review/{permit}/stations").status_code == 404
+    assert reviewer.get(f"/cases/{permit}/stations").status_code == 404
     assert _outcomes(app, big_case) == {"undecided": 120}
 
 
 def _check(client, number, data):
-    response = client.post(f"/review/{number}/decide", data=data)
+    response = client.post(f"/cases/{number}/decide", data=data)
     return response, _text(response)
 
 
 def test_check_your_answers_then_preview_then_confirm(app, as_reviewer, big_case):
-    as_reviewer.post(f"/review/{big_case}/stations/refuse", data={
+    as_reviewer.post(f"/cases/{big_case}/stations/refuse", data={
         "scope": "filter", "f_q": "英德市", "expected": "24", "reason": "台址位于自然保护区核心区"})
     data = {"decide-outcome": "approve", "decide-reason": "申请材料齐全，符合设台条件"}
     response, body = _check(as_reviewer, big_case, data)
@@ -150,17 +150,17 @@ def test_check_your_answers_then_preview_then_confirm(app, as_reviewer, big_case
     with app.app_context():                     # nothing is decided yet, no number taken
         assert db.session.scalar(select(func.count()).select_from(Decision)) == 0
         assert db.session.scalar(select(Application.state).where(Application.number == big_case)) == "under_review"
-    preview = as_reviewer.post(f"/review/{big_case}/decide/preview", data=data)
+    preview = as_reviewer.post(f"/cases/{big_case}/decide/preview", data=data)
     assert preview.mimetype == "application/pdf" and preview.data.startswith(b"%PDF")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Decision)) == 0
     seen = re.search(r'name="decide-stations_seen" value="([^"]*)"', body).group(1)
     assert seen == "24/120"
     # A station refused after the check: the confirmation shows the check again instead of deciding.
-    as_reviewer.post(f"/review/{big_case}/stations/refuse", data={"scope": "checked", "seq": ["1"], "reason": "干扰"})
+    as_reviewer.post(f"/cases/{big_case}/stations/refuse", data={"scope": "checked", "seq": ["1"], "reason": "干扰"})
     stale, stale_body = _check(as_reviewer, big_case, {**data, "decide-confirm": "1", "decide-stations_seen": seen})
     assert stale.status_code == 200 and "请重新核对" in stale_body and 'data-refused="25"' in stale_body
-    done = as_reviewer.post(f"/review/{big_case}/decide", data={
+    done = as_reviewer.post(f"/cases/{big_case}/decide", data={
         **data, "decide-confirm": "1", "decide-stations_seen": "25/120"})
     redirects_to(done, f"/cases/{big_case}")
     assert _outcomes(app, big_case) == {"approved": 95, "refused": 25}
@@ -184,12 +184,12 @@ def test_odd_filter_and_form_values_never_answer_a_server_error(app, as_reviewer
     answers = set()
     for value in VALUES:
         for name in ("type", "q", "freq", "outcome", "page"):
-            answers.add(as_reviewer.get(f"/review/{number}/stations?{name}={_encode(value)}").status_code)
+            answers.add(as_reviewer.get(f"/cases/{number}/stations?{name}={_encode(value)}").status_code)
         if value == "\ud800":            # not encodable in a form body
             continue
-        answers.add(as_reviewer.post(f"/review/{number}/stations/refuse", data={
+        answers.add(as_reviewer.post(f"/cases/{number}/stations/refuse", data={
             "scope": "filter", "f_freq": value, "f_q": value, "reason": value, "expected": value}).status_code)
-        answers.add(as_reviewer.post(f"/review/{number}/decide", data={
+        answers.add(as_reviewer.post(f"/cases/{number}/decide", data={
             "decide-outcome": "approve", "decide-reason": value, "decide-confirm": value,
             "decide-stations_seen": value}).status_code)
     assert max(answers) < 500, answers
