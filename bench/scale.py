@@ -71,6 +71,12 @@ class Loader:
             self.conn.execute("PRAGMA synchronous=OFF")
             self.conn.execute("PRAGMA cache_size=-2000000")
             self.conn.execute("PRAGMA temp_store=MEMORY")
+        else:
+            # a bulk load: no wait for the WAL flush per commit, room for the index builds
+            self.conn.execute("SET synchronous_commit = off")
+            self.conn.execute("SET maintenance_work_mem = '1GB'")
+            self.conn.execute("SET max_parallel_maintenance_workers = 2")
+            self.conn.execute("SET session_replication_role = replica")    # no per-row foreign key triggers
 
     def drop_indexes(self) -> None:
         names = ", ".join(f"'{t}'" for t in self.TABLES)
@@ -134,6 +140,9 @@ class Loader:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.execute("PRAGMA foreign_keys=ON")
+        else:
+            self.conn.execute("RESET ALL")
+            self.conn.commit()
         self.raw.close()
 
 

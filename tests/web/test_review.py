@@ -260,7 +260,7 @@ def test_extension_request_and_supervisor_approval(app, as_reviewer, make_case, 
     request_id = re.search(r"/extension-request/(\d+)/decide", page).group(1)
     declined = boss.post(f"/cases/{number}/extension-request/{request_id}/decide", data={"extension_decision-decline": "1"})
     assert declined.status_code == 422 and "须写明理由" in _text(declined)
-    response = boss.post(f"/cases/{number}/extension-request/{request_id}", data={"extension_decision-approve": "1"})
+    response = boss.post(f"/cases/{number}/extension-request/{request_id}/decide", data={"extension_decision-approve": "1"})
     redirects_to(response, f"/cases/{number}")
     with app.app_context():
         assert _count(app, ClockStop) == 0       # an extension is not a stop
