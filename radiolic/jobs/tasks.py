@@ -131,6 +131,32 @@ def publish_register() -> None:
         open_data.publish()
 
 
+@job_kind("register_extract")
+def register_extract(params: dict, out, progress) -> tuple[str, str]:
+    """A case's licence register extract as CSV or XLSX, however many rows."""
+    from ..issuance import exports
+    conditions = (Licence.application_id == params["case_id"],)
+    total = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
+    db.session.rollback()
+    progress(0, total, force=True)
+    done = 0
+
+    def counted(batches):
+        nonlocal done
+        for batch in batches:
+            yield batch
+            done += len(batch)
+            progress(min(done, total))
+    batches = counted(exports.licence_rows(*conditions, first=exports.BATCH))
+    name = f"{params['number']}-register"
+    if params.get("fmt") == "xlsx":
+        out.write(exports.xlsx_bytes(batches))
+        return name + ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for chunk in exports.csv_stream(batches):
+        out.write(chunk)
+    return name + ".csv", "text/csv; charset=utf-8"
+
+
 @job_kind("licence_archive")
 def licence_archive(params: dict, out, progress) -> tuple[str, str, str]:
     """Render, PAdES-seal and archive a case's issued licences (the instruments as issued)."""

@@ -173,8 +173,12 @@ def extension_pdf(number: str):
     case = gate.authorised_case(number)
     if case is None or approved_extension(case) is None:
         abort(404)
-    data = instruments.case_pdf(case, "extension", None, today())
-    db.session.commit()
+    try:
+        data = instruments.case_pdf(case, "extension", None, today())
+    except instruments.NotArchived:
+        return instruments.pending_response()
+    if data is None:
+        abort(404)
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"{case.number}-extension.pdf")
 
 
@@ -216,25 +220,27 @@ def applicant_documents(case: Application) -> list[dict]:
 @bp.route("/status/case/<number>/documents/<kind>.pdf")
 @public
 def document_pdf(number: str, kind: str):
-    """One of the applicant's own instruments, rendered on demand (only in the session that looked the case up)."""
+    """One of the applicant's own instruments as issued and archived (only in the session that looked the case up;
+    read-only: 503 "正在归档" in the moment before it is archived)."""
     from flask import Response
-    from ..documents import render_notice
+
+    from .. import instruments
     from ..intake import notices as intake_notices
-    from ..review import notices as review_notices
     case = gate.authorised_case(number)
     if case is None:
         abort(404)
     if kind == "decision":
         if case.decision is None or not case.decision.doc_number:
             abort(404)
-        doc = review_notices.decision_notice(case)
-    elif kind in intake_notices.KINDS:
-        doc = intake_notices.build(case, kind, seq=request.args.get("seq", type=int), on=today())
-    else:
-        doc = None
-    if doc is None:
+    elif kind not in intake_notices.KINDS:
         abort(404)
-    return Response(render_notice(doc), mimetype="application/pdf", headers={
+    try:
+        data = instruments.case_pdf(case, kind, request.args.get("seq", type=int), today())
+    except instruments.NotArchived:
+        return instruments.pending_response()
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{case.number}-{kind}.pdf"', "Cache-Control": "no-store"})
 
 
