@@ -118,9 +118,20 @@ class NotArchived(Exception):
     """The instrument is issued but not archived yet (its archive job is still running)."""
 
 
+def _seq_of(case: Application, kind: str, seq: int | None) -> int | None:
+    """A link without `seq` names the case's first commitment (deferral) or correction notice, as notices.build
+    reads it: the archive keeps each under its own seq, never a second copy under no seq."""
+    if seq is None and kind in ("commitment", "deferral") and case.commitments:
+        return case.commitments[0].id
+    if seq is None and kind == "correction" and case.corrections:
+        return case.corrections[0].seq
+    return seq
+
+
 def case_pdf(case: Application, kind: str, seq: int | None, on: date | None = None) -> bytes | None:
     """The archived bytes of an issued instrument (read-only); None when the case has no such instrument;
     NotArchived when it is issued but not archived yet."""
+    seq = _seq_of(case, kind, seq)
     data = archive.fetch("notice", _ref(case, kind, seq))
     if data is not None:
         return data
@@ -131,6 +142,7 @@ def case_pdf(case: Application, kind: str, seq: int | None, on: date | None = No
 
 def archive_instrument(case: Application, kind: str, seq: int | None, on: date) -> bytes | None:
     """Render, seal and archive an issued instrument not archived yet (a write: the caller commits)."""
+    seq = _seq_of(case, kind, seq)
     ref = _ref(case, kind, seq)
     data = archive.fetch("notice", ref)
     if data is not None:

@@ -5,20 +5,21 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import throttle, uploads
 from ..access import public, roles
 from ..database import reading
 from ..extensions import db
 from ..licence_public import pdf_download
-from ..models import ITEM_ACTIONS, Application, Attempt, Licence, ServiceItem, Station, Upload
+from ..models import ITEM_ACTIONS, Application, Attempt, Licence, Rating, ServiceItem, Station, Upload
 from ..models.base import utcnow
 from ..ratings.forms import RatingForm
 from ..ratings.submit import submit_rating
 from ..station_import import ImportRejected, parse_stations
 from ..office_date import today
 from ..workflow import WorkflowError, intake, issuance
-from ..workflow.ratings import TAGS, already_rated_message, intake_has_outcome, online_rating
+from ..workflow.ratings import ONLINE_CHANNELS, TAGS, already_rated_message, intake_has_outcome
 from . import gate
 from .forms import ApplyForm, CorrectionForm, SupplyForm
 from .progress import progress
@@ -53,33 +54,44 @@ def status():
     return gate.sign_in_page("lookup/status.html", "lookup.case")
 
 
-def _authorised_or_redirect(number: str):
-    case = gate.authorised_case(number)
+def _authorised_or_redirect(number: str, *options):
+    case = gate.authorised_case(number, *options)
     if case is None:
         flash(_("请先输入申请编号和查询码。"), "warning")
     return case
 
 
+# What the status page reads of a case, loaded with the case in one query (each collection holds a few rows:
+# stops, notices and commitments multiply to a handful) and one for its materials, instead of a lazy load each.
+PAGE_LOADS = (joinedload(Application.service_item), joinedload(Application.applicant),
+              joinedload(Application.decision), joinedload(Application.clock_stops),
+              joinedload(Application.corrections), joinedload(Application.commitments),
+              selectinload(Application.materials))
+
+
 @bp.route("/status/case/<number>")
 @public
 def case(number: str):
-    case = _authorised_or_redirect(number)
+    case = _authorised_or_redirect(number, *PAGE_LOADS)
     if case is None:
         return redirect(url_for("lookup.status"))
     return _case_page(case)
 
 
 def _case_page(case: Application, error: str | None = None, status: int = 200):
-    view = progress(case, today())
+    ratings = db.session.scalars(select(Rating).where(Rating.application_id == case.id).order_by(Rating.id)).all()
+    view = progress(case, today(), ratings=ratings)
     mine = [u for u in case_uploads(case) if u.by_applicant]
-    refused = db.session.scalars(select(Station).where(Station.application_id == case.id,
-                                                       Station.refused_reason.is_not(None))
-                                 .order_by(Station.seq).limit(200)).all() if case.decision is not None else []
+    # an approval lists its refused stations in the decision's station outcomes (progress); a refusal here
+    refused = db.session.execute(select(Station.seq, Station.station_name, Station.refused_reason).where(
+        Station.application_id == case.id, Station.refused_reason.is_not(None)).order_by(Station.seq).limit(200)
+    ).all() if case.decision is not None and case.decision.outcome != "approve" else []
+    rated = next((r for r in ratings if r.channel in ONLINE_CHANNELS), None)
     return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
                            documents=applicant_documents(case), refused_stations=refused,
                            correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
                            rate_action=url_for("lookup.rate", number=case.number),
-                           rated=online_rating(case), already_rated_message=already_rated_message,
+                           rated=rated, already_rated_message=already_rated_message,
                            rating_open=intake_has_outcome(case), error=error), status
 
 
