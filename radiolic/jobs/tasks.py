@@ -241,7 +241,13 @@ def cases_export(params: dict, out, progress) -> tuple[str, str]:
     name = f"cases-{period.start.isoformat()}-{period.end.isoformat()}"
     progress(0, 1, force=True)
     if params.get("fmt") == "xlsx":
-        out.write(exports.to_xlsx(period.start, period.end))
+        # the same workbook as the page's inline export: the period's indicators first, then the cases
+        from .. import indicators
+        from ..office_date import today
+        from ..supervisor import report
+        data = indicators.compute(period.start, period.end, today())
+        rows = [(name, value) for name, _key, value in report.indicator_rows(data)]
+        out.write(exports.to_xlsx(period.start, period.end, rows, period.label()))
         mime, name = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx"
     else:
         out.write(exports.to_csv(period.start, period.end))

@@ -58,6 +58,11 @@ def test_case_export_over_the_limit_is_a_job_started_by_a_post(app, client, make
     assert len(_csv_rows(client.get(status["download"]).data)) == 1 + 9
     xlsx = client.get(f"/supervisor/export.xlsx?{MARCH}")
     assert xlsx.status_code == 200 and 'action="/supervisor/export.xlsx/job"' in xlsx.get_data(as_text=True)
+    status = client.get(f"/jobs/{_start_from_page(client, xlsx.get_data(as_text=True))}.json").get_json()
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(client.get(status["download"]).data))
+    assert book.sheetnames == ["指标", "2024-03-01至2024-03-31"]           # the same workbook as inline
+    assert len(list(book.worksheets[1].iter_rows())) == 1 + 9
 
 
 def test_register_extract_on_both_sides_of_the_limit(app, client, make_case, make_user, login):
