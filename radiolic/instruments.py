@@ -192,6 +192,23 @@ def archive_due() -> int:
     return added
 
 
+def archive_recent(on: date, days: int = 3) -> int:
+    """The safety net behind archive_due (the daily sweep): archive what the cases acted on in the last `days`
+    days issued and is not archived yet (an archiving that failed after its act). Returns how many notices."""
+    from datetime import timedelta
+    from .models import Event
+    ids = db.session.scalars(select(Event.application_id).where(Event.on >= on - timedelta(days=days),
+                                                               Event.application_id.is_not(None)).distinct()).all()
+    db.session.rollback()
+    added = 0
+    for case_id in ids:
+        case = db.session.get(Application, case_id)
+        if case is not None:
+            added += archive_case(case, on)
+            db.session.commit()
+    return added
+
+
 def pending_response(retry_after: int = 10):
     """The answer to a download of an instrument issued but not archived yet: 503, Retry-After, and a page that
     says so and asks again by itself (the GET never writes; the archive job is already on it)."""

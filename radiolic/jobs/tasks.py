@@ -111,8 +111,9 @@ def audit_checkpoint(on: date) -> None:
 
 @daily(17, 50)
 def archive_pending(on: date) -> None:
-    """Archive any issued licence not archived yet (a safety net behind the archive job)."""
+    """Archive any issued instrument not archived yet (a safety net behind the acts and the archive job)."""
     from .. import instruments
+    instruments.archive_recent(on)
     instruments.archive_licences(on=on, processes=_render_processes(instruments.INLINE_LICENCES + 1))
 
 

@@ -76,3 +76,18 @@ def test_printing_a_licence_archives_it_in_the_post(app, client, make_case, make
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     with app.app_context():
         assert archive.fetch("licence", lic) == response.data
+
+
+def test_a_notice_whose_archiving_failed_is_pending_until_the_daily_sweep(app, client, make_case, make_user, login):
+    number = make_case("ST-NEW", "approved")
+    with app.app_context():
+        db.session.execute(delete(ArchivedDocument).where(ArchivedDocument.ref == f"{number}/decision"))
+        db.session.commit()
+    login(client, make_user("reviewer"))
+    assert client.get(f"/review/{number}/decision.pdf").status_code == 503
+    from radiolic.jobs.tasks import archive_pending
+    with app.app_context():
+        archive_pending.task.call_local()
+        archived = archive.fetch("notice", f"{number}/decision")
+    response = client.get(f"/review/{number}/decision.pdf")
+    assert response.status_code == 200 and response.data == archived
