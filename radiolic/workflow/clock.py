@@ -22,7 +22,9 @@ def load_calendar(provisional_from: int | None = None) -> WorkCalendar:
     years = tuple(sorted(db.session.scalars(select(CalendarYear.year))))
     # The same overrides and years give the same calendar: it is kept for the process, with the working days
     # it has worked out (a year's list is built once, not on every request). Any change of either is a new key.
-    key = (overrides, years, provisional_from)
+    # (The package's day functions are part of the key: a test that swaps them, as an upgrade would, gets a new one.)
+    from .. import workdays
+    key = (overrides, years, provisional_from, workdays._package_days, workdays._package_day_set)
     calendar = _CALENDARS.get(key)
     if calendar is None:
         calendar = WorkCalendar(dict(overrides), covered_years=years, provisional_from=provisional_from)

@@ -43,7 +43,9 @@ def test_after_approval_the_decision_step_is_done_and_the_decision_downloadable(
     assert 'data-step="decided" data-status="done"' in body
     assert 'data-step="issued" data-status="current"' in body
     assert 'id="days-left"' not in body
-    assert 'id="decision"' in body and "北江中继台：与机场导航频率冲突" in body
+    # an approval lists its refused stations once, in the decision's station outcomes
+    assert 'id="decision"' in body and "<td>北江中继台</td><td>与机场导航频率冲突</td>" in body
+    assert body.count('id="refused-stations"') == 1
     assert 'data-doc="decision"' in body
     pdf = client.get(f"/status/case/{number}/documents/decision.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
