@@ -70,6 +70,7 @@ class Defaults:
     PUBLIC_UPLOAD_BYTES_PER_DAY = 2 * 1024 * 1024 * 1024
     ZIP_INLINE_MAX = 200                 # licences a ZIP may hold when built inside a request; more: a job
     IMPORT_INLINE_MAX = 2000             # station rows imported inside the request; more: a job
+    INLINE_EXPORT_ROWS = 10_000          # rows a CSV/XLSX export may hold when built inside a GET; more: a job
 
     # UI
     BABEL_DEFAULT_LOCALE = "zh"

@@ -1,13 +1,16 @@
-"""Instruments as issued: each notice, decision and licence PDF is rendered once, sealed (PAdES) and archived;
-later downloads serve the archived bytes.
+"""Instruments as issued: each notice, decision and licence PDF is rendered once, sealed (PAdES) and archived
+at the act that issues it; downloads (GET) only ever serve the archived bytes and never write.
 
-- Notices and decisions are archived right after the act that issues them commits (`archive_due`, run after each
-  request that recorded events for a case), so a later clock stop or correction never changes an issued notice.
-  A download of an instrument that was somehow not archived yet (an act done through the CLI, or before this
-  module existed) archives it then, once (`case_pdf`): after that it is fixed as well.
-- Licences are archived by `archive_licences(..., progress=...)`, a batch function the `licence_archive` job runs
-  for large issues (with a daily sweep behind it); small issues are archived right after the issuing request; a licence
-  download that finds no archived copy archives it once (interim for big batches until the job runs).
+- Notices and decisions are archived right after the act that issues them commits (`archive_due`): after the
+  write request (an `after_request` hook), or when the app context of a CLI command, a job or a daily run ends
+  (a `teardown_appcontext` hook). A later clock stop or correction never changes an issued notice.
+- Licences of the touched case are archived at the same moment when few are pending (`INLINE_LICENCES`);
+  large issues are archived by the `licence_archive` job (progress bar), with a daily sweep behind it.
+- A download (`case_pdf`, `licence_pdf`) is read-only: it serves the archived bytes. When the instrument is
+  issued but not archived yet (a large batch the job has not reached) it raises `NotArchived`; the view answers
+  503 with Retry-After and a page "正在归档，请稍候" (`pending_response`) that retries by itself. It never renders
+  a copy to serve instead: a rendered copy would be signed at another moment, so its bytes would differ from
+  the archived instrument and the verify page would call the applicant's file "not as issued".
 - Previews of instruments not yet issued are rendered with the 样稿 mark and never archived.
 - A re-issued instrument (e.g. a corrected licence) is a new archived document superseding the old one.
 """
@@ -111,8 +114,35 @@ def render_draft(doc) -> bytes:
     return render_notice(doc)
 
 
-def case_pdf(case: Application, kind: str, seq: int | None, on: date) -> bytes | None:
-    """The archived bytes of an issued instrument; archived now (once) if it was not yet. The caller commits."""
+class NotArchived(Exception):
+    """The instrument is issued but not archived yet (its archive job is still running)."""
+
+
+def _seq_of(case: Application, kind: str, seq: int | None) -> int | None:
+    """A link without `seq` names the case's first commitment (deferral) or correction notice, as notices.build
+    reads it: the archive keeps each under its own seq, never a second copy under no seq."""
+    if seq is None and kind in ("commitment", "deferral") and case.commitments:
+        return case.commitments[0].id
+    if seq is None and kind == "correction" and case.corrections:
+        return case.corrections[0].seq
+    return seq
+
+
+def case_pdf(case: Application, kind: str, seq: int | None, on: date | None = None) -> bytes | None:
+    """The archived bytes of an issued instrument (read-only); None when the case has no such instrument;
+    NotArchived when it is issued but not archived yet."""
+    seq = _seq_of(case, kind, seq)
+    data = archive.fetch("notice", _ref(case, kind, seq))
+    if data is not None:
+        return data
+    if notice_of(case, kind, seq, on=on) is None:
+        return None
+    raise NotArchived(_ref(case, kind, seq))
+
+
+def archive_instrument(case: Application, kind: str, seq: int | None, on: date) -> bytes | None:
+    """Render, seal and archive an issued instrument not archived yet (a write: the caller commits)."""
+    seq = _seq_of(case, kind, seq)
     ref = _ref(case, kind, seq)
     data = archive.fetch("notice", ref)
     if data is not None:
@@ -126,31 +156,67 @@ def case_pdf(case: Application, kind: str, seq: int | None, on: date) -> bytes |
 
 
 def archive_case(case: Application, on: date) -> int:
-    """Archive every instrument of the case not archived yet (the caller commits). Returns how many."""
+    """Archive every instrument of the case not archived yet, and its licences when few are pending (more are the
+    archive job's); the caller commits. Returns how many notices were archived."""
     done = set(db.session.scalars(select(ArchivedDocument.ref).where(
         ArchivedDocument.kind == "notice", ArchivedDocument.application_id == case.id)))
     added = 0
     for kind, seq, _title in case_instruments(case):
-        if _ref(case, kind, seq) not in done and case_pdf(case, kind, seq, on) is not None:
+        if _ref(case, kind, seq) not in done and archive_instrument(case, kind, seq, on) is not None:
             added += 1
+    archived = select(ArchivedDocument.ref).where(ArchivedDocument.kind == "licence",
+                                                  ArchivedDocument.application_id == case.id)
+    pending = db.session.scalar(select(func.count()).select_from(Licence).where(
+        Licence.application_id == case.id, Licence.number.not_in(archived)))
+    if pending and pending <= INLINE_LICENCES:
+        for lic in db.session.scalars(select(Licence).where(Licence.application_id == case.id,
+                                                            Licence.number.not_in(archived))).all():
+            archive_licence(lic, on)
     return added
 
 
 def archive_due() -> int:
-    """After a request: archive the new instruments of the cases whose acts committed. Never raises."""
+    """After an act committed: archive the new instruments of the cases it touched. Never raises."""
     due = db.session.info.pop(DUE, set())
     if not due:
         return 0
     from .office_date import today
     added = 0
     try:
-        for case in db.session.scalars(select(Application).where(Application.id.in_(due))):
+        for case in db.session.scalars(select(Application).where(Application.id.in_(due))).all():
             added += archive_case(case, today())
         db.session.commit()
-    except Exception:  # noqa: BLE001 - archiving must not undo or hide the act; a download archives it later
+    except Exception:  # noqa: BLE001 - archiving must not undo or hide the act; the daily sweep archives it later
         db.session.rollback()
         log.exception("archiving instruments of cases %s failed", sorted(due))
     return added
+
+
+def archive_recent(on: date, days: int = 3) -> int:
+    """The safety net behind archive_due (the daily sweep): archive what the cases acted on in the last `days`
+    days issued and is not archived yet (an archiving that failed after its act). Returns how many notices."""
+    from datetime import timedelta
+    from .models import Event
+    ids = db.session.scalars(select(Event.application_id).where(Event.on >= on - timedelta(days=days),
+                                                               Event.application_id.is_not(None)).distinct()).all()
+    db.session.rollback()
+    added = 0
+    for case_id in ids:
+        case = db.session.get(Application, case_id)
+        if case is not None:
+            added += archive_case(case, on)
+            db.session.commit()
+    return added
+
+
+def pending_response(retry_after: int = 10):
+    """The answer to a download of an instrument issued but not archived yet: 503, Retry-After, and a page that
+    says so and asks again by itself (the GET never writes; the archive job is already on it)."""
+    from flask import make_response, render_template
+    response = make_response(render_template("archive_pending.html", retry_after=retry_after), 503)
+    response.headers["Retry-After"] = str(retry_after)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 _listening = False
@@ -177,9 +243,18 @@ def init_app(app) -> None:
 
     @app.after_request
     def _archive_after_act(response):
-        if db.session.info.get(DUE):
+        from flask import request
+        from .database import READ_METHODS
+        if request.method not in READ_METHODS and db.session.info.get(DUE):
             archive_due()
         return response
+
+    @app.teardown_appcontext
+    def _archive_after_command(_exc):
+        # a CLI command, a job or a daily run that committed an act (runs before the session is removed:
+        # teardown functions run in reverse order of registration, Flask-SQLAlchemy's was registered first)
+        if _exc is None and db.session.info.get(DUE):
+            archive_due()
 
 
 # ---------------------------------------------------------------------------------------------------- licences
@@ -255,8 +330,16 @@ def archive_licences(*conditions, on: date, progress: Callable[[int, int], None]
     return run
 
 
-def licence_pdf(lic: Licence, on: date) -> bytes:
-    """The archived bytes of a licence; archived now (once) if the batch job has not reached it. Caller commits."""
+def licence_pdf(lic: Licence) -> bytes:
+    """The archived bytes of a licence (read-only); NotArchived when the archive job has not reached it yet."""
+    data = archive.fetch("licence", lic.number)
+    if data is None:
+        raise NotArchived(lic.number)
+    return data
+
+
+def archive_licence(lic: Licence, on: date) -> bytes:
+    """Render, seal and archive one licence not archived yet (a write: the caller commits)."""
     from .licence_records import face_of
     data = archive.fetch("licence", lic.number)
     if data is not None:

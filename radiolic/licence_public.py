@@ -18,17 +18,23 @@ from .office_date import today
 from .vocabulary import LicenceKind, LicenceStatus, StationType
 
 
-def pdf_download(lic: Licence) -> Response:
-    """The licence's PDF as issued: the archived bytes (archived now, once, if the batch job has not reached it)."""
+def pdf_download(lic: Licence, *, archive_missing: bool = False) -> Response:
+    """The licence's PDF as issued: the archived bytes, read-only. Not archived yet (the archive job of a large issue
+    has not reached it): 503 with a page that retries by itself; a write request (`archive_missing`, e.g. printing)
+    archives it now instead."""
     try:
-        data = instruments.licence_pdf(lic, today())
+        if archive_missing:
+            data = instruments.archive_licence(lic, today())
+            db.session.commit()
+        else:
+            data = instruments.licence_pdf(lic)
+    except instruments.NotArchived:
+        return instruments.pending_response()
     except ArchiveError as err:
         db.session.rollback()
         abort(409, description=str(err))
-    number = lic.number
-    db.session.commit()
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"attachment; filename={number}.pdf"})
+                    headers={"Content-Disposition": f"attachment; filename={lic.number}.pdf"})
 
 
 _SUCCESSOR = aliased(Licence)

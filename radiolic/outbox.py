@@ -37,12 +37,26 @@ class LoggingSender:
 
 
 def deliver(sender: Sender | None = None, limit: int = 500) -> int:
-    """Send queued messages (outside any business transaction); return how many were sent."""
+    """Send queued messages (outside any business transaction), each marked sent in its own short commit; return
+    how many were sent. A message the sender refuses is logged and left queued for the next run (every 5 minutes,
+    `jobs.tasks.deliver_outbox`); it never stops the messages behind it."""
     sender = sender or LoggingSender()
     sent = 0
-    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
-                                      .order_by(OutboxMessage.id).limit(limit)):
-        sender.send(message)
+    ids = db.session.scalars(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))
+                             .order_by(OutboxMessage.id).limit(limit)).all()
+    db.session.rollback()
+    for message_id in ids:
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None or message.sent_at is not None:     # another worker sent it meanwhile
+            db.session.rollback()
+            continue
+        try:
+            sender.send(message)
+        except Exception:  # noqa: BLE001 - one refused message must not hold back the others
+            db.session.rollback()
+            log.exception("outbox message %s (%s to %s) not sent; retried on the next run",
+                          message_id, message.kind, message.recipient)
+            continue
         message.sent_at = utcnow()
         db.session.commit()
         sent += 1

@@ -1,4 +1,5 @@
 """Wiring of the web app: extensions, blueprints, request hooks, error pages."""
+from functools import lru_cache
 from importlib import import_module
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request, session
@@ -60,6 +61,20 @@ def init_extensions(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(lambda s: _translations().ugettext(s),
                                             lambda s, p, n: _translations().ungettext(s, p, n), newstyle=True)
     bootstrap.init_app(app)
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str):
+    from babel import support
+    from wtforms.i18n import messages_path
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def wtforms_translations():
+    """WTForms' own messages: Flask-WTF reads its catalogue from disk on every request (about 4 ms); the parsed
+    catalogue is kept for the process and handed to the request where Flask-WTF looks for it."""
+    from flask_babel import get_locale
+    request.wtforms_translations = _wtforms_catalogue(str(get_locale()))
 
 
 def _translations():
@@ -189,6 +204,7 @@ def register_hooks(app: Flask) -> None:
     app.before_request(receive_body)     # first: before any query opens a transaction
     app.before_request(guard)
     app.before_request(check_inputs)
+    app.before_request(wtforms_translations)
     app.after_request(security_headers)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InputError, handle_input_error)

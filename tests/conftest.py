@@ -109,6 +109,7 @@ def make_app(database_template, tmp_path):
 
     def build(**overrides):
         app = create_app({**base_config(_fresh_uri(database_template, tmp_path), tmp_path), **overrides})
+        guard_get_writes(app)
         made.append(app)
         return app
     yield build
@@ -118,6 +119,46 @@ def make_app(database_template, tmp_path):
             db.engine.dispose()
     if PG_URL and made:
         _reset_postgres(made[0])
+
+
+# ---------------------------------------------------------------------------------------------- a GET never writes
+# Every test app records any INSERT/UPDATE/DELETE executed while a GET or HEAD request is being handled (from the
+# first before_request to the last teardown); the test that caused it fails. A read request runs in a deferred
+# SQLite transaction: a write there is a bug (and, under load, "database is locked").
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_GET_WRITES: list[str] = []
+
+
+def guard_get_writes(app) -> None:
+    from flask import g, request
+    from sqlalchemy import event
+
+    @app.before_request
+    def _reading():
+        if request.method in ("GET", "HEAD"):
+            g._test_read_request = f"{request.method} {request.full_path.rstrip('?')}"
+
+    @app.teardown_request
+    def _read_done(_exc):
+        g.pop("_test_read_request", None)
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _record(_conn, _cursor, statement, _params, _context, _many):
+        from flask import has_app_context
+        if WRITES.match(statement) and has_app_context() and g.get("_test_read_request"):
+            _GET_WRITES.append(f"{g._test_read_request}: {' '.join(statement.split())[:160]}")
+
+
+@pytest.fixture(autouse=True)
+def no_writes_on_get():
+    """Fail the test whose GET or HEAD request wrote to the database (see guard_get_writes)."""
+    _GET_WRITES.clear()
+    yield
+    found, _GET_WRITES[:] = list(_GET_WRITES), []
+    assert not found, "a GET/HEAD request wrote to the database:\n" + "\n".join(found[:10])
 
 
 @pytest.fixture
@@ -209,6 +250,7 @@ def demo_year_app(database_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     shutil.copy(database_template.removeprefix("sqlite:///"), folder / "demo.sqlite")
     app = create_app({**base_config(f"sqlite:///{folder / 'demo.sqlite'}", folder), "FIXED_TODAY": DEMO_TODAY})
+    guard_get_writes(app)
     with app.app_context():
         app.config["DEMO_SUMMARY"] = demo.build(2024, DEMO_TODAY)
         db.session.commit()

@@ -480,9 +480,16 @@ def notice(number: str, kind: str):
         body = instruments.render_draft(doc)          # a letter to sign, not yet an instrument: 样稿
     elif code:
         body = instruments.render_issued(doc)         # the counter copy carrying the query code: never archived
-    else:
-        body = instruments.case_pdf(case, kind, seq, today())
+    elif request.method == "POST":
+        body = instruments.archive_instrument(case, kind, seq, today())
         db.session.commit()
+    else:                                             # a GET never writes: the archived bytes as issued
+        try:
+            body = instruments.case_pdf(case, kind, seq, today())
+        except instruments.NotArchived:
+            return instruments.pending_response()
+        if body is None:
+            abort(404)
     name = f"{case.number}-{notices.KINDS[kind]}.pdf"
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f"inline; filename=\"{case.number}-{kind}.pdf\"; filename*=UTF-8''{quote(name)}"})

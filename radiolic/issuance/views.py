@@ -307,7 +307,7 @@ def print_licence(number: str):
         return redirect(url_for("issuance.licence", number=number))
     run_verb(lambda: verbs.record_print(lic.application, [lic], copies=form.copies.data, by=current_user, on=today()),
              again=lambda: redirect(url_for("issuance.licence", number=number)))
-    return pdf_download(lic)
+    return pdf_download(lic, archive_missing=True)
 
 
 def _licence_status_change(number: str, form, verb, missing: str, done: str):
@@ -422,7 +422,16 @@ def licences_zip_job(number: str):
 @bp.get("/cases/<number>/register.<fmt>")
 @roles(*CASE_STAFF)
 def extract(number: str, fmt: str):
+    """The case's licences as CSV or XLSX; over INLINE_EXPORT_ROWS rows, a page whose button starts a job."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
     case = _case(number)
+    rows = db.session.scalar(select(func.count(Licence.id)).where(Licence.application_id == case.id)) or 0
+    limit = current_app.config["INLINE_EXPORT_ROWS"]
+    if rows > limit:
+        return render_template("jobs/start_export.html", rows=rows, limit=limit, fmt=fmt.upper(), label=case.number,
+                               action=url_for("issuance.extract_job", number=case.number, fmt=fmt), fields={},
+                               back=url_for("issuance.case_licences", number=case.number))
     batches = exports.licence_rows(Licence.application_id == case.id, first=exports.BATCH)
     if fmt == "csv":
         return Response(stream_with_context(exports.csv_stream(batches)), mimetype="text/csv",
@@ -432,6 +441,19 @@ def extract(number: str, fmt: str):
                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename={case.number}-register.xlsx"})
     abort(404)
+
+
+@bp.post("/cases/<number>/register.<fmt>/job")
+@roles(*CASE_STAFF)
+def extract_job(number: str, fmt: str):
+    """The case's licence register extract (CSV or XLSX, any number of rows) built by the job queue."""
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    case = _case(number)
+    rows = db.session.scalar(select(func.count(Licence.id)).where(Licence.application_id == case.id)) or 0
+    job = jobs.start("register_extract", {"case_id": case.id, "number": case.number, "fmt": fmt}, user=current_user,
+                     title=_("%(number)s 证照登记导出 %(fmt)s", number=case.number, fmt=fmt.upper()), total=rows)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 # ---------------------------------------------------------------------------------------------------- expiry

@@ -87,6 +87,7 @@ def folder() -> Path:
 
 def start(kind: str, params: dict, *, user=None, title: str = "", total: int = 0) -> Job:
     """Record a job and queue it (commits: the worker must see the row)."""
+    from . import tasks  # noqa: F401  (registers the job kinds: a web worker may not have imported them yet)
     if kind not in KINDS:
         raise KeyError(kind)
     job_id = secrets.token_hex(16)

@@ -111,8 +111,9 @@ def audit_checkpoint(on: date) -> None:
 
 @daily(17, 50)
 def archive_pending(on: date) -> None:
-    """Archive any issued licence not archived yet (a safety net behind the archive job)."""
+    """Archive any issued instrument not archived yet (a safety net behind the acts and the archive job)."""
     from .. import instruments
+    instruments.archive_recent(on)
     instruments.archive_licences(on=on, processes=_render_processes(instruments.INLINE_LICENCES + 1))
 
 
@@ -129,6 +130,32 @@ def publish_register() -> None:
     with task_app().app_context():
         from .. import open_data
         open_data.publish()
+
+
+@job_kind("register_extract")
+def register_extract(params: dict, out, progress) -> tuple[str, str]:
+    """A case's licence register extract as CSV or XLSX, however many rows."""
+    from ..issuance import exports
+    conditions = (Licence.application_id == params["case_id"],)
+    total = db.session.scalar(select(func.count()).select_from(Licence).where(*conditions)) or 0
+    db.session.rollback()
+    progress(0, total, force=True)
+    done = 0
+
+    def counted(batches):
+        nonlocal done
+        for batch in batches:
+            yield batch
+            done += len(batch)
+            progress(min(done, total))
+    batches = counted(exports.licence_rows(*conditions, first=exports.BATCH))
+    name = f"{params['number']}-register"
+    if params.get("fmt") == "xlsx":
+        out.write(exports.xlsx_bytes(batches))
+        return name + ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    for chunk in exports.csv_stream(batches):
+        out.write(chunk)
+    return name + ".csv", "text/csv; charset=utf-8"
 
 
 @job_kind("licence_archive")
@@ -215,7 +242,13 @@ def cases_export(params: dict, out, progress) -> tuple[str, str]:
     name = f"cases-{period.start.isoformat()}-{period.end.isoformat()}"
     progress(0, 1, force=True)
     if params.get("fmt") == "xlsx":
-        out.write(exports.to_xlsx(period.start, period.end))
+        # the same workbook as the page's inline export: the period's indicators first, then the cases
+        from .. import indicators
+        from ..office_date import today
+        from ..supervisor import report
+        data = indicators.compute(period.start, period.end, today())
+        rows = [(name, value) for name, _key, value in report.indicator_rows(data)]
+        out.write(exports.to_xlsx(period.start, period.end, rows, period.label()))
         mime, name = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name + ".xlsx"
     else:
         out.write(exports.to_csv(period.start, period.end))

@@ -122,11 +122,12 @@ def authorised(number: str) -> bool:
         Attempt.closed.is_(False))) is not None
 
 
-def authorised_case(number: str) -> Application | None:
+def authorised_case(number: str, *options) -> Application | None:
+    """The case the applicant's session has opened (`options`: loader options, e.g. the status page's eager loads)."""
     number = normalise(number, NUMBER_MAX)
     if not authorised(number):
         return None
-    return db.session.scalar(select(Application).where(Application.number == number))
+    return db.session.scalar(select(Application).where(Application.number == number).options(*options))
 
 
 def forget_all() -> None:

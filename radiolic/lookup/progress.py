@@ -133,7 +133,7 @@ def _station_outcomes(case: Application) -> dict | None:
         return None
     refused = db.session.execute(select(Station.seq, Station.station_name, Station.refused_reason).where(
         Station.application_id == case.id, Station.outcome == "refused").order_by(Station.seq)
-        .limit(REFUSED_SHOWN)).all()
+        .limit(REFUSED_SHOWN)).all() if counts.get("refused") else []
     return {"approved": counts.get("approved", 0), "refused": counts.get("refused", 0),
             "refused_shown": [{"seq": r.seq, "name": r.station_name, "reason": r.refused_reason} for r in refused]}
 
@@ -163,9 +163,10 @@ def licence_verify_url(licence: Licence) -> str:
 
 
 def licences(case: Application, session_links: bool = True) -> dict:
-    total = db.session.scalar(select(func.count()).select_from(Licence).where(Licence.application_id == case.id))
     rows = db.session.scalars(select(Licence).where(Licence.application_id == case.id)
                               .order_by(Licence.number).limit(LICENCES_SHOWN)).all()
+    total = len(rows) if len(rows) < LICENCES_SHOWN else db.session.scalar(
+        select(func.count()).select_from(Licence).where(Licence.application_id == case.id))
     return {"total": total or 0, "shown": [
         {"number": li.number, "kind": li.kind, "format": li.format, "status": li.status,
          "valid_until": _iso(li.valid_until), "verify_url": licence_verify_url(li),
@@ -180,13 +181,14 @@ def masked_applicant(case: Application) -> dict:
             "phone": mask_phone(case.agent_phone or a.phone) if (case.agent_phone or a.phone) else ""}
 
 
-def progress(case: Application, today: date, session_links: bool = True) -> dict:
+def progress(case: Application, today: date, session_links: bool = True, ratings: list[Rating] | None = None) -> dict:
     """Everything the applicant may see about their own case; personal numbers masked.
 
     `session_links`: include download links that work in the browser session that looked the case up
     (the JSON API has no such session, so it leaves them out).
     """
-    rated = db.session.scalars(select(Rating.channel).where(Rating.application_id == case.id)).all()
+    rated = ([r.channel for r in ratings] if ratings is not None else
+             db.session.scalars(select(Rating.channel).where(Rating.application_id == case.id)).all())
     return {
         "number": case.number, "state": case.state, "state_name": CaseState.text_of(case.state),
         "service_item": {"code": case.service_item.code, "name": case.service_item.name},

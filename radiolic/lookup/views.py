@@ -5,13 +5,14 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import throttle, uploads
 from ..access import public, roles
 from ..database import reading
 from ..extensions import db
 from ..licence_public import pdf_download
-from ..models import ITEM_ACTIONS, Application, Attempt, Licence, ServiceItem, Upload
+from ..models import ITEM_ACTIONS, Application, Attempt, Licence, Rating, ServiceItem, Upload
 from ..models.base import utcnow
 from ..ratings.forms import RatingForm
 from ..ratings.submit import submit_rating
@@ -20,7 +21,7 @@ from ..office_date import today
 from ..texts import N_, Name
 from ..views_common import refusal, run_verb
 from ..workflow import WorkflowError, intake, issuance
-from ..workflow.ratings import TAGS, already_rated_message, intake_has_outcome, online_rating
+from ..workflow.ratings import ONLINE_CHANNELS, TAGS, already_rated_message, intake_has_outcome
 from . import gate
 from .forms import ApplyForm, CorrectionForm, SupplyForm
 from .progress import progress
@@ -55,30 +56,40 @@ def status():
     return gate.sign_in_page("lookup/status.html", "lookup.case")
 
 
-def _authorised_or_redirect(number: str):
-    case = gate.authorised_case(number)
+def _authorised_or_redirect(number: str, *options):
+    case = gate.authorised_case(number, *options)
     if case is None:
         flash(_("请先输入申请编号和查询码。"), "warning")
     return case
 
 
+# What the status page reads of a case, loaded with the case in one query (each collection holds a few rows:
+# stops, notices and commitments multiply to a handful) and one for its materials, instead of a lazy load each.
+PAGE_LOADS = (joinedload(Application.service_item), joinedload(Application.applicant),
+              joinedload(Application.decision), joinedload(Application.clock_stops),
+              joinedload(Application.corrections), joinedload(Application.commitments),
+              selectinload(Application.materials))
+
+
 @bp.route("/status/case/<number>")
 @public
 def case(number: str):
-    case = _authorised_or_redirect(number)
+    case = _authorised_or_redirect(number, *PAGE_LOADS)
     if case is None:
         return redirect(url_for("lookup.status"))
     return _case_page(case)
 
 
 def _case_page(case: Application, error: str | None = None, status: int = 200):
-    view = progress(case, today())
+    ratings = db.session.scalars(select(Rating).where(Rating.application_id == case.id).order_by(Rating.id)).all()
+    view = progress(case, today(), ratings=ratings)
     mine = [u for u in case_uploads(case) if u.by_applicant]
+    rated = next((r for r in ratings if r.channel in ONLINE_CHANNELS), None)
     return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
                            documents=applicant_documents(case),
                            correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
                            rate_action=url_for("lookup.rate", number=case.number),
-                           rated=online_rating(case), already_rated_message=already_rated_message,
+                           rated=rated, already_rated_message=already_rated_message,
                            rating_open=intake_has_outcome(case), error=error), status
 
 
@@ -172,8 +183,12 @@ def extension_pdf(number: str):
     case = gate.authorised_case(number)
     if case is None or approved_extension(case) is None:
         abort(404)
-    data = instruments.case_pdf(case, "extension", None, today())
-    db.session.commit()
+    try:
+        data = instruments.case_pdf(case, "extension", None, today())
+    except instruments.NotArchived:
+        return instruments.pending_response()
+    if data is None:
+        abort(404)
     return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"{case.number}-extension.pdf")
 
 
@@ -215,25 +230,27 @@ def applicant_documents(case: Application) -> list[dict]:
 @bp.route("/status/case/<number>/documents/<kind>.pdf")
 @public
 def document_pdf(number: str, kind: str):
-    """One of the applicant's own instruments, rendered on demand (only in the session that looked the case up)."""
+    """One of the applicant's own instruments as issued and archived (only in the session that looked the case up;
+    read-only: 503 "正在归档" in the moment before it is archived)."""
     from flask import Response
-    from ..documents import render_notice
+
+    from .. import instruments
     from ..intake import notices as intake_notices
-    from ..review import notices as review_notices
     case = gate.authorised_case(number)
     if case is None:
         abort(404)
     if kind == "decision":
         if case.decision is None or not case.decision.doc_number:
             abort(404)
-        doc = review_notices.decision_notice(case)
-    elif kind in intake_notices.KINDS:
-        doc = intake_notices.build(case, kind, seq=request.args.get("seq", type=int), on=today())
-    else:
-        doc = None
-    if doc is None:
+    elif kind not in intake_notices.KINDS:
         abort(404)
-    return Response(render_notice(doc), mimetype="application/pdf", headers={
+    try:
+        data = instruments.case_pdf(case, kind, request.args.get("seq", type=int), today())
+    except instruments.NotArchived:
+        return instruments.pending_response()
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{case.number}-{kind}.pdf"', "Cache-Control": "no-store"})
 
 

@@ -204,9 +204,13 @@ def _pdf(data: bytes, name: str) -> Response:
 
 
 def _instrument(case, kind: str, seq: int | None, name: str) -> Response:
-    """An issued instrument of the case as archived (archived now, once, if it was not yet)."""
-    data = instruments.case_pdf(case, kind, seq, today())
-    db.session.commit()
+    """An issued instrument of the case as archived (read-only; 503 "正在归档" if it is not archived yet)."""
+    try:
+        data = instruments.case_pdf(case, kind, seq, today())
+    except instruments.NotArchived:
+        return instruments.pending_response()
+    if data is None:
+        abort(404)
     return _pdf(data, f"{case.number}-{name}.pdf")
 
 

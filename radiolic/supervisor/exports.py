@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from openpyxl import Workbook
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import Applicant, Application, ServiceItem
@@ -18,6 +18,17 @@ HEADER = ["申请编号", "事项编码", "事项", "申请人", "渠道", "一�
 # A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets.
 
 
+def _in_period(start: date, end: date):
+    a = Application
+    return or_(a.received_on.between(start, end), a.accepted_on.between(start, end),
+               a.completed_on.between(start, end))
+
+
+def count_cases(start: date, end: date) -> int:
+    """How many rows case_rows(start, end) gives (one count query)."""
+    return db.session.scalar(select(func.count(Application.id)).where(_in_period(start, end))) or 0
+
+
 def case_rows(start: date, end: date) -> Iterator[list]:
     """One row per case received, accepted or completed in [start, end]."""
     a = Application
@@ -26,8 +37,7 @@ def case_rows(start: date, end: date) -> Iterator[list]:
                     a.workdays_used, a.stopped_days, a.promised_days, a.statutory_days, a.due_promised,
                     a.due_statutory)
              .join(ServiceItem, ServiceItem.id == a.service_item_id).join(Applicant, Applicant.id == a.applicant_id)
-             .where(or_(a.received_on.between(start, end), a.accepted_on.between(start, end),
-                        a.completed_on.between(start, end)))
+             .where(_in_period(start, end))
              .order_by(a.received_on, a.id))
     for row in db.session.execute(query).yield_per(1000):
         row = list(row)

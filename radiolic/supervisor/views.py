@@ -135,10 +135,24 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
+def _too_many_rows(period, fmt: str):
+    """Over INLINE_EXPORT_ROWS rows the export is a job: a page whose button POSTs to start it (a GET never
+    creates a job row); None when the export fits inside the request."""
+    rows, limit = exports.count_cases(period.start, period.end), current_app.config["INLINE_EXPORT_ROWS"]
+    if rows <= limit:
+        return None
+    return render_template("jobs/start_export.html", rows=rows, limit=limit, fmt=fmt.upper(),
+                           label=period.label(gettext), action=url_for("jobs.start_export", fmt=fmt),
+                           fields=period.query(), back=url_for("supervisor.dashboard", **period.query()))
+
+
 @bp.get("/supervisor/export.csv")
 @roles("supervisor")
 def export_csv():
     period = _period_or_400()
+    big = _too_many_rows(period, "csv")
+    if big is not None:
+        return big
     return _download(exports.to_csv(period.start, period.end), "text/csv; charset=utf-8",
                      f"cases-{period.start.isoformat()}-{period.end.isoformat()}.csv")
 
@@ -161,6 +175,9 @@ def export_indicators_csv():
 @roles("supervisor")
 def export_xlsx():
     period = _period_or_400()
+    big = _too_many_rows(period, "xlsx")
+    if big is not None:
+        return big
     return _download(exports.to_xlsx(period.start, period.end, _indicator_list(period), period.label(gettext)),
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"cases-{period.start.isoformat()}-{period.end.isoformat()}.xlsx")

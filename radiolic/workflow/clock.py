@@ -17,12 +17,26 @@ def load_calendar(provisional_from: int | None = None) -> WorkCalendar:
     """
     if provisional_from is None and has_app_context() and "work_calendar" in g:
         return g.work_calendar
-    overrides = {row.day: row.workday for row in db.session.scalars(select(HolidayOverride))}
-    years = db.session.scalars(select(CalendarYear.year)).all()
-    calendar = WorkCalendar(overrides, covered_years=years, provisional_from=provisional_from)
+    overrides = tuple(sorted((day, workday) for day, workday in db.session.execute(
+        select(HolidayOverride.day, HolidayOverride.workday))))
+    years = tuple(sorted(db.session.scalars(select(CalendarYear.year))))
+    # The same overrides and years give the same calendar: it is kept for the process, with the working days
+    # it has worked out (a year's list is built once, not on every request). Any change of either is a new key.
+    # (The package's day functions are part of the key: a test that swaps them, as an upgrade would, gets a new one.)
+    from .. import workdays
+    key = (overrides, years, provisional_from, workdays._package_days, workdays._package_day_set)
+    calendar = _CALENDARS.get(key)
+    if calendar is None:
+        calendar = WorkCalendar(dict(overrides), covered_years=years, provisional_from=provisional_from)
+        if len(_CALENDARS) >= 8:
+            _CALENDARS.clear()
+        _CALENDARS[key] = calendar
     if provisional_from is None and has_app_context():
         g.work_calendar = calendar
     return calendar
+
+
+_CALENDARS: dict[tuple, WorkCalendar] = {}
 
 
 def forget_calendar() -> None:

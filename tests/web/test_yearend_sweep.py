@@ -8,7 +8,7 @@ from radiolic import create_app
 from radiolic.auth import passwords
 from radiolic.extensions import db
 from radiolic.models import User
-from tests.conftest import TEST_PASSWORD, base_config
+from tests.conftest import TEST_PASSWORD, base_config, guard_get_writes
 
 START, END = date(2026, 10, 1), date(2027, 3, 1)
 # Every 8th day (so each weekday comes round) plus the days around the year end and 春节 2027 (02-05..02-08).
@@ -26,6 +26,7 @@ def sweep_app(database_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("sweep")
     shutil.copy(database_template.removeprefix("sqlite:///"), folder / "sweep.sqlite")
     app = create_app({**base_config(f"sqlite:///{folder / 'sweep.sqlite'}", folder), "FIXED_TODAY": START})
+    guard_get_writes(app)
     with app.app_context():
         demo.build(2025, START)
         for role in ROLES:
