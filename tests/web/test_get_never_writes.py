@@ -84,10 +84,10 @@ def test_a_notice_whose_archiving_failed_is_pending_until_the_daily_sweep(app, c
         db.session.execute(delete(ArchivedDocument).where(ArchivedDocument.ref == f"{number}/decision"))
         db.session.commit()
     login(client, make_user("reviewer"))
-    assert client.get(f"/review/{number}/decision.pdf").status_code == 503
+    assert client.get(f"/cases/{number}/decision.pdf").status_code == 503
     from radiolic.jobs.tasks import archive_pending
     with app.app_context():
         archive_pending.task.call_local()
         archived = archive.fetch("notice", f"{number}/decision")
-    response = client.get(f"/review/{number}/decision.pdf")
+    response = client.get(f"/cases/{number}/decision.pdf")
     assert response.status_code == 200 and response.data == archived
