@@ -10,6 +10,8 @@ from ..access import STAFF, public, roles
 from ..extensions import db
 from ..models import User
 from ..models.base import utcnow
+from ..views_common import run_verb
+from ..workflow import accounts
 from . import passwords
 from .forms import LoginForm, PasswordForm
 
@@ -78,13 +80,10 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
-        if not passwords.check(user, form.current.data):
-            form.current.errors.append(_("当前密码不正确"))
-        else:
-            passwords.set_password(user, form.new.data)
-            db.session.commit()
-            login_user(user)   # keep this session, with the new version; others are refused
-            session["login_at"] = session["seen_at"] = utcnow().isoformat()
-            flash(_("密码已修改，其他已登录的会话均已失效。"), "success")
-            return redirect(url_for("main.home"))
+        run_verb(lambda: accounts.change_password(user, form.current.data, form.new.data), form=form,
+                 done=_("密码已修改，其他已登录的会话均已失效。"),
+                 again=lambda: render_template("auth/password.html", form=form))
+        login_user(user)   # keep this session, with the new version; others are refused
+        session["login_at"] = session["seen_at"] = utcnow().isoformat()
+        return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)
