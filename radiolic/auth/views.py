@@ -14,10 +14,11 @@ from ..views_common import run_verb
 from ..workflow import accounts
 from . import passwords
 from .forms import LoginForm, PasswordForm
+from ..texts import N_
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "用户名或密码错误，或账号已停用。"
+LOGIN_FAILED = N_("用户名或密码错误，或账号已停用。")
 
 
 def _safe_next(target: str | None) -> str:
