@@ -72,3 +72,17 @@ def test_calendar_day_set_and_removed_is_recorded_each_time(app, make_user, logi
         assert db.session.get(HolidayOverride, date(2024, 3, 9)) is None
         notes = db.session.scalars(select(Event.note).where(Event.action == "calendar_edit").order_by(Event.id)).all()
     assert notes == ["2024-03-09 设为工作日", "删除日历调整 2024-03-09"]
+
+
+def test_the_command_line_keeps_the_same_account_rules(app, make_user):
+    clerk = make_user("clerk")
+    runner = app.test_cli_runner()
+    taken = runner.invoke(args=["user", "create", clerk.username, "--role", "clerk", "--password-stdin"],
+                          input="a long password 1\n")
+    assert taken.exit_code == 1 and f"用户 {clerk.username} 已存在" in taken.output
+    weak = runner.invoke(args=["user", "create", "li", "--role", "clerk", "--password-stdin"], input="short\n")
+    assert weak.exit_code == 1 and "密码至少 10 位" in weak.output
+    made = runner.invoke(args=["user", "create", "li", "--role", "clerk", "--password-stdin"],
+                         input="quiet river lantern 47\n")
+    assert made.exit_code == 0, made.output
+    assert _events(app, "user_create") == 1
