@@ -123,9 +123,13 @@ def user_token(name):
     """Print a new API token for NAME (the previous one stops working)."""
     _check_name(name)
     user = db.session.scalar(select(User).where(User.username == name))
-    if user is None or not user.active:
-        raise click.ClickException(f"没有启用的用户 {name}")
-    token = passwords.new_token(user)
+    none = click.ClickException(f"没有启用的用户 {name}")
+    if user is None:
+        raise none
+    try:
+        token = accounts.new_token(user)
+    except WorkflowError:
+        raise none from None
     db.session.commit()
     click.echo(token)
     # the expiry goes to standard error, so `TOKEN=$(flask user token NAME)` still captures only the token

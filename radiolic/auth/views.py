@@ -64,7 +64,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         user = db.session.get(User, current_user.id)
-        user.session_version += 1     # every copy of the cookie dies with this one
+        accounts.end_sessions(user)     # every copy of the cookie dies with this one
         db.session.commit()
         logout_user()
     lang = session.get("lang")

@@ -69,3 +69,15 @@ def change_password(user: User, current: str, new: str) -> User:
     check_password(new, names=(user.username, user.display_name))
     passwords.set_password(user, new)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every signed-in copy of the user's session stops working (logging out ends them all)."""
+    user.session_version += 1
+
+
+def new_token(user: User) -> str:
+    """A fresh API token for an enabled account (the previous one stops working); only its hash is stored."""
+    if not user.active:
+        raise WorkflowError(N_("账号已停用。"), field="username", code="conflict")
+    return passwords.new_token(user)

@@ -86,3 +86,14 @@ def test_the_command_line_keeps_the_same_account_rules(app, make_user):
                          input="quiet river lantern 47\n")
     assert made.exit_code == 0, made.output
     assert _events(app, "user_create") == 1
+
+
+def test_a_disabled_account_gets_no_api_token(app, make_user):
+    clerk = make_user("clerk")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["user", "token", clerk.username]).output.startswith("rl_")
+    with app.app_context():
+        db.session.get(User, clerk.id).active = False
+        db.session.commit()
+    refused = runner.invoke(args=["user", "token", clerk.username])
+    assert refused.exit_code == 1 and "没有启用的用户" in refused.output
