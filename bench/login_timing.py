@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from radiolic import create_app
-from radiolic.auth import accounts
+from radiolic.workflow import accounts
 from radiolic.extensions import db
 from radiolic.models.base import utcnow
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from radiolic import create_app
-from radiolic.auth import accounts, passwords
+from radiolic.auth import passwords
+from radiolic.workflow import accounts
 from radiolic.catalogue import load_catalogue
 from radiolic.extensions import db
 from radiolic.models import Applicant, ServiceItem

@@ -10,7 +10,8 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from .auth import accounts, passwords
+from .auth import passwords
+from .workflow import accounts
 from .catalogue import load_catalogue
 from .extensions import db
 from .inputs import text_problem
@@ -98,8 +99,10 @@ def _check_name(name: str) -> None:
 def create_user(name, role, display_name, window, password_stdin):
     """Create a staff account."""
     _check_name(name)
-    if db.session.scalar(select(User).where(User.username == name)):
-        raise click.ClickException(f"用户 {name} 已存在")
+    try:
+        accounts.check_username(name)     # before asking for the password
+    except WorkflowError:
+        raise click.ClickException(f"用户 {name} 已存在") from None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -120,9 +123,13 @@ def user_token(name):
     """Print a new API token for NAME (the previous one stops working)."""
     _check_name(name)
     user = db.session.scalar(select(User).where(User.username == name))
-    if user is None or not user.active:
-        raise click.ClickException(f"没有启用的用户 {name}")
-    token = passwords.new_token(user)
+    none = click.ClickException(f"没有启用的用户 {name}")
+    if user is None:
+        raise none
+    try:
+        token = accounts.new_token(user)
+    except WorkflowError:
+        raise none from None
     db.session.commit()
     click.echo(token)
     # the expiry goes to standard error, so `TOKEN=$(flask user token NAME)` still captures only the token

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import func, select, update
 
-from .auth import accounts
+from .workflow import accounts
 from .cli import DEMO_ACCOUNTS
 from .extensions import db
 from .identifiers import _ID_CHECK, _ID_WEIGHTS, _credit_check_char

@@ -49,8 +49,8 @@ COMMON_COLUMNS = ("kind", "number", "format", "holder_name", "holder_code", "off
 SEAL_COLUMNS = ("status", "status_changed_on", "status_reason", "supersedes_id", "superseded_by_id",
                 "status_event_hash", "previous_seal", "key_id")
 # What a failed check reports (shown translated on the staff and public pages).
-CHECK_PROBLEMS = {"hash": "登记记录与封签摘要不一致", "signature": "封签签名无效", "key": "封签密钥未知",
-                  "event": "状态事件缺失或被改动", "event_fit": "状态与审计事件不符"}
+CHECK_PROBLEMS = {"hash": N_("登记记录与封签摘要不一致"), "signature": N_("封签签名无效"), "key": N_("封签密钥未知"),
+                  "event": N_("状态事件缺失或被改动"), "event_fit": N_("状态与审计事件不符")}
 # Which events may set each status (the licence's status_event_hash must name one of these).
 STATUS_ACTIONS = {"valid": ("issue", "restore_licence"), "revoked": ("revoke_licence",),
                   "cancelled": ("cancel_licence",), "expired": ("expire_licences",),

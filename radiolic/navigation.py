@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from .access import PUBLIC
 from .models import ROLES
+from .texts import N_
 
 
 @dataclass(frozen=True)
@@ -19,24 +20,24 @@ class NavItem:
 
 
 NAV = [
-    NavItem("main.home", "工作台"),
-    NavItem("intake.new", "窗口收件"),
-    NavItem("intake.queue", "待受理"),
-    NavItem("intake.applicants", "申请人"),
-    NavItem("intake.credit", "信用记录"),
-    NavItem("intake.corrections", "多次补正"),
-    NavItem("deferrals.board", "容缺材料"),
-    NavItem("review.queue", "审查队列"),
-    NavItem("issuance.queue", "发证"),
-    NavItem("issuance.register", "证照登记簿"),
-    NavItem("ratings.work_orders", "差评整改"),
-    NavItem("supervisor.dashboard", "统计分析"),
-    NavItem("supervisor.locks", "登录与查询限制"),
-    NavItem("admin.users", "账号管理"),
-    NavItem("admin.catalogue", "服务事项"),
-    NavItem("admin.calendar", "节假日"),
-    NavItem("admin.system", "系统状态"),
-    NavItem("ratings.devices", "评价设备"),
+    NavItem("main.home", N_("工作台")),
+    NavItem("intake.new", N_("窗口收件")),
+    NavItem("intake.queue", N_("待受理")),
+    NavItem("intake.applicants", N_("申请人")),
+    NavItem("intake.credit", N_("信用记录")),
+    NavItem("intake.corrections", N_("多次补正")),
+    NavItem("deferrals.board", N_("容缺材料")),
+    NavItem("review.queue", N_("审查队列")),
+    NavItem("issuance.queue", N_("发证")),
+    NavItem("issuance.register", N_("证照登记簿")),
+    NavItem("ratings.work_orders", N_("差评整改")),
+    NavItem("supervisor.dashboard", N_("统计分析")),
+    NavItem("supervisor.locks", N_("登录与查询限制")),
+    NavItem("admin.users", N_("账号管理")),
+    NavItem("admin.catalogue", N_("服务事项")),
+    NavItem("admin.calendar", N_("节假日")),
+    NavItem("admin.system", N_("系统状态")),
+    NavItem("ratings.devices", N_("评价设备")),
 ]
 
 

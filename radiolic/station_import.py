@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from .spreadsheets import formula_safe
 from .vocabulary import StationType
+from .texts import N_
 
 COLUMNS = (
     "station_name", "station_type", "address", "longitude", "latitude", "altitude_m",
@@ -26,23 +27,23 @@ REQUIRED = frozenset((
     "bandwidth_khz", "power_w", "equipment_model",
 ))
 COLUMN_LABELS = {
-    "station_name": "台站名称",
-    "station_type": "台站类型",
-    "address": "地址",
-    "longitude": "经度",
-    "latitude": "纬度",
-    "altitude_m": "海拔高度（米）",
-    "tx_mhz": "发射频率（MHz）",
-    "rx_mhz": "接收频率（MHz）",
-    "bandwidth_khz": "带宽（kHz）",
-    "emission": "发射标识",
-    "power_w": "发射功率（W）",
-    "antenna_gain_dbi": "天线增益（dBi）",
-    "antenna_height_m": "天线高度（米）",
-    "azimuth_deg": "方位角（度）",
-    "equipment_model": "设备型号",
-    "type_approval_code": "型号核准代码",
-    "call_sign": "呼号",
+    "station_name": N_("台站名称"),
+    "station_type": N_("台站类型"),
+    "address": N_("地址"),
+    "longitude": N_("经度"),
+    "latitude": N_("纬度"),
+    "altitude_m": N_("海拔高度（米）"),
+    "tx_mhz": N_("发射频率（MHz）"),
+    "rx_mhz": N_("接收频率（MHz）"),
+    "bandwidth_khz": N_("带宽（kHz）"),
+    "emission": N_("发射标识"),
+    "power_w": N_("发射功率（W）"),
+    "antenna_gain_dbi": N_("天线增益（dBi）"),
+    "antenna_height_m": N_("天线高度（米）"),
+    "azimuth_deg": N_("方位角（度）"),
+    "equipment_model": N_("设备型号"),
+    "type_approval_code": N_("型号核准代码"),
+    "call_sign": N_("呼号"),
 }
 STATION_TYPES = StationType.texts()   # code -> Chinese name (the template and the import accept either)
 

@@ -44,6 +44,12 @@ def localised(value):
     return value.localised() if hasattr(value, "localised") else value
 
 
+def shown(value) -> str:
+    """A text for the page: a Msg, Name or Names in the page's language by its own rule, a plain catalogue text
+    (a table value marked with N_ where it is defined) through the catalogue."""
+    return value.localised() if hasattr(value, "localised") else catalogue_text(value)
+
+
 def fill(template: str, params: dict) -> str:
     """The Chinese text: the template filled with the parameters as they read in Chinese."""
     return template % {k: (str(v) if isinstance(v, str) else v) for k, v in params.items()} if params else template

@@ -238,6 +238,7 @@ def register_hooks(app: Flask) -> None:
         return texts.Name.of(obj).localised()
 
     app.add_template_filter(texts.localised, "localised")
+    app.add_template_filter(texts.shown, "shown")
 
     @app.context_processor
     def template_globals():

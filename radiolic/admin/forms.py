@@ -15,14 +15,12 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("角色"), choices=Role.choices())
     window_no = StringField(_l("窗口号"), validators=[Optional(), Length(max=16)])
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=10, message=_l("密码至少 10 位")),
-                                                      Strong()])
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Strong()])
     submit = SubmitField(_l("添加账号"))
 
 
 class ResetForm(FlaskForm):
-    password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=10, message=_l("密码至少 10 位")),
-                                                     Strong()])
+    password = PasswordField(_l("新密码"), validators=[DataRequired(), Strong()])
     submit = SubmitField(_l("重置密码"))
     target_names: tuple = ()      # the account being reset: its names may not carry the password
 

@@ -1,19 +1,22 @@
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import roles
-from ..auth import accounts, passwords
 from ..extensions import db
 from ..models import CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
 from ..office_date import today
-from ..views_common import run_verb
+from ..views_common import refusal, run_verb
 from ..vocabulary import Role
 from ..workdays import CalendarGap
 from .. import calendar_notice as calendar_notice_parser
+from ..workflow import accounts
 from ..workflow import calendar as calendar_verbs
-from ..workflow import clock, record, verify_chain
+from ..workflow import catalogue as catalogue_verbs
+from ..workflow import clock, verify_chain
 from .forms import HolidayForm, ItemForm, MaterialForm, ResetForm, UserForm
 
 bp = Blueprint("admin", __name__)
@@ -28,15 +31,13 @@ def _user(user_id: int) -> User:
 def users():
     form = UserForm()
     if form.validate_on_submit():
-        if db.session.scalar(select(User).where(User.username == form.username.data)):
-            form.username.errors.append(_("该用户名已存在"))
-        else:
-            run_verb(lambda: accounts.create(
-                form.username.data, role=form.role.data, display_name=form.display_name.data,
-                password=form.password.data, window_no=form.window_no.data or None, by=current_user, on=today(),
-                note=f"{form.username.data}（{Role.text_of(form.role.data)}）"), form=form,
-                done=lambda user: _("已添加账号 %(name)s。", name=user.username), again=lambda: (_users_page(form), 422))
-            return redirect(url_for("admin.users"))
+        run_verb(lambda: accounts.create(
+            form.username.data, role=form.role.data, display_name=form.display_name.data,
+            password=form.password.data, window_no=form.window_no.data or None, by=current_user, on=today(),
+            note=f"{form.username.data}（{Role.text_of(form.role.data)}）"), form=form,
+            done=lambda user: _("已添加账号 %(name)s。", name=user.username),
+            again=lambda: (_users_page(form), 200 if refusal().field == "username" else 422))
+        return redirect(url_for("admin.users"))
     return _users_page(form)
 
 
@@ -45,23 +46,17 @@ def _users_page(form: UserForm):
     return render_template("admin/users.html", form=form, staff=staff, reset=ResetForm())
 
 
+def _back_to_users():
+    return redirect(url_for("admin.users"))
+
+
 @bp.post("/users/<int:user_id>/active")
 @roles("admin")
 def toggle_user(user_id: int):
-    user = _user(user_id)
-    if user.id == current_user.id:
-        flash(_("不能停用自己的账号。"), "danger")
-        return redirect(url_for("admin.users"))
-    user.active = not user.active
-    user.session_version += 1
-    if not user.active:
-        passwords.revoke_token(user)
-    record(None, "user_enable" if user.active else "user_disable", by=current_user, on=today(), obj=user,
-           note=user.username)
-    db.session.commit()
-    flash(_("账号 %(name)s 已启用。", name=user.username) if user.active
-          else _("账号 %(name)s 已停用。", name=user.username), "success")
-    return redirect(url_for("admin.users"))
+    run_verb(lambda: accounts.toggle_active(_user(user_id), by=current_user, on=today()), again=_back_to_users,
+             done=lambda user: _("账号 %(name)s 已启用。", name=user.username) if user.active
+             else _("账号 %(name)s 已停用。", name=user.username))
+    return _back_to_users()
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -71,12 +66,10 @@ def reset_password(user_id: int):
     form.target_names = (user.username, user.display_name)
     if not form.validate_on_submit():
         flash("；".join(map(str, form.password.errors)) or _("请输入新密码。"), "danger")
-        return redirect(url_for("admin.users"))
-    passwords.set_password(user, form.password.data)
-    record(None, "user_password_reset", by=current_user, on=today(), obj=user, note=user.username)
-    db.session.commit()
-    flash(_("已重置 %(name)s 的密码，其已登录的会话均已失效。", name=user.username), "success")
-    return redirect(url_for("admin.users"))
+        return _back_to_users()
+    run_verb(lambda: accounts.reset_password(user, form.password.data, by=current_user, on=today()),
+             again=_back_to_users, done=_("已重置 %(name)s 的密码，其已登录的会话均已失效。", name=user.username))
+    return _back_to_users()
 
 
 @bp.route("/catalogue")
@@ -92,14 +85,11 @@ def item(item_id: int):
     item = db.session.get(ServiceItem, item_id) or abort(404)
     form, material_form = ItemForm(obj=item, prefix="item"), MaterialForm(prefix="m")
     if form.submit.data and form.validate_on_submit():
-        if form.promised_days.data > form.statutory_days.data:
-            form.promised_days.errors.append(_("承诺时限不能长于法定时限"))
-        else:
-            form.populate_obj(item)
-            record(None, "catalogue_edit", by=current_user, on=today(), obj=item, note=item.code)
-            db.session.commit()
-            flash(_("事项已保存。"), "success")
-            return redirect(url_for("admin.item", item_id=item.id))
+        values = {name: form[name].data for name in catalogue_verbs.ITEM_FIELDS}
+        run_verb(lambda: catalogue_verbs.edit_item(item, by=current_user, on=today(), **values), form=form,
+                 done=_("事项已保存。"),
+                 again=lambda: render_template("admin/item.html", item=item, form=form, material_form=material_form))
+        return redirect(url_for("admin.item", item_id=item.id))
     return render_template("admin/item.html", item=item, form=form, material_form=material_form)
 
 
@@ -108,21 +98,15 @@ def item(item_id: int):
 def add_material(item_id: int):
     item = db.session.get(ServiceItem, item_id) or abort(404)
     form = MaterialForm(prefix="m")
+    back = partial(_to_item, item_id)
     if not form.validate_on_submit():
         flash(_("材料未添加：") + "；".join(str(e) for errs in form.errors.values() for e in errs), "danger")
-    elif any(m.code == form.code.data for m in item.materials):
-        flash(_("材料编码 %(code)s 已存在。", code=form.code.data), "danger")
-    elif not form.core.data and not form.defer_days.data:
-        flash(_("可容缺材料须填写补齐期限。"), "danger")
-    else:
-        item.materials.append(MaterialRequirement(
-            code=form.code.data, name=form.name.data, name_en=(form.name_en.data or "").strip(), core=form.core.data,
-            defer_days=None if form.core.data else form.defer_days.data, position=len(item.materials),
-            sample=(form.sample.data or "").strip()))
-        record(None, "catalogue_edit", by=current_user, on=today(), obj=item, note=f"{item.code} + {form.code.data}")
-        db.session.commit()
-        flash(_("材料已添加。"), "success")
-    return redirect(url_for("admin.item", item_id=item.id))
+        return back()
+    run_verb(lambda: catalogue_verbs.add_material(
+        item, code=form.code.data, name=form.name.data, name_en=form.name_en.data, core=form.core.data,
+        defer_days=form.defer_days.data, sample=form.sample.data, by=current_user, on=today()),
+        again=back, done=_("材料已添加。"))
+    return back()
 
 
 @bp.post("/catalogue/<int:item_id>/materials/<int:material_id>/delete")
@@ -131,11 +115,9 @@ def remove_material(item_id: int, material_id: int):
     req = db.session.get(MaterialRequirement, material_id)
     if req is None or req.item_id != item_id:
         abort(404)
-    db.session.delete(req)
-    record(None, "catalogue_edit", by=current_user, on=today(), note=f"删除材料 {req.code}")
-    db.session.commit()
-    flash(_("材料已从清单移除（已受理案件不受影响）。"), "success")
-    return redirect(url_for("admin.item", item_id=item_id))
+    run_verb(lambda: catalogue_verbs.remove_material(req, by=current_user, on=today()),
+             again=partial(_to_item, item_id), done=_("材料已从清单移除（已受理案件不受影响）。"))
+    return _to_item(item_id)
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
@@ -143,22 +125,17 @@ def remove_material(item_id: int, material_id: int):
 def calendar():
     from .forms import YearForm
     form, year_form = HolidayForm(prefix="d"), YearForm(prefix="y")
+    back = _to_calendar
     if form.submit.data and form.validate_on_submit():
-        row = db.session.get(HolidayOverride, form.day.data) or HolidayOverride(day=form.day.data)
-        row.workday, row.note = form.kind.data == "workday", form.note.data or ""
-        old = clock.load_calendar()
-        db.session.add(row)
-        _restate(f"{form.day.data.isoformat()} 设为{'工作日' if row.workday else '休息日'}", old)
-        flash(_("已保存，所有案件的期限已按新日历重算。"), "success")
-        return redirect(url_for("admin.calendar"))
+        run_verb(lambda: calendar_verbs.set_day(form.day.data, workday=form.kind.data == "workday",
+                                                note=form.note.data, by=current_user, on=today()),
+                 again=back, done=_("已保存，所有案件的期限已按新日历重算。"))
+        return back()
     if year_form.submit.data and year_form.validate_on_submit():
-        row = db.session.get(CalendarYear, year_form.year.data) or CalendarYear(year=year_form.year.data)
-        old = clock.load_calendar()
-        row.source = year_form.source.data
-        db.session.add(row)
-        _restate(f"{row.year} 年节假日录入完整：{row.source}", old)
-        flash(_("%(year)s 年已标记为录入完整。", year=row.year), "success")
-        return redirect(url_for("admin.calendar"))
+        year = year_form.year.data
+        run_verb(lambda: calendar_verbs.mark_year_complete(year, year_form.source.data, by=current_user, on=today()),
+                 again=back, done=_("%(year)s 年已标记为录入完整。", year=year))
+        return back()
     overrides = db.session.scalars(select(HolidayOverride).order_by(HolidayOverride.day.desc())).all()
     years = db.session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
     return render_template("admin/calendar.html", form=form, year_form=year_form, overrides=overrides,
@@ -169,10 +146,17 @@ def calendar():
 @roles("admin")
 def delete_override(day: str):
     row = db.session.scalar(select(HolidayOverride).where(HolidayOverride.day == _parse_day(day))) or abort(404)
-    old = clock.load_calendar()
-    db.session.delete(row)
-    _restate(f"删除日历调整 {day}", old)
-    flash(_("已删除，期限已重算。"), "success")
+    back = _to_calendar
+    run_verb(lambda: calendar_verbs.remove_day(row, by=current_user, on=today()), again=back,
+             done=_("已删除，期限已重算。"))
+    return back()
+
+
+def _to_item(item_id: int):
+    return redirect(url_for("admin.item", item_id=item_id))
+
+
+def _to_calendar():
     return redirect(url_for("admin.calendar"))
 
 
@@ -182,19 +166,6 @@ def _parse_day(day: str):
         return date.fromisoformat(day)
     except ValueError:
         abort(404)
-
-
-def _restate(note: str, old) -> None:
-    """Recompute every case's derived clock after a calendar change, in the same transaction.
-
-    `old` is the calendar before the change: open cases whose dates moved get a timeline entry.
-    """
-    db.session.flush()
-    clock.forget_calendar()
-    on = today()
-    record(None, "calendar_edit", by=current_user, on=on, note=note)
-    calendar_verbs.restate_all(on, old, clock.load_calendar(), by=current_user, reason=f"日历调整（{note}）")
-    db.session.commit()
 
 
 NOTICE_UPLOAD_LIMIT = 256 * 1024

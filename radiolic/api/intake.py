@@ -20,14 +20,10 @@ def _applicant(data: dict, on):
     kind = one_of(spec, "kind", ("organisation", "person"))
     id_code = text(spec, "id_code", max_len=40)
     override = text(spec, "code_override_reason", required=False, max_len=300)
-    value = verbs.check_applicant_code(kind, id_code, override, on)
     fields = {name: text(spec, name, required=False, max_len=300) for name in ("contact", "phone", "email", "address")}
-    existing = verbs.find_applicant(kind, value)
-    if existing is not None:
-        verbs.update_contact(existing, by=request.api_user, on=on, **fields)
-        return existing
-    return verbs.register_applicant(kind=kind, name=text(spec, "name", max_len=200), id_code=id_code,
-                                    by=request.api_user, on=on, override_reason=override, **fields)
+    return verbs.find_or_register_applicant(kind=kind, id_code=id_code, name=text(spec, "name", required=False,
+                                                                                  max_len=200),
+                                            by=request.api_user, on=on, override_reason=override, **fields)
 
 
 def _materials(data: dict, item: ServiceItem) -> dict:

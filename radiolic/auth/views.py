@@ -10,12 +10,15 @@ from ..access import STAFF, public, roles
 from ..extensions import db
 from ..models import User
 from ..models.base import utcnow
+from ..views_common import run_verb
+from ..workflow import accounts
 from . import passwords
 from .forms import LoginForm, PasswordForm
+from ..texts import N_
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "用户名或密码错误，或账号已停用。"
+LOGIN_FAILED = N_("用户名或密码错误，或账号已停用。")
 
 
 def _safe_next(target: str | None) -> str:
@@ -61,7 +64,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         user = db.session.get(User, current_user.id)
-        user.session_version += 1     # every copy of the cookie dies with this one
+        accounts.end_sessions(user)     # every copy of the cookie dies with this one
         db.session.commit()
         logout_user()
     lang = session.get("lang")
@@ -78,13 +81,10 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = db.session.get(User, current_user.id)
-        if not passwords.check(user, form.current.data):
-            form.current.errors.append(_("当前密码不正确"))
-        else:
-            passwords.set_password(user, form.new.data)
-            db.session.commit()
-            login_user(user)   # keep this session, with the new version; others are refused
-            session["login_at"] = session["seen_at"] = utcnow().isoformat()
-            flash(_("密码已修改，其他已登录的会话均已失效。"), "success")
-            return redirect(url_for("main.home"))
+        run_verb(lambda: accounts.change_password(user, form.current.data, form.new.data), form=form,
+                 done=_("密码已修改，其他已登录的会话均已失效。"),
+                 again=lambda: render_template("auth/password.html", form=form))
+        login_user(user)   # keep this session, with the new version; others are refused
+        session["login_at"] = session["seen_at"] = utcnow().isoformat()
+        return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)

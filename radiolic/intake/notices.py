@@ -8,15 +8,16 @@ from ..documents.notice import render_bundle
 from ..documents.chinese_text import chinese_date
 from ..models import Application, Commitment, CorrectionNotice
 from ..workflow.intake import broken_commitment_on, default_due, material
+from ..texts import N_, Msg, Name
 
 KINDS = {
-    "receipt": "收件凭证",
-    "acceptance": "受理通知书",
-    "commitment": "申请容缺受理承诺书",
-    "deferral": "容缺受理通知书",
-    "correction": "补正材料通知书",
-    "refusal": "不予受理决定书",
-    "termination": "终止办理通知书",
+    "receipt": N_("收件凭证"),
+    "acceptance": N_("受理通知书"),
+    "commitment": N_("申请容缺受理承诺书"),
+    "deferral": N_("容缺受理通知书"),
+    "correction": N_("补正材料通知书"),
+    "refusal": N_("不予受理决定书"),
+    "termination": N_("终止办理通知书"),
 }
 
 LICENSING_LAW = "《中华人民共和国行政许可法》"
@@ -247,7 +248,8 @@ def available(case: Application) -> list[tuple[str, str, dict]]:
     for c in case.commitments:
         docs += [("commitment", KINDS["commitment"], {"seq": c.id}), ("deferral", KINDS["deferral"], {"seq": c.id})]
     for n in case.corrections:
-        title = KINDS["correction"] + (f"（第{n.seq}次）" if n.seq > 1 else "")
+        title = Msg(N_("%(title)s（第%(n)s次）"), title=Name(KINDS["correction"]), n=n.seq) if n.seq > 1 \
+            else KINDS["correction"]
         docs.append(("correction", title, {"seq": n.seq}))
     if case.state == "not_accepted" and case.outcome_doc_number:
         docs.append(("refusal", KINDS["refusal"], {}))

@@ -168,17 +168,10 @@ def _checklist(item: ServiceItem) -> dict[str, tuple[str, str]]:
 
 
 def _applicant_for(form: IntakeForm, on) -> Applicant:
-    kind = form.kind.data
-    value = verbs.check_applicant_code(kind, form.id_code.data, form.code_override_reason.data, on)
-    existing = verbs.find_applicant(kind, value)
-    if existing is not None:
-        verbs.update_contact(existing, by=current_user, on=on, contact=form.contact.data, phone=form.phone.data,
-                             email=form.email.data, address=form.address.data)
-        return existing
-    return verbs.register_applicant(
-        kind=kind, name=form.name.data, id_code=form.id_code.data, by=current_user, on=on,
-        contact=form.contact.data, phone=form.phone.data, email=form.email.data, address=form.address.data,
-        override_reason=form.code_override_reason.data)
+    return verbs.find_or_register_applicant(
+        kind=form.kind.data, id_code=form.id_code.data, name=form.name.data, by=current_user, on=on,
+        override_reason=form.code_override_reason.data, contact=form.contact.data, phone=form.phone.data,
+        email=form.email.data, address=form.address.data)
 
 
 def _same_day_cases(form: IntakeForm, item: ServiceItem, on) -> list[Application]:

@@ -13,13 +13,14 @@ from ..models import Application, Attempt
 from ..models.base import utcnow
 from ..workflow.intake import QUERY_HASH_METHOD
 from .forms import LookupForm
+from ..texts import N_
 
 NUMBER_MAX = 24
 CODE_MAX = 32
 # Checked when the number is unknown, so an unknown number costs the same hash as a wrong code.
 _DUMMY = generate_password_hash("radiolic-no-such-case", QUERY_HASH_METHOD)
 FAILED = "申请编号或查询码不正确。"
-LIMITED = "查询失败次数过多，请 %(wait)s后再试；如忘记查询码，请携带身份证明到窗口重置。"
+LIMITED = N_("查询失败次数过多，请 %(wait)s后再试；如忘记查询码，请携带身份证明到窗口重置。")
 
 
 class TooManyAttempts(Exception):

@@ -10,15 +10,16 @@ from ..models import Application, Event, Licence, Rating, Station
 from ..workdays import CalendarGap
 from ..vocabulary import CaseState, StopKind
 from ..workflow import clock
+from ..texts import N_, Msg, Name
 
-STEPS = [("received", "提交申请"), ("accepted", "受理"), ("under_review", "审查"), ("decided", "作出决定"),
-         ("issued", "发证")]
+STEPS = [("received", N_("提交申请")), ("accepted", N_("受理")), ("under_review", N_("审查")),
+         ("decided", N_("作出决定")), ("issued", N_("发证"))]
 NEXT = {
-    "submitted": ("office", "窗口工作人员预审材料，决定是否受理"),
-    "awaiting_correction": ("applicant", "请按补正通知补齐或更正材料（可在本页上传）"),
-    "accepted": ("office", "审核人员即将开始审查"),
-    "under_review": ("office", "审核人员正在审查"),
-    "approved": ("office", "准予许可，正在制发证照"),
+    "submitted": ("office", N_("窗口工作人员预审材料，决定是否受理")),
+    "awaiting_correction": ("applicant", N_("请按补正通知补齐或更正材料（可在本页上传）")),
+    "accepted": ("office", N_("审核人员即将开始审查")),
+    "under_review": ("office", N_("审核人员正在审查")),
+    "approved": ("office", N_("准予许可，正在制发证照")),
 }
 LICENCES_SHOWN = 50
 REFUSED_SHOWN = 50
@@ -53,7 +54,8 @@ def next_step(case: Application) -> dict:
     if not case.is_open:
         return {"actor": "none", "text": f"已办结：{CaseState.text_of(case.state)}"}
     if case.open_stop is not None:
-        return {"actor": "office", "text": f"{StopKind.text_of(case.open_stop.kind)}期间暂停计时"}
+        return {"actor": "office",
+                "text": Msg(N_("%(stop)s期间暂停计时"), stop=Name(StopKind.text_of(case.open_stop.kind)))}
     actor, text = NEXT[case.state]
     if case.state == "approved" and case.outstanding_deferred:
         return {"actor": "applicant", "text": "请先补齐容缺材料，补齐后方可发证"}

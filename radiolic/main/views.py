@@ -9,14 +9,15 @@ from ..models import Applicant, Application, ApplicationMaterial
 from ..views_common import CLOCK_LOADS, LIST_LOADS, case_or_404, case_page
 from ..office_date import today
 from ..workflow import clock
+from ..texts import N_
 
 bp = Blueprint("main", __name__)
 
 HOME_QUEUES = {
-    "clerk": [("待受理（含网上申请预审）", ("submitted",)), ("待补正", ("awaiting_correction",)),
-              ("待发证", ("approved",))],
-    "reviewer": [("待审查", ("accepted",)), ("审查中", ("under_review",)), ("待发证", ("approved",))],
-    "supervisor": [("审查中", ("accepted", "under_review")), ("待发证", ("approved",))],
+    "clerk": [(N_("待受理（含网上申请预审）"), ("submitted",)), (N_("待补正"), ("awaiting_correction",)),
+              (N_("待发证"), ("approved",))],
+    "reviewer": [(N_("待审查"), ("accepted",)), (N_("审查中"), ("under_review",)), (N_("待发证"), ("approved",))],
+    "supervisor": [(N_("审查中"), ("accepted", "under_review")), (N_("待发证"), ("approved",))],
     "admin": [],
 }
 

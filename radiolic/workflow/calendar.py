@@ -61,6 +61,41 @@ def apply_notice(year: int, days: dict[date, tuple[bool, str]], source: str, *, 
     return restate_all(on, old, new, by=by, reason=f"按 {year} 年放假安排（{source}）重算")
 
 
+def _restate(note: str, old: WorkCalendar, *, by, on: date) -> tuple[int, int]:
+    """After one calendar change in this transaction: record it and restate every case on the new calendar.
+
+    `old` is the calendar before the change: open cases whose dates moved get a timeline entry."""
+    db.session.flush()
+    clock.forget_calendar()
+    record(None, "calendar_edit", by=by, on=on, note=note)
+    return restate_all(on, old, clock.load_calendar(), by=by, reason=f"日历调整（{note}）")
+
+
+def set_day(day: date, *, workday: bool, note: str, by, on: date) -> tuple[int, int]:
+    """Make `day` a working day (a make-up day) or a day off, whatever the statutory calendar says."""
+    old = clock.load_calendar()
+    row = db.session.get(HolidayOverride, day) or HolidayOverride(day=day)
+    row.workday, row.note = workday, note or ""
+    db.session.add(row)
+    return _restate(f"{day.isoformat()} 设为{'工作日' if workday else '休息日'}", old, by=by, on=on)
+
+
+def remove_day(row: HolidayOverride, *, by, on: date) -> tuple[int, int]:
+    """Drop one adjustment: the day falls back to the statutory calendar."""
+    old = clock.load_calendar()
+    db.session.delete(row)
+    return _restate(f"删除日历调整 {row.day.isoformat()}", old, by=by, on=on)
+
+
+def mark_year_complete(year: int, source: str, *, by, on: date) -> tuple[int, int]:
+    """Declare the year's days off and make-up days entered in full (on `source`): its dates stop being provisional."""
+    row = db.session.get(CalendarYear, year) or CalendarYear(year=year)
+    old = clock.load_calendar()
+    row.source = source
+    db.session.add(row)
+    return _restate(f"{row.year} 年节假日录入完整：{row.source}", old, by=by, on=on)
+
+
 def restate_after_upgrade(on: date, *, by=None) -> tuple[int, int]:
     """Restate the open cases whose dates were provisional for a year the calendar now knows officially.
 

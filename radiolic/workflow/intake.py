@@ -84,6 +84,20 @@ def register_applicant(*, kind: str, name: str, id_code: str, by: User | None, o
     return applicant
 
 
+def find_or_register_applicant(*, kind: str, id_code: str, name: str, by: User | None, on: date,
+                               override_reason: str = "", **contact: str) -> Applicant:
+    """The applicant with this identifier, its blank-kept contact details updated; or a new one registered.
+
+    The intake page and the intake API both come here; `contact` holds contact, phone, email, address."""
+    value = check_applicant_code(kind, id_code, override_reason, on)
+    existing = find_applicant(kind, value)
+    if existing is not None:
+        update_contact(existing, by=by, on=on, **contact)
+        return existing
+    return register_applicant(kind=kind, name=name, id_code=id_code, by=by, on=on, override_reason=override_reason,
+                              **contact)
+
+
 def update_contact(applicant: Applicant, *, by: User | None, on: date, **fields: str) -> bool:
     """Update the contact details given (blank ones are kept); record the change; return whether any changed."""
     changed = {}

@@ -24,13 +24,13 @@ ONLINE_CHANNELS = ("qr", "online", "sms")
 # One tag list per level (codes are stored; names are shown). The 差评 tags follow the ones
 # Guangdong publishes most often (domain-research §5.2).
 TAGS: dict[int, dict[str, str]] = {
-    5: {"fast": "办事效率高", "friendly": "服务态度好", "once": "一次办成", "online_easy": "网上办理便捷"},
-    4: {"quick": "办理较快", "clear_guide": "指引清晰", "polite": "态度良好"},
-    3: {"waiting": "等候时间较长", "guide_unclear": "指引不够清楚", "on_time": "基本按时办结"},
-    2: {"slow": "办理慢", "extra_materials": "要求办事指南之外的材料", "attitude": "服务态度不好",
-        "many_trips": "多次跑动"},
-    1: {"overdue": "无理由超过法定办理时间", "extra_conditions": "在办事指南之外增加审批条件",
-        "extra_materials": "需提供办事指南之外的申报材料", "attitude": "服务态度恶劣", "shirking": "推诿扯皮"},
+    5: {"fast": N_("办事效率高"), "friendly": N_("服务态度好"), "once": N_("一次办成"), "online_easy": N_("网上办理便捷")},
+    4: {"quick": N_("办理较快"), "clear_guide": N_("指引清晰"), "polite": N_("态度良好")},
+    3: {"waiting": N_("等候时间较长"), "guide_unclear": N_("指引不够清楚"), "on_time": N_("基本按时办结")},
+    2: {"slow": N_("办理慢"), "extra_materials": N_("要求办事指南之外的材料"), "attitude": N_("服务态度不好"),
+        "many_trips": N_("多次跑动")},
+    1: {"overdue": N_("无理由超过法定办理时间"), "extra_conditions": N_("在办事指南之外增加审批条件"),
+        "extra_materials": N_("需提供办事指南之外的申报材料"), "attitude": N_("服务态度恶劣"), "shirking": N_("推诿扯皮")},
 }
 COMMENT_MAX = 500
 HANDLERS = ("clerk", "reviewer", "supervisor")
