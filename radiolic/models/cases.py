@@ -38,9 +38,13 @@ class Application(db.Model):
         Index("ix_application_received_on", "received_on"),
         # Covers the completed-cases passes (summary rebuild): no lookup of the row for the dimensions.
         Index("ix_application_completed_state", "completed_on", "state", "service_item_id", "channel"),
-        # Refusals of a period (the reasons table): only the not_accepted cases of its days.
-        # covering for the refusal reasons of a period (the dashboard's 不予受理 list reads no rows)
+        # Refusals of a period (the reasons table): covering, the dashboard's 不予受理 list reads no rows.
         Index("ix_application_state_completed_reason", "state", "completed_on", "outcome_reason"),
+        # Art. 32 on the period view: cases deemed accepted, and cases still waiting for their notice, by receipt.
+        Index("ix_application_deemed_received", "deemed_accepted", "received_on"),
+        Index("ix_application_state_received", "state", "received_on"),
+        # Open cases counted on a provisional calendar (few; NULL for every other case).
+        Index("ix_application_provisional_from", "provisional_from"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
