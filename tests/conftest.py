@@ -241,9 +241,10 @@ def item(code: str) -> ServiceItem:
 DEMO_TODAY = date(2025, 3, 14)     # the demo's open cases sit in the weeks before this Friday
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo_year_app(database_template, tmp_path_factory):
-    """An app on the 2024 demo year, built through the verbs (SQLite only: it takes a while)."""
+    """An app on the 2024 demo year, built through the verbs (SQLite only: it takes a while, so once per test
+    process; the modules that use it only read it, or add users and sign-ins the demo figures do not count)."""
     if not database_template.startswith("sqlite"):
         pytest.skip("the demo year is checked on SQLite; the verbs it drives are tested on both databases")
     from radiolic import demo
