@@ -95,9 +95,12 @@ def _fresh_uri(template: str, tmp_path) -> str:
 
 
 def _reset_postgres(app) -> None:
+    """Every table emptied and the catalogue loaded again: a test that edits the catalogue (the admin's) must not
+    leave its edit to the next test on the same database."""
     with app.app_context():
-        tables = [t.name for t in db.metadata.sorted_tables if t.name not in ("service_item", "material_requirement")]
+        tables = [t.name for t in db.metadata.sorted_tables]
         db.session.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        load_catalogue()
         db.session.commit()
         db.engine.dispose()
 
