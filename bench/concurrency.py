@@ -43,7 +43,7 @@ from radiolic.auth import passwords  # noqa: E402
 from radiolic.catalogue import load_catalogue  # noqa: E402
 from radiolic.extensions import db  # noqa: E402
 from radiolic.models import Licence, User  # noqa: E402
-from radiolic.station_import import parse_stations  # noqa: E402
+from radiolic.issuance.station_import import parse_stations  # noqa: E402
 from radiolic.workflow import issuance, review  # noqa: E402
 
 TODAY = date(2024, 9, 23)
@@ -167,7 +167,7 @@ from datetime import date
 from radiolic import create_app
 from radiolic.extensions import db
 from radiolic.models import Application, User
-from radiolic.station_import import parse_stations
+from radiolic.issuance.station_import import parse_stations
 from radiolic.workflow import issuance
 app = create_app()
 with app.app_context():

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openpyxl  # noqa: E402
 
-from radiolic.station_import import COLUMNS, STATION_TYPES, parse_stations  # noqa: E402
+from radiolic.issuance.station_import import COLUMNS, STATION_TYPES, parse_stations  # noqa: E402
 
 ROWS = 20_000
 DISTRICTS = ("清城区", "清新区", "英德市", "连州市", "佛冈县", "阳山县")

@@ -10,7 +10,7 @@ from .cli import DEMO_ACCOUNTS
 from .extensions import db
 from .identifiers import _ID_CHECK, _ID_WEIGHTS, _credit_check_char
 from .models import Applicant, Application, OutboxMessage, ServiceItem, User
-from .station_import import validate_rows
+from .issuance.station_import import validate_rows
 from .workflow import clock, intake, issuance, ratings, review
 
 # Operators file the base-station batches; the other organisations the small station sets and the permits.

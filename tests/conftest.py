@@ -273,7 +273,7 @@ ONE_STATION = {
 
 def add_test_stations(case, n: int, by, on) -> None:
     """`n` valid stations entered on the case, as a clerk would import them."""
-    from radiolic.station_import import validate_rows
+    from radiolic.issuance.station_import import validate_rows
     from radiolic.workflow import issuance
     rows = [{**ONE_STATION, "station_name": f"清远测试基站{i:03d}", "azimuth_deg": (i * 37) % 360,
              "longitude": round(113.05 + i * 0.001, 6)} for i in range(1, n + 1)]

@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from radiolic.extensions import db
 from radiolic.models import Application, User
-from radiolic.station_import import COLUMNS, validate_rows
+from radiolic.issuance.station_import import COLUMNS, validate_rows
 
 from .conftest import TODAY
 

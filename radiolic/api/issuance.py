@@ -6,7 +6,7 @@ from ..access import STAFF, api_roles, public
 from ..database import reading
 from ..extensions import db
 from ..models import Licence
-from ..station_import import ImportRejected, parse_stations, validate_rows
+from ..issuance.station_import import ImportRejected, parse_stations, validate_rows
 from ..office_date import today
 from ..workflow import issuance
 from . import bp

@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
                      TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..station_import import COLUMN_LABELS
+from .station_import import COLUMN_LABELS
 from ..vocabulary import StationType
 
 FORMAT_CHOICES = [("electronic", _l("电子证照")), ("paper", _l("纸质证照"))]

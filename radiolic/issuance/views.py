@@ -21,10 +21,10 @@ from .. import disclosure
 from ..licence_public import find_for_verification, pdf_download, public_view
 from ..licence_records import check, face_fields, live_status, public_key, shown_fields
 from ..models import Applicant, Application, Delivery, Licence, PrintLog, Station
-from ..station_import import (ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
+from .station_import import (ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
                                template_xlsx)
-from ..station_import import COLUMNS as STATION_COLUMNS
-from ..station_import import validate_rows
+from .station_import import COLUMNS as STATION_COLUMNS
+from .station_import import validate_rows
 from ..office_date import today
 from ..texts import N_
 from ..vocabulary import LicenceKind, StationType

@@ -178,7 +178,7 @@ def licence_archive(params: dict, out, progress) -> tuple[str, str, str]:
 def station_import(params: dict, out, progress) -> tuple[str, str, str]:
     """A big station list: parsed with no transaction open, then added in one short write transaction."""
     from ..models import Application, User
-    from ..station_import import ImportRejected, errors_csv, parse_stations
+    from ..issuance.station_import import ImportRejected, errors_csv, parse_stations
     from ..office_date import today
     from ..workflow import WorkflowError
     from ..workflow import issuance as verbs

@@ -16,7 +16,7 @@ from ..models import ITEM_ACTIONS, Application, Attempt, Licence, Rating, Servic
 from ..models.base import utcnow
 from ..ratings.forms import RatingForm
 from ..ratings.submit import submit_rating
-from ..station_import import ImportRejected, parse_stations
+from ..issuance.station_import import ImportRejected, parse_stations
 from ..office_date import today
 from ..texts import N_, Name
 from ..views_common import refusal, run_verb

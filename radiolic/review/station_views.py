@@ -12,7 +12,7 @@ from ..access import roles
 from ..extensions import db
 from ..inputs import arg_int
 from ..models import Station, User
-from ..station_import import STATION_TYPES
+from ..issuance.station_import import STATION_TYPES
 from ..views_common import case_or_404 as _case, moved, refusal, run_verb, show_refusal
 from ..office_date import today
 from ..texts import N_

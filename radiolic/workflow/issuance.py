@@ -14,7 +14,7 @@ from ..licence_records import (PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifi
                                new_verify_codes, parse_frequencies, seal_all, signing_key)
 from ..models import Application, Delivery, Licence, PrintLog, Station, User
 from ..models.cases import FORMATS
-from ..station_import import COLUMNS as STATION_COLUMNS
+from ..issuance.station_import import COLUMNS as STATION_COLUMNS
 from ..vocabulary import LicenceKind
 from . import clock
 from ..texts import N_, Msg, Name, Names

@@ -147,7 +147,7 @@ def test_an_xlsx_bomb_is_refused_fast_without_the_lock_and_the_database_stays_wr
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl reached"))
     bomb = shared_strings_bomb()
     assert len(bomb) < 1024 * 1024
-    from radiolic.station_import import ImportRejected, parse_stations
+    from radiolic.issuance.station_import import ImportRejected, parse_stations
     start = time.perf_counter()
     with pytest.raises(ImportRejected) as caught:
         parse_stations(bomb, "bomb.xlsx")
@@ -169,7 +169,7 @@ def test_an_xlsx_bomb_is_refused_fast_without_the_lock_and_the_database_stays_wr
 def test_too_many_rows_are_counted_and_refused_before_openpyxl(app, client, monkeypatch):
     import openpyxl
 
-    from radiolic.station_import import ImportRejected, parse_stations
+    from radiolic.issuance.station_import import ImportRejected, parse_stations
     monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("openpyxl reached"))
     data = station_xlsx(30)
     with pytest.raises(ImportRejected) as caught:

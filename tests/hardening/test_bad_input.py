@@ -116,6 +116,6 @@ def test_stored_text_is_checked_whoever_writes_it(app, make_user):
 
 
 def test_station_import_refuses_lone_surrogates():
-    from radiolic.station_import import ImportRejected, validate_rows
+    from radiolic.issuance.station_import import ImportRejected, validate_rows
     with pytest.raises(ImportRejected):
         validate_rows([{"station_name": "基站\ud800", "station_type": "public_mobile_base"}])

@@ -214,7 +214,7 @@ def test_supervisor_report_and_export_as_jobs(app, client, make_user, login, mar
 def test_a_big_station_import_is_a_job_with_its_outcome_on_the_page(app, client, make_case, make_user, login):
     from tests.issuance_cases import station_csv, station_xlsx
     from radiolic.models import Station
-    from radiolic.station_import import count_rows
+    from radiolic.issuance.station_import import count_rows
     assert count_rows(station_csv(5)) == 5 and count_rows(station_xlsx(7)) == 7
     app.config["IMPORT_INLINE_MAX"] = 3
     clerk = make_user("clerk")

@@ -1,4 +1,4 @@
-"""Tests for radiolic.station_import: CSV/XLSX/JSON station lists, validation and templates."""
+"""Tests for radiolic.issuance.station_import: CSV/XLSX/JSON station lists, validation and templates."""
 
 import csv
 import io
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from radiolic import station_import as si
-from radiolic.station_import import (
+from radiolic.issuance import station_import as si
+from radiolic.issuance.station_import import (
     COLUMN_LABELS, COLUMNS, STATION_TYPES, ImportRejected, RowError, errors_csv, parse_stations,
     template_csv, template_xlsx, validate_rows,
 )

@@ -13,9 +13,9 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .spreadsheets import formula_safe
-from .vocabulary import StationType
-from .texts import N_
+from ..spreadsheets import formula_safe
+from ..vocabulary import StationType
+from ..texts import N_
 
 COLUMNS = (
     "station_name", "station_type", "address", "longitude", "latitude", "altitude_m",
