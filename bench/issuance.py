@@ -27,7 +27,7 @@ from radiolic.catalogue import load_catalogue  # noqa: E402
 from radiolic.documents import render_licence  # noqa: E402
 from radiolic.extensions import db  # noqa: E402
 from radiolic.issuance import exports  # noqa: E402
-from radiolic.licence_records import face_of  # noqa: E402
+from radiolic.licence_face import face_of  # noqa: E402
 from radiolic.models import Applicant, Licence, ServiceItem, User  # noqa: E402
 from radiolic.issuance.station_import import COLUMNS, parse_stations  # noqa: E402
 from radiolic.workflow import intake, issuance, review  # noqa: E402

@@ -32,7 +32,7 @@ from radiolic.documents import (  # noqa: E402
     sign,
 )
 
-# What licence_records.face_fields prints for a base station (same labels and value shapes).
+# What licence_face.face_fields prints for a base station (same labels and value shapes).
 FIELDS = [
     ("台站名称", "清远移动基站{n:05d}"),
     ("台站类型", "公众移动通信基站"),
@@ -57,7 +57,7 @@ NAME_CHARS = ("华海江山南北东西中国天地金银铜铁水火木土风�
 
 
 def _code(index: int) -> str:
-    """A 26-character base32 verification code, distinct per index (as licence_records issues)."""
+    """A 26-character base32 verification code, distinct per index (as new_verify_codes issues them)."""
     digest = hashlib.sha256(index.to_bytes(8, "big")).digest()
     return base64.b32encode(digest).decode("ascii")[:26]
 

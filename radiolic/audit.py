@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from . import archive
 from .documents import sign, verify_with
 from .extensions import db
-from .licence_records import check, current_key_id, public_keys, signing_key
+from .issuance.sealing import check, current_key_id, public_keys, signing_key
 from .models import Checkpoint, Event, Licence
 from .workflow.core import GENESIS, event_digest
 

@@ -270,7 +270,7 @@ def prepare_workers() -> None:
 
 def issued_faces(rows) -> list:
     """Faces of (licence, station) rows as issued: electronic ones carry the seal label."""
-    from .licence_records import face_of
+    from .licence_face import face_of
     label, faces = seal_label(), []
     for licence, station in rows:
         face = face_of(licence, station if licence["station_id"] else None)
@@ -304,7 +304,7 @@ def archive_licences(*conditions, on: date, progress: Callable[[int, int], None]
                      processes: int = 1, chunk: int = 500) -> ArchiveRun:
     """Render, seal and archive every licence matching `conditions` that has no archived copy, in chunks,
     committing after each chunk and calling `progress(done, total)`; safe to run again after a crash."""
-    from .licence_records import licence_rows
+    from .issuance.exports import licence_rows
     archived = select(ArchivedDocument.ref).where(ArchivedDocument.kind == "licence")
     pending = (*conditions, Licence.number.not_in(archived))
     run = ArchiveRun(total=db.session.scalar(select(func.count()).select_from(Licence).where(*pending)) or 0)
@@ -340,7 +340,7 @@ def licence_pdf(lic: Licence) -> bytes:
 
 def archive_licence(lic: Licence, on: date) -> bytes:
     """Render, seal and archive one licence not archived yet (a write: the caller commits)."""
-    from .licence_records import face_of
+    from .licence_face import face_of
     data = archive.fetch("licence", lic.number)
     if data is not None:
         return data
@@ -351,7 +351,7 @@ def archive_licence(lic: Licence, on: date) -> bytes:
 
 def licence_preview(lic_or_row, station=None) -> bytes:
     """A licence face rendered as a preview (样稿): not sealed, not archived."""
-    from .licence_records import face_of
+    from .licence_face import face_of
     face = face_of(lic_or_row, station)
     face.draft = True
     return render_licence(face)
@@ -419,7 +419,8 @@ def check_pdf(data: bytes, *, on: date, with_db: bool = True) -> PdfReport:
 
 def _licence_status(report: PdfReport, number: str, on: date) -> bool:
     """Add the licence's live record check and status to the report; True when it is a paper licence."""
-    from .licence_records import check, live_status
+    from .issuance.sealing import check
+    from .licence_face import live_status
     from .vocabulary import LicenceStatus
     lic = db.session.scalar(select(Licence).where(Licence.number == number))
     if lic is None:

@@ -12,7 +12,8 @@ from . import disclosure, instruments
 from .archive import ArchiveError
 from .extensions import db
 from .identifiers import mask_id
-from .licence_records import check, face_fields, face_hash, live_status
+from .issuance.sealing import check, face_hash
+from .licence_face import face_fields, live_status
 from .models import Event, Licence
 from .office_date import today
 from .vocabulary import LicenceKind, LicenceStatus, StationType

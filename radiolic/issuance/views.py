@@ -19,10 +19,11 @@ from ..extensions import db
 from ..inputs import arg_int
 from .. import disclosure
 from ..licence_public import find_for_verification, pdf_download, public_view
-from ..licence_records import check, face_fields, live_status, public_key, shown_fields
+from ..licence_face import face_fields, live_status, shown_fields
 from ..models import Applicant, Application, Delivery, Licence, PrintLog, Station
+from .sealing import check, public_key
 from .station_import import (ImportRejected, count_rows, errors_csv, parse_stations, template_csv,
-                               template_xlsx)
+                              template_xlsx)
 from .station_import import COLUMNS as STATION_COLUMNS
 from .station_import import validate_rows
 from ..office_date import today

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..licence_records import frequency_bounds
+from ..licence_face import frequency_bounds
 from ..models import Licence
 from ..texts import N_, Names
 from .core import WorkflowError

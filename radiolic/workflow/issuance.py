@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import numbering, summaries
 from ..extensions import db
-from ..licence_records import (PERMIT_CONDITIONS, STATION_CONDITIONS, e_identifier, frequency_bounds,
-                               new_verify_codes, parse_frequencies, seal_all, signing_key)
+from ..issuance.sealing import e_identifier, new_verify_codes, seal_all, signing_key
+from ..licence_face import PERMIT_CONDITIONS, STATION_CONDITIONS, frequency_bounds, parse_frequencies
 from ..models import Application, Delivery, Licence, PrintLog, Station, User
 from ..models.cases import FORMATS
 from ..issuance.station_import import COLUMNS as STATION_COLUMNS

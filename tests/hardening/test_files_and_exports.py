@@ -28,7 +28,7 @@ def test_files_the_app_creates_are_private(tmp_path, database_template):
         pytest.skip("the file modes are those of the SQLite files")
     from radiolic import create_app
     from radiolic.extensions import db
-    from radiolic.licence_records import signing_key
+    from radiolic.issuance.sealing import signing_key
     from tests.conftest import base_config
     old = os.umask(0o022)
     try:

@@ -111,7 +111,7 @@ def test_changed_pdf_bytes_are_caught(app, staff, licences, tmp_path):
 
 def test_pdf_resigned_with_another_key_is_caught(app, staff, licences, tmp_path):
     """A forger renders the same face and signs it with a certificate of their own CA."""
-    from radiolic.licence_records import face_of
+    from radiolic.licence_face import face_of
     with app.app_context():
         lic = db.session.scalar(select(Licence).where(Licence.number == licences["electronic"]))
         face = face_of(lic, lic.station)

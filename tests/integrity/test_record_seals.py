@@ -7,7 +7,7 @@ from sqlalchemy import select, text, update
 from radiolic import audit
 from radiolic.documents import content_hash
 from radiolic.extensions import db
-from radiolic.licence_records import check, record_of
+from radiolic.issuance.sealing import check, record_of
 from radiolic.models import Checkpoint, Event, Licence, User
 from radiolic.workflow import issuance
 from tests.conftest import TODAY

@@ -35,7 +35,7 @@ from radiolic.documents.chinese_text import (
 
 HOLDER = "清远市北江通信工程有限公司"
 VERIFY_URL = "https://radio.example.gov.cn/verify/QY7K2M9P"
-# As licence_records.new_verify_codes issues them: 26 base32 characters.
+# As issuance.sealing.new_verify_codes issues them: 26 base32 characters.
 LONG_CODE = "ZUCKI5KETDQG3NNBHRPTOHY7AT"
 # The licence face's inner frame line (x = 34 pt, 0.6 pt wide).
 INNER_FRAME_X = 34.3

@@ -4,7 +4,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from radiolic import licence_records
+from radiolic import licence_face
+from radiolic.issuance import sealing
 from radiolic.documents import content_hash, public_key_pem, render_licence, verify
 from radiolic.extensions import db
 from radiolic.identifiers import e_licence_identifier
@@ -49,14 +50,14 @@ def test_electronic_licence_signature_checks_offline(app, make_case, make_user):
     issued_with_stations(app, make_case, make_user, 1)
     with app.app_context():
         lic = db.session.scalar(select(Licence))
-        record = licence_records.record_of(lic, lic.station)
+        record = sealing.record_of(lic, lic.station)
         assert content_hash(record) == lic.content_hash
-        pem = public_key_pem(licence_records.signing_key())
+        pem = public_key_pem(sealing.signing_key())
         assert verify(pem, lic.content_hash, lic.signature)
-        assert licence_records.check(lic).ok
+        assert sealing.check(lic).ok
         # A changed record no longer matches its hash; a forged hash fails the signature.
         lic.station.power_w = 400.0
-        assert not licence_records.check(lic).hash_matches
+        assert not sealing.check(lic).hash_matches
         assert not verify(pem, "0" * 64, lic.signature)
 
 
@@ -64,12 +65,12 @@ def test_pdf_is_byte_identical_and_carries_hash(app, make_case, make_user):
     issued_with_stations(app, make_case, make_user, 1)
     with app.app_context():
         lic = db.session.scalar(select(Licence))
-        first = render_licence(licence_records.face_of(lic, lic.station))
-        second = render_licence(licence_records.face_of(lic, lic.station))
+        first = render_licence(licence_face.face_of(lic, lic.station))
+        second = render_licence(licence_face.face_of(lic, lic.station))
         assert first == second and first.startswith(b"%PDF")
-        face = licence_records.face_of(lic, lic.station)
+        face = licence_face.face_of(lic, lic.station)
         # the PDF prints the face digest (fixed at issue); the record's seal also covers the status
-        assert face.content_hash == licence_records.face_hash(lic, lic.station) != lic.content_hash
+        assert face.content_hash == sealing.face_hash(lic, lic.station) != lic.content_hash
         assert face.verify_url.endswith("/verify/" + lic.verify_code)
         labels = [label for label, _ in face.fields]
         for label in ("台站名称", "台站类型", "台址", "台址坐标", "发射频率", "必要带宽", "发射标识", "发射功率",
@@ -204,7 +205,7 @@ def test_permit_issued_with_its_fields(app, make_case, make_user):
         lic = db.session.scalar(select(Licence))
         assert result.first_number == "441800-2024-P-000001" and lic.kind == "frequency_permit"
         assert (lic.frequencies, lic.use, lic.valid_until) == ("351.0125;351.0375", "出租车调度通信", date(2034, 9, 22))
-        assert lic.e_identifier is None and lic.signature and licence_records.check(lic).ok
+        assert lic.e_identifier is None and lic.signature and sealing.check(lic).ok
 
 
 def test_numbers_continue_without_gaps_across_batches(app, make_case, make_user):
@@ -338,7 +339,7 @@ def test_print_and_delivery_of_paper_licences(app, make_case, make_user):
 def test_e_identifier_fast_path_matches_reference(app):
     with app.app_context():
         for serial in ("4418002024S000001", "4418002024S019999", "4418002031P000123"):
-            assert licence_records._e_identifier("WXDT", app.config["OFFICE_USCC"], serial) == \
+            assert sealing._e_identifier("WXDT", app.config["OFFICE_USCC"], serial) == \
                 e_licence_identifier("WXDT", app.config["OFFICE_USCC"], serial)
 
 

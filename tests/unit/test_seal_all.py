@@ -3,9 +3,9 @@ from datetime import date
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from radiolic import licence_records
+from radiolic.issuance import sealing
 from radiolic.documents import public_key_pem, verify
-from radiolic.licence_records import COMMON_COLUMNS, SEAL_COLUMNS, STATION_COLUMNS, seal_all
+from radiolic.issuance.sealing import COMMON_COLUMNS, SEAL_COLUMNS, STATION_COLUMNS, seal_all
 
 
 def _batch(n: int) -> tuple[list[dict], dict]:
@@ -24,7 +24,7 @@ def test_parallel_sealing_matches_sequential(monkeypatch):
     key = Ed25519PrivateKey.generate()
     sequential, stations = _batch(40)
     seal_all(sequential, stations, key, processes=1)
-    monkeypatch.setattr(licence_records, "PARALLEL_SEAL_MIN", 10)
+    monkeypatch.setattr(sealing, "PARALLEL_SEAL_MIN", 10)
     parallel, _ = _batch(40)
     seal_all(parallel, stations, key, processes=2)
     assert [r["content_hash"] for r in parallel] == [r["content_hash"] for r in sequential]

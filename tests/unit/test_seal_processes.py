@@ -1,7 +1,7 @@
 """SEAL_PROCESSES: a shared host can sign licence batches in the issuing process instead of on every core."""
 import pytest
 
-from radiolic import licence_records
+from radiolic.issuance import sealing
 from radiolic.extensions import db
 from radiolic.models import Licence, User
 from radiolic.workflow import issuance
@@ -17,18 +17,18 @@ def test_seal_processes_setting(make_app, make_case, make_user, monkeypatch, set
     reviewer = make_user("reviewer")
     pools = []
 
-    class Recording(licence_records.ProcessPoolExecutor):
+    class Recording(sealing.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(args)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(licence_records, "PARALLEL_SEAL_MIN", 2)
-    monkeypatch.setattr(licence_records, "ProcessPoolExecutor", Recording)
-    monkeypatch.setattr(licence_records.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sealing, "PARALLEL_SEAL_MIN", 2)
+    monkeypatch.setattr(sealing, "ProcessPoolExecutor", Recording)
+    monkeypatch.setattr(sealing.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(issuance.os, "getloadavg", lambda: (load, load, load))
     with app.app_context():
         issuance.issue(get_case(number), format="electronic", by=db.session.get(User, reviewer.id), on=TODAY)
         db.session.commit()
         licences = db.session.query(Licence).all()
-        assert len(licences) == 3 and all(licence_records.check(lic).ok for lic in licences)
+        assert len(licences) == 3 and all(sealing.check(lic).ok for lic in licences)
     assert bool(pools) is forks
