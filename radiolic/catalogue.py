@@ -4,21 +4,10 @@ English names count as missing when blank: a database loaded before they were sh
 import json
 from importlib.resources import files
 
-from flask import g
 from sqlalchemy import select
 
 from .extensions import db
 from .models import MaterialRequirement, ServiceItem
-
-
-def material_names_en() -> dict[tuple[str, str], str]:
-    """(code, Chinese name) -> English name of every catalogue material, read once per application context
-    (a case's materials are copies: lists of many cases name them without loading each case's item)."""
-    found = g.get("material_names_en")
-    if found is None:
-        rows = db.session.execute(select(MaterialRequirement.code, MaterialRequirement.name, MaterialRequirement.name_en))
-        found = g.material_names_en = {(code, name): en for code, name, en in rows if en}
-    return found
 
 
 def load_catalogue() -> int:

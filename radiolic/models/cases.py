@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..vocabulary import CaseState, Channel, Format, MaterialStatus, StopKind
 from .base import one_of, utcnow
+from .catalogue import material_names_en
 
 STATES = CaseState.values()
 TERMINAL_STATES = ("issued", "rejected", "not_accepted", "withdrawn", "terminated")
@@ -149,7 +150,6 @@ class ApplicationMaterial(db.Model):
     @property
     def name_en(self) -> str:
         """The English name of the catalogue material this one was copied from ("" when it has none)."""
-        from ..catalogue import material_names_en
         return material_names_en().get((self.code, self.name), "")
 
 

@@ -1,5 +1,6 @@
-"""The service catalogue: items the office handles and the materials each requires."""
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+"""The service catalogue: items the office handles, the materials each requires and their English names."""
+from flask import g
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -65,3 +66,13 @@ class MaterialRequirement(db.Model):
     @property
     def deferrable(self) -> bool:
         return not self.core
+
+
+def material_names_en() -> dict[tuple[str, str], str]:
+    """(code, Chinese name) -> English name of every catalogue material, read once per application context
+    (a case's materials are copies: lists of many cases name them without loading each case's item)."""
+    found = g.get("material_names_en")
+    if found is None:
+        rows = db.session.execute(select(MaterialRequirement.code, MaterialRequirement.name, MaterialRequirement.name_en))
+        found = g.material_names_en = {(code, name): en for code, name, en in rows if en}
+    return found
