@@ -11,7 +11,7 @@ from . import ROOT, texts
 from .access import guard
 from .database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
-from .office_date import CHINA, today  # noqa: F401  (radiolic.web.today and .CHINA stay importable)
+from .office_date import today
 
 # (module, url prefix); each module has a `bp` blueprint.
 BLUEPRINTS = [

@@ -3,6 +3,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import indicators
 from ..access import STAFF, public, roles
 from ..extensions import db
 from ..models import Applicant, Application, ApplicationMaterial
@@ -40,9 +41,17 @@ def home():
         .order_by(ApplicationMaterial.due_on).limit(50)).all() if current_user.role != "admin" else []
     live = {}
     if current_user.role == "supervisor" and "supervisor.dashboard" in current_app.view_functions:
-        from ..supervisor.views import live_widgets
-        live = live_widgets(on)
+        live = _live_widgets(on, cal)
     return render_template("main/home.html", queues=queues, overdue=overdue, live_widgets=live)
+
+
+def _live_widgets(on, cal) -> dict:
+    """What the supervisor's home page shows as of today: cases at risk, the week's end, open cases by days left
+    and open work orders."""
+    return {"at_risk": [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)],
+            "week_end": indicators.week_end(on),
+            "live": {"open_by_days_left": indicators.open_by_days_left(on),
+                     "work_orders": indicators.work_orders(on)}}
 
 
 @bp.route("/cases/<number>")

@@ -72,7 +72,7 @@ def dashboard():
     data = indicators.dashboard(period.start, period.end, on)
     label = period.label(gettext)
     # A period view shows only that period: the live widgets (at-risk cases, open work orders, open cases by
-    # days left) are on the supervisor's home page (live_widgets()).
+    # days left) are on the supervisor's home page (main.views.home).
     return render_template(
         "supervisor/dashboard.html", period=period, kinds=KINDS, error=error, data=data, label=label,
         headline=report.headline(data["indicators"], label, gettext),
@@ -112,15 +112,6 @@ def item_names() -> dict[str, str]:
 
 def _chinese_item_names() -> dict[str, str]:
     return {i.code: i.name for i in db.session.scalars(select(ServiceItem))}
-
-
-def live_widgets(on) -> dict:
-    """What the supervisor's home page shows as of today."""
-    cal = clock.load_calendar()
-    return {"at_risk": [(case, clock.compute(case, on, cal)) for case in indicators.at_risk(on)],
-            "week_end": indicators.week_end(on),
-            "live": {"open_by_days_left": indicators.open_by_days_left(on),
-                     "work_orders": indicators.work_orders(on)}}
 
 
 def _period_or_400():

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from radiolic import office_date, web
+from radiolic import office_date
 from radiolic.extensions import db
 from radiolic.models import Checkpoint
 from tests.conftest import TODAY
@@ -16,8 +16,7 @@ DAILY_COMMANDS = [
 ]
 
 
-def test_web_today_is_the_office_date(app):
-    assert web.today is office_date.today
+def test_today_is_the_office_date(app):
     with app.app_context():
         assert office_date.today() == TODAY
 
