@@ -17,6 +17,7 @@ from .extensions import db
 from .inputs import text_problem
 from .models import ROLES, Event, User
 from .office_date import date_option, today
+from .texts import N_, Msg
 from .workflow import WorkflowError
 
 user_cli = AppGroup("user", help="Staff accounts.")
@@ -109,7 +110,7 @@ def create_user(name, role, display_name, window, password_stdin):
         password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
         accounts.create(name, role=role, display_name=display_name or name, password=password, window_no=window,
-                        by=None, on=today(), note=f"{name}（{role}），命令行创建")
+                        by=None, on=today(), note=Msg(N_("%(user)s（%(role)s），命令行创建"), user=name, role=role))
         db.session.commit()
     except WorkflowError as err:
         db.session.rollback()
@@ -228,7 +229,7 @@ def demo_accounts_command():
             continue
         password = secrets.token_urlsafe(9)
         accounts.create(username, role=role, display_name=name, password=password, window_no=window, by=None,
-                        on=today(), note=f"{username}（{role}），演示账号")
+                        on=today(), note=Msg(N_("%(user)s（%(role)s），演示账号"), user=username, role=role))
         lines.append(f"{username}\t{password}\t{role}\t{name}")
     db.session.commit()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from .extensions import db
 from .identifiers import _ID_CHECK, _ID_WEIGHTS, _credit_check_char
 from .models import Applicant, Application, OutboxMessage, ServiceItem, User
 from .issuance.station_import import validate_rows
+from .texts import N_, Msg, Name
 from .workflow import clock, intake, issuance, ratings, review
 
 # Operators file the base-station batches; the other organisations the small station sets and the permits.
@@ -83,7 +84,7 @@ def demo_users(on: date, created: list[tuple[str, str]] | None = None) -> dict[s
         if user is None:
             password = secrets.token_urlsafe(9)
             user = accounts.create(username, role=role, display_name=name, password=password, window_no=window,
-                                   by=None, on=on, note=f"{username}（{role}），演示数据")
+                                   by=None, on=on, note=Msg(N_("%(user)s（%(role)s），演示数据"), user=username, role=role))
             if created is not None:
                 created.append((username, password))
         users[username] = user
@@ -228,7 +229,7 @@ def run_case(plan: Plan, items: dict, users: dict, days: list[date], rng) -> App
     review.start_review(case, by=reviewer, on=day)
     if plan.deferred:
         day = nxt(day)
-        intake.supply(case, plan.deferred, by=clerk, on=day, note="申请人按承诺补齐")
+        intake.supply(case, plan.deferred, by=clerk, on=day, note=Name(N_("申请人按承诺补齐")))
     if plan.stop:
         review.pause(case, kind=plan.stop, reason="委托检测机构对设备进行检测" if plan.stop == "testing"
                      else "组织专家对频率使用方案进行评审" if plan.stop == "expert_review" else "与相邻地市进行频率协调",

@@ -63,6 +63,11 @@ class Msg(str):
         obj.template, obj.params = template, params
         return obj
 
+    @classmethod
+    def stored(cls, template: str, params: dict) -> "Msg":
+        """A message rebuilt from a template kept in the database (radiolic.models.Event.note_key)."""
+        return cls.__new__(cls, template, **params)
+
     def localised(self) -> str:
         if not english():
             return str(self)
@@ -94,9 +99,9 @@ class Names(str):
 
     SEPARATORS = {"、": ", ", "；": "; "}
 
-    def __new__(cls, items, limit: int | None = None, sep: str = "、"):
+    def __new__(cls, items, limit: int | None = None, sep: str = "、", more: bool = False):
         items = list(items)
-        more = limit is not None and len(items) > limit
+        more = more or (limit is not None and len(items) > limit)
         shown = items[:limit] if more else items
         obj = super().__new__(cls, sep.join(str(i) for i in shown) + ("…" if more else ""))
         obj.items, obj.more, obj.sep = shown, more, sep
@@ -107,3 +112,29 @@ class Names(str):
             return str(self)
         sep = self.SEPARATORS.get(self.sep, self.sep)
         return sep.join(str(localised(i)) for i in self.items) + ("…" if self.more else "")
+
+
+def to_json(value):
+    """`value` (a parameter of a Msg) as JSON that `from_json` turns back into it: an event keeps the template and
+    parameters of its note this way, so the timeline can show the note in the page's language."""
+    if isinstance(value, Msg):
+        return {"msg": value.template, "args": {k: to_json(v) for k, v in value.params.items()}}
+    if isinstance(value, Names):
+        return {"names": [to_json(i) for i in value.items], "sep": value.sep, "more": value.more}
+    if isinstance(value, Name):
+        return {"name": str(value), "en": value.en}
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+def from_json(value):
+    """The parameter `to_json` stored: a Msg, Names or Name again; text and numbers as they were."""
+    if isinstance(value, dict):
+        if "msg" in value:
+            return Msg.stored(value["msg"], {k: from_json(v) for k, v in (value.get("args") or {}).items()})
+        if "names" in value:
+            return Names([from_json(i) for i in value["names"]], sep=value.get("sep", "、"), more=bool(value.get("more")))
+        if "name" in value:
+            return Name(value["name"], value.get("en"))
+    return value

@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import CalendarYear, HolidayOverride, MaterialRequirement, ServiceItem, User
 from ..office_date import today
 from ..views_common import refusal, run_verb
+from ..texts import N_, Msg, Name
 from ..vocabulary import Role
 from ..workdays import CalendarGap
 from .. import calendar_notice as calendar_notice_parser
@@ -34,7 +35,7 @@ def users():
         run_verb(lambda: accounts.create(
             form.username.data, role=form.role.data, display_name=form.display_name.data,
             password=form.password.data, window_no=form.window_no.data or None, by=current_user, on=today(),
-            note=f"{form.username.data}（{Role.text_of(form.role.data)}）"), form=form,
+            note=Msg(N_("%(user)s（%(role)s）"), user=form.username.data, role=Name(Role.text_of(form.role.data)))), form=form,
             done=lambda user: _("已添加账号 %(name)s。", name=user.username),
             again=lambda: (_users_page(form), 200 if refusal().field == "username" else 422))
         return redirect(url_for("admin.users"))

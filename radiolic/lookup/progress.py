@@ -10,7 +10,7 @@ from ..models import Application, Event, Licence, Rating, Station
 from ..workdays import CalendarGap
 from ..vocabulary import CaseState, StopKind
 from ..workflow import clock
-from ..texts import N_, Msg, Name
+from ..texts import N_, Msg, Name, from_json
 
 STEPS = [("received", N_("提交申请")), ("accepted", N_("受理")), ("under_review", N_("审查")),
          ("decided", N_("作出决定")), ("issued", N_("发证"))]
@@ -92,7 +92,10 @@ def _restated(case: Application) -> dict | None:
                                .order_by(Event.id.desc()).limit(1)).first()
     if event is None:
         return None
-    return {"on": event.on.isoformat(), "note": event.note.split("：", 1)[-1]}
+    # The dates part of the note (after the reason); kept as a Names (it reads as the Chinese text, as the API
+    # sends it) when the event kept its parameters, so the page can show it in English.
+    dates = (event.note_args or {}).get("dates") if event.note_key else None
+    return {"on": event.on.isoformat(), "note": from_json(dates) if dates else event.note.split("：", 1)[-1]}
 
 
 def _stop(case: Application) -> dict | None:

@@ -117,7 +117,7 @@ def supply(number: str):
 
     def step():
         checked = uploads.check(request.files.get("file") or _missing_file())
-        m = intake.supply(case, form.material.data, by=None, on=today(), note="网上上传")
+        m = intake.supply(case, form.material.data, by=None, on=today(), note=Name(N_("网上上传")))
         saved.append(uploads.save(checked, case, m.code, note="补交容缺材料"))
     run_verb(step, done=_("材料已上传，窗口工作人员会尽快核对。"), flash_refusal=False,
              again=lambda: _refused_upload(case, saved))

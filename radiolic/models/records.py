@@ -1,15 +1,26 @@
 """The audit trail, the calendar overrides, the number counters, the outbox and uploads."""
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..texts import N_, Msg, catalogue_text, english, from_json
 from .base import utcnow
 
 
+# The actor names stored for steps no staff member took (workflow.core.actor_fields).
+SYSTEM_ACTORS = (N_("申请人"), N_("系统"))
+
+
 class Event(db.Model):
-    """One line of the timeline and the audit trail; append-only, SHA-256 chained."""
+    """One line of the timeline and the audit trail; append-only, SHA-256 chained.
+
+    `note` is the legal record (Chinese, hashed). A note the system wrote also keeps its catalogue template
+    (`note_key`) and parameters (`note_args`, see radiolic.texts.to_json) outside the hash, so `shown_note` can
+    give it in the page's language; a note a person typed, and rows older than these columns, have no key and
+    are shown as stored.
+    """
 
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_application", "application_id", "id"),)
@@ -25,10 +36,31 @@ class Event(db.Model):
     from_state: Mapped[str | None] = mapped_column(String(24))
     to_state: Mapped[str | None] = mapped_column(String(24))
     note: Mapped[str] = mapped_column(Text, default="")
+    note_key: Mapped[str | None] = mapped_column(Text)        # not hashed: the note's catalogue template
+    note_args: Mapped[dict | None] = mapped_column(JSON)      # not hashed: its parameters
     object_type: Mapped[str | None] = mapped_column(String(24))
     object_id: Mapped[int | None]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    @property
+    def shown_note(self) -> str:
+        """The note in the page's language: the stored (Chinese) note unless the page is English and the note was
+        written from a template; then the template's translation with its parameters (names in English too)."""
+        if not self.note_key or not english():
+            return self.note
+        try:
+            text = Msg.stored(self.note_key, {k: from_json(v) for k, v in (self.note_args or {}).items()}).localised()
+        except (KeyError, ValueError, TypeError, AttributeError):
+            return self.note
+        return text[:1].upper() + text[1:]          # a note may start with a name ("inspection, testing …")
+
+    @property
+    def shown_actor(self) -> str:
+        """Who took the step: a staff member's name as stored; "申请人" / "系统" in the page's language."""
+        if self.actor_id is None and self.actor in SYSTEM_ACTORS and english():
+            return catalogue_text(self.actor)
+        return self.actor
 
 
 class HolidayOverride(db.Model):

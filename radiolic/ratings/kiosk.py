@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Application, Event, Rating, RatingDevice, User
 from ..models.base import utcnow
-from ..texts import N_
+from ..texts import N_, Msg
 from ..workflow import WorkflowError, record
 from ..workflow import ratings as rating_verbs
 from ..workflow.intake import QUERY_ALPHABET
@@ -44,7 +44,8 @@ def issue(*, window_no: str, label: str, by: User, on: date) -> tuple[RatingDevi
                           pair_hash=digest(code), pair_expires_at=utcnow() + PAIR_VALID, issued_by_id=by.id)
     db.session.add(device)
     db.session.flush()
-    record(None, "rating_device_issue", by=by, on=on, obj=device, note=f"{device.label}（{window_no} 号窗口）")
+    record(None, "rating_device_issue", by=by, on=on, obj=device, note=Msg(N_("%(device)s（%(window)s 号窗口）"), device=device.label,
+                                                                                  window=window_no))
     return device, f"{code[:5]}-{code[5:]}"
 
 
@@ -55,7 +56,7 @@ def pair(code: str, *, on: date) -> tuple[RatingDevice, str]:
         raise WorkflowError(N_("配对码无效或已过期，请联系主管重新生成。"), field="code", code="invalid")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     device.token_hash, device.pair_hash, device.paired_at = digest(token), None, utcnow()
-    record(None, "rating_device_pair", by=None, on=on, obj=device, note=f"{device.label} 已配对")
+    record(None, "rating_device_pair", by=None, on=on, obj=device, note=Msg(N_("%(device)s 已配对"), device=device.label))
     return device, token
 
 

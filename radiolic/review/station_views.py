@@ -15,7 +15,7 @@ from ..models import Station, User
 from ..issuance.station_import import STATION_TYPES
 from ..views_common import case_or_404 as _case, moved, refusal, run_verb, show_refusal
 from ..office_date import today
-from ..texts import N_
+from ..texts import N_, Msg, Name
 from ..workflow import WorkflowError
 from ..workflow import station_outcomes as outcomes
 from . import refusal_list
@@ -180,7 +180,8 @@ def upload_refusals(number: str):
         nonlocal lines
         entries, lines = refusal_list.entries_and_lines(refusal_list.parse(data))
         return outcomes.refuse_listed(case, entries, by=_me(), on=today(),
-                                      source=f"上传清单 {form.file.data.filename or ''}".strip())
+                                      source=Msg(N_("上传清单 %(file)s"), file=form.file.data.filename)
+                                      if form.file.data.filename else Name(N_("上传清单")))
 
     def again():
         err = refusal()

@@ -12,6 +12,7 @@ from ..models import Application, ServiceItem
 from ..office_date import today
 from ..web import select_locale
 from ..workdays import CalendarGap
+from ..texts import N_, Msg, Name
 from ..vocabulary import CaseState, RatingChannel, RatingLevel, ThrottleScope
 from ..workflow import clock, record
 from . import exports, report
@@ -202,7 +203,7 @@ def clear_lock():
         abort(400, gettext("请选择要解除的账号或申请。"))
     cleared = throttle.clear(scope, key)
     record(None, "throttle_clear", by=current_user, on=today(),
-           note=f"{ThrottleScope.text_of(scope)} {key}：清除 {cleared} 次失败记录")
+           note=Msg(N_("%(scope)s %(key)s：清除 %(n)s 次失败记录"), scope=Name(ThrottleScope.text_of(scope)), key=key, n=cleared))
     db.session.commit()
     flash(gettext("已解除 %(key)s 的限制（清除 %(n)s 次失败记录）。", key=key, n=cleared), "success")
     return redirect(url_for("supervisor.locks"))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Application, CalendarYear, HolidayOverride
 from ..models.cases import TERMINAL_STATES
+from ..texts import N_, Msg, Name
 from ..workdays import WorkCalendar
 from . import clock
 from .core import record
@@ -57,18 +58,19 @@ def apply_notice(year: int, days: dict[date, tuple[bool, str]], source: str, *, 
     new = clock.load_calendar()
     offs = sum(1 for w, _ in days.values() if not w)
     record(None, "calendar_edit", by=by, on=on,
-           note=f"录入 {year} 年放假安排（{source}）：休息日 {offs} 天，调休上班 {len(days) - offs} 天")
-    return restate_all(on, old, new, by=by, reason=f"按 {year} 年放假安排（{source}）重算")
+           note=Msg(N_("录入 %(year)s 年放假安排（%(source)s）：休息日 %(off)s 天，调休上班 %(on)s 天"), year=year, source=source,
+                    off=offs, on=len(days) - offs))
+    return restate_all(on, old, new, by=by, reason=Msg(N_("按 %(year)s 年放假安排（%(source)s）重算"), year=year, source=source))
 
 
-def _restate(note: str, old: WorkCalendar, *, by, on: date) -> tuple[int, int]:
+def _restate(note: Msg, old: WorkCalendar, *, by, on: date) -> tuple[int, int]:
     """After one calendar change in this transaction: record it and restate every case on the new calendar.
 
     `old` is the calendar before the change: open cases whose dates moved get a timeline entry."""
     db.session.flush()
     clock.forget_calendar()
     record(None, "calendar_edit", by=by, on=on, note=note)
-    return restate_all(on, old, clock.load_calendar(), by=by, reason=f"日历调整（{note}）")
+    return restate_all(on, old, clock.load_calendar(), by=by, reason=Msg(N_("日历调整（%(change)s）"), change=note))
 
 
 def set_day(day: date, *, workday: bool, note: str, by, on: date) -> tuple[int, int]:
@@ -77,14 +79,15 @@ def set_day(day: date, *, workday: bool, note: str, by, on: date) -> tuple[int, 
     row = db.session.get(HolidayOverride, day) or HolidayOverride(day=day)
     row.workday, row.note = workday, note or ""
     db.session.add(row)
-    return _restate(f"{day.isoformat()} 设为{'工作日' if workday else '休息日'}", old, by=by, on=on)
+    return _restate(Msg(N_("%(day)s 设为%(kind)s"), day=day.isoformat(), kind=Name(N_("工作日") if workday else N_("休息日"))),
+                    old, by=by, on=on)
 
 
 def remove_day(row: HolidayOverride, *, by, on: date) -> tuple[int, int]:
     """Drop one adjustment: the day falls back to the statutory calendar."""
     old = clock.load_calendar()
     db.session.delete(row)
-    return _restate(f"删除日历调整 {row.day.isoformat()}", old, by=by, on=on)
+    return _restate(Msg(N_("删除日历调整 %(day)s"), day=row.day.isoformat()), old, by=by, on=on)
 
 
 def mark_year_complete(year: int, source: str, *, by, on: date) -> tuple[int, int]:
@@ -93,7 +96,7 @@ def mark_year_complete(year: int, source: str, *, by, on: date) -> tuple[int, in
     old = clock.load_calendar()
     row.source = source
     db.session.add(row)
-    return _restate(f"{row.year} 年节假日录入完整：{row.source}", old, by=by, on=on)
+    return _restate(Msg(N_("%(year)s 年节假日录入完整：%(source)s"), year=row.year, source=row.source), old, by=by, on=on)
 
 
 def restate_after_upgrade(on: date, *, by=None) -> tuple[int, int]:
@@ -117,7 +120,7 @@ def restate_after_upgrade(on: date, *, by=None) -> tuple[int, int]:
             olds[year] = clock.load_calendar(provisional_from=year)
         seen += 1
         moved += clock.restate(case, on, olds[year], new, by=by,
-                               reason=f"{year} 年放假安排已公布（chinesecalendar 已收录），期限按正式安排重算")
+                               reason=Msg(N_("%(year)s 年放假安排已公布（chinesecalendar 已收录），期限按正式安排重算"), year=year))
     return seen, moved
 
 

@@ -3,7 +3,7 @@ from datetime import date
 
 from ..extensions import db
 from ..models import MaterialRequirement, ServiceItem, User
-from ..texts import N_
+from ..texts import N_, Msg
 from .core import WorkflowError, record
 
 ITEM_FIELDS = ("name", "name_en", "statutory_days", "promised_days", "online_depth", "zero_trip", "active",
@@ -42,4 +42,4 @@ def add_material(item: ServiceItem, *, code: str, name: str, core: bool, defer_d
 def remove_material(material: MaterialRequirement, *, by: User, on: date) -> None:
     """Take a material off its item's list (cases already accepted keep their own checklist)."""
     db.session.delete(material)
-    record(None, "catalogue_edit", by=by, on=on, note=f"删除材料 {material.code}")
+    record(None, "catalogue_edit", by=by, on=on, note=Msg(N_("删除材料 %(code)s"), code=material.code))

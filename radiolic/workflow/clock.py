@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Application, CalendarYear, HolidayOverride
+from ..texts import N_, Msg, Name, Names
 from ..workdays import CalendarGap, WorkCalendar
 
 
@@ -201,17 +202,18 @@ def _fmt(d: date | None) -> str:
     return d.isoformat() if d else "—"
 
 
-def restate_note(before: Clock, after: Clock) -> str:
+def restate_note(before: Clock, after: Clock) -> Names:
     """One line naming each due date that moved, old → new (暂定 marked)."""
     parts = []
-    for label, old, new in (("承诺期限", before.due_promised, after.due_promised),
-                            ("法定期限", before.due_statutory, after.due_statutory),
-                            ("发证期限", before.due_issue, after.due_issue)):
+    for label, old, new in ((N_("承诺期限"), before.due_promised, after.due_promised),
+                            (N_("法定期限"), before.due_statutory, after.due_statutory),
+                            (N_("发证期限"), before.due_issue, after.due_issue)):
         if old != new:
-            mark_old = "（暂定）" if before.is_provisional(old) else ""
-            mark_new = "（暂定）" if after.is_provisional(new) else ""
-            parts.append(f"{label} {_fmt(old)}{mark_old} → {_fmt(new)}{mark_new}")
-    return "；".join(parts)
+            marks = {"old_mark": Name(N_("（暂定）")) if before.is_provisional(old) else "",
+                     "new_mark": Name(N_("（暂定）")) if after.is_provisional(new) else ""}
+            parts.append(Msg(N_("%(label)s %(old)s%(old_mark)s → %(new)s%(new_mark)s"), label=Name(label), old=_fmt(old),
+                             new=_fmt(new), **marks))
+    return Names(parts, sep="；")
 
 
 def restate(case: Application, on: date, old: WorkCalendar, new: WorkCalendar, *, by, reason: str) -> bool:
@@ -225,5 +227,6 @@ def restate(case: Application, on: date, old: WorkCalendar, new: WorkCalendar, *
     after = refresh(case, on, new)
     if before.dates == after.dates:
         return False
-    record(case, "calendar_restated", by=by, on=on, note=f"{reason}：{restate_note(before, after)}")
+    record(case, "calendar_restated", by=by, on=on, note=Msg(N_("%(reason)s：%(dates)s"), reason=reason,
+                                                             dates=restate_note(before, after)))
     return True

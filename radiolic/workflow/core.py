@@ -9,7 +9,7 @@ from ..database import AUDIT_LOCK_KEY, serialise
 from ..extensions import db
 from ..models import Application, Event, User
 from ..models.base import utcnow
-from ..texts import N_, Msg, Name
+from ..texts import N_, Msg, Name, to_json
 from .states import ACTION_NAMES, STATE_NAMES, TRANSITIONS, can
 
 GENESIS = "0" * 64
@@ -49,6 +49,11 @@ def event_digest(prev_hash: str, e: Event) -> str:
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
+def named(value) -> Msg:
+    """A note that is only a name or a list of names (a channel, the materials handed in), as a Msg."""
+    return Msg(N_("%(name)s"), name=value)
+
+
 def ensure_can(case: Application, verb: str) -> None:
     """Refuse (before anything changes) when the state graph does not allow `verb` from the case's state."""
     if not can(case.state, verb):
@@ -59,13 +64,19 @@ def ensure_can(case: Application, verb: str) -> None:
 def record(case: Application | None, action: str, *, by: User | None, on: date, note: str = "",
            from_state: str | None = None, to_state: str | None = None, actor_name: str | None = None,
            obj=None) -> Event:
-    """Append one chained event in the caller's transaction."""
+    """Append one chained event in the caller's transaction.
+
+    A `note` the system writes is a Msg (`Msg(N_("…%(n)s…"), n=…)`): the Chinese text is stored and hashed as
+    the record, its template and parameters are kept beside it (not hashed) for pages in another language. A
+    plain string (what a person typed) is stored as it is.
+    """
     serialise(AUDIT_LOCK_KEY)
+    key, args = (note.template, {k: to_json(v) for k, v in note.params.items()}) if isinstance(note, Msg) else (None, None)
     if case is not None and case.id is None:
         db.session.flush()
     prev = db.session.scalar(select(Event.hash).order_by(Event.id.desc()).limit(1)) or GENESIS
     event = Event(application_id=case.id if case is not None else None, at=utcnow(), on=on, action=action,
-                  from_state=from_state, to_state=to_state, note=note,
+                  from_state=from_state, to_state=to_state, note=str(note or ""), note_key=key, note_args=args,
                   object_type=type(obj).__name__ if obj is not None else None,
                   object_id=getattr(obj, "id", None), prev_hash=prev, **actor_fields(by, actor_name))
     event.hash = event_digest(prev, event)

@@ -17,7 +17,7 @@ from ..vocabulary import Channel
 from ..workdays import CalendarGap
 from . import clock
 from ..texts import N_, Msg, Name, Names
-from .core import WorkflowError, ensure_can, in_place, record, transition
+from .core import WorkflowError, ensure_can, in_place, named, record, transition
 
 # 31 symbols: digits and capitals without 0 1 I L O (misread at the counter and on the phone).
 QUERY_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -77,9 +77,9 @@ def register_applicant(*, kind: str, name: str, id_code: str, by: User | None, o
                           code_override_reason=(override_reason or "").strip() if warning_kept else None)
     db.session.add(applicant)
     db.session.flush()
-    note = f"{name}（{CODE_NAMES[kind]} {mask_id(value)}）"
-    if warning_kept:
-        note += f"；校验位不符，放行理由：{applicant.code_override_reason}"
+    who = {"name": name, "code": Name(CODE_NAMES[kind]), "id": mask_id(value)}
+    note = (Msg(N_("%(name)s（%(code)s %(id)s）；校验位不符，放行理由：%(reason)s"), reason=applicant.code_override_reason,
+                **who) if warning_kept else Msg(N_("%(name)s（%(code)s %(id)s）"), **who))
     record(None, "applicant_create", by=by, on=on, obj=applicant, note=note)
     return applicant
 
@@ -110,9 +110,9 @@ def update_contact(applicant: Applicant, *, by: User | None, on: date, **fields:
     for name, value in changed.items():
         setattr(applicant, name, value)
     if changed:
-        names = {"contact": "联系人", "phone": "联系电话", "email": "电子邮箱", "address": "地址"}
+        names = {"contact": N_("联系人"), "phone": N_("联系电话"), "email": N_("电子邮箱"), "address": N_("地址")}
         record(None, "applicant_update", by=by, on=on, obj=applicant,
-               note=f"{applicant.name}：更新{'、'.join(names[n] for n in changed)}")
+               note=Msg(N_("%(name)s：更新%(fields)s"), name=applicant.name, fields=Names(Name(names[n]) for n in changed)))
     return bool(changed)
 
 
@@ -163,7 +163,7 @@ def submit(item: ServiceItem, applicant: Applicant, *, channel: str, single_wind
     db.session.add(case)
     db.session.flush()
     record(case, "submit", by=by, on=on, to_state="submitted", actor_name=None if by else "申请人",
-           note=Channel.text_of(channel))
+           note=named(Name(Channel.text_of(channel))))
     return case, code
 
 
@@ -255,7 +255,8 @@ def accept(case: Application, *, deferred: list[str] = (), commitment: dict | No
     dues = {}
     if deferred_materials:
         dues = _check_commitment(case, deferred_materials, commitment, on)
-    verb_note = "容缺受理：" + "、".join(m.name for m in deferred_materials) if deferred_materials else ""
+    verb_note = (Msg(N_("容缺受理：%(materials)s"), materials=Names(Name.of(m) for m in deferred_materials))
+                 if deferred_materials else "")
     prefix = current_app.config["OFFICE_DOC_PREFIX"]
     transition(case, "accept", by=by, on=on, note=verb_note, action="accept_deferred" if deferred_materials else "accept",
                changes={"accepted_on": on, "accepted_by_id": by.id,
@@ -327,9 +328,10 @@ def request_correction(case: Application, *, items: list[dict], by: User, on: da
         items=[{"material": m.code, "name": m.name, "problem": p} for m, p in listed],
         doc_number=numbering.document_number(current_app.config["OFFICE_DOC_PREFIX"], "补", on.year))
     case.corrections.append(notice)
-    note = "；".join(f"{m.name}：{p}" for m, p in listed)
+    note = named(Names((Msg(N_("%(material)s：%(reason)s"), material=Name.of(m), reason=p) for m, p in listed), sep="；"))
     if case.correction_count > 1:
-        note = f"第 {case.correction_count} 次补正（理由：{reason}）。{note}"
+        note = Msg(N_("第 %(n)s 次补正（理由：%(reason)s）。%(items)s"), n=case.correction_count, reason=reason,
+                   items=note.params["name"])
     transition(case, "request_correction", by=by, on=on, note=note)
     return notice
 
@@ -346,7 +348,7 @@ def resubmit(case: Application, *, received: list[str], by: User | None, on: dat
         notice.resolved_on = notice.resolved_on or on
     changes = {"visits": case.visits + 1} if visit else None
     transition(case, "resubmit", by=by, on=on, actor_name=None if by else "申请人", changes=changes,
-               note="、".join(m.name for m in materials))
+               note=named(Names(Name.of(m) for m in materials)))
     return case
 
 
@@ -376,9 +378,16 @@ def supply(case: Application, code: str, *, by: User | None, on: date, note: str
         raise WorkflowError(N_("收到日期不能早于收件日期 %(on)s。"), field="received_on",
                             params={"on": case.received_on.isoformat()})
     supplied_from = (supplied_from or "").strip()
-    detail = "；".join(x for x in (f"递交人：{supplied_from}" if supplied_from else "", (note or "").strip()) if x)
-    in_place(case, "supply", by=by, on=received_on, note=f"{m.name}{('（' + detail + '）') if detail else ''}",
-             actor_name=None if by else "申请人")
+    note = note if isinstance(note, Name) else (note or "").strip()     # a Name: a note the system gives
+    if supplied_from and note:
+        text = Msg(N_("%(material)s（递交人：%(by)s；%(note)s）"), material=Name.of(m), by=supplied_from, note=note)
+    elif supplied_from:
+        text = Msg(N_("%(material)s（递交人：%(by)s）"), material=Name.of(m), by=supplied_from)
+    elif note:
+        text = Msg(N_("%(material)s（%(note)s）"), material=Name.of(m), note=note)
+    else:
+        text = named(Name.of(m))
+    in_place(case, "supply", by=by, on=received_on, note=text, actor_name=None if by else "申请人")
     late = m.status == "deferred" and m.due_on is not None and received_on > m.due_on
     m.supplied_on, m.supplied_by_id, m.supplied_from = received_on, by.id if by else None, supplied_from
     if m.status == "deferred" and by is None:
@@ -406,7 +415,7 @@ def check_supplied(case: Application, code: str, *, accept: bool, by: User, on: 
         raise WorkflowError(N_("材料“%(material)s”没有待核对的网上上传。"), field="material", code="conflict",
                             params={"material": Name.of(m)})
     if accept:
-        in_place(case, "check_material", by=by, on=on, note=f"{m.name}：核对无误")
+        in_place(case, "check_material", by=by, on=on, note=Msg(N_("%(material)s：核对无误"), material=Name.of(m)))
         m.status = "supplied"
         m.overdue = m.due_on is not None and m.supplied_on is not None and m.supplied_on > m.due_on
         _fulfil_commitments(case)
@@ -414,7 +423,7 @@ def check_supplied(case: Application, code: str, *, accept: bool, by: User, on: 
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError(N_("退回材料须写明理由（将告知申请人）。"), field="reason")
-    in_place(case, "return_material", by=by, on=on, note=f"{m.name}：{reason}")
+    in_place(case, "return_material", by=by, on=on, note=Msg(N_("%(material)s：%(reason)s"), material=Name.of(m), reason=reason))
     m.status, m.note, m.supplied_on, m.supplied_by_id = "deferred", reason, None, None
     outbox.queue(kind="material_returned", recipient=case.agent_phone or case.applicant.phone, application=case,
                  dedupe_key=f"material_returned:{case.number}:{code}:{on.isoformat()}",
@@ -454,7 +463,8 @@ def terminate(case: Application, *, reason: str, by: User, on: date) -> Applicat
         decision.withdrawn_on, decision.withdrawal_reason = on, reason.strip()
         decision.withdrawal_doc_number = numbering.document_number(prefix, "撤", on.year)
         record(case, "withdraw_approval", by=by, on=on, obj=decision,
-               note=f"撤回准予行政许可决定（{decision.doc_number}）：{reason.strip()}")
+               note=Msg(N_("撤回准予行政许可决定（%(number)s）：%(reason)s"), number=decision.doc_number,
+                        reason=reason.strip()))
     transition(case, "terminate", by=by, on=on, note=reason.strip(),
                changes={"outcome_reason": reason.strip(), "completed_on": on, "outcome_doc_number": doc})
     for c in case.commitments:
@@ -479,7 +489,8 @@ def repair_credit(applicant: Applicant, *, reason: str, by: User, on: date) -> C
     db.session.add(mark)
     applicant.credit_marks.append(mark)
     db.session.flush()
-    record(None, "credit_repair", by=by, on=on, note=f"{applicant.name}：{reason.strip()}", obj=mark)
+    record(None, "credit_repair", by=by, on=on, note=Msg(N_("%(name)s：%(reason)s"), name=applicant.name, reason=reason.strip()),
+           obj=mark)
     return mark
 
 
@@ -491,7 +502,7 @@ def mark_overdue(today: date, by: User | None = None) -> list[ApplicationMateria
         .options(selectinload(ApplicationMaterial.application))).all()
     for m in rows:
         m.overdue = True
-        record(m.application, "overdue", by=by, on=today, note=f"{m.name}（应于 {m.due_on.isoformat()} 前补齐）",
+        record(m.application, "overdue", by=by, on=today, note=Msg(N_("%(material)s（应于 %(due)s 前补齐）"), material=Name.of(m), due=m.due_on.isoformat()),
                from_state=m.application.state, to_state=m.application.state)
     return rows
 

@@ -90,9 +90,10 @@ def add_stations(case: Application, rows: list[dict], *, mode: str = "append", b
                      replaces_licence_id=row.get("replaces_licence_id"))
         values.append(value)
     db.session.execute(insert(_STATION_TABLE), values)
-    verb = "替换为" if mode == "replace" else "追加"
+    added = {"n": len(values), "first": existing + 1, "last": existing + len(values)}
     record(case, "add_stations", by=by, on=on, from_state=case.state, to_state=case.state,
-           note=f"{verb} {len(values)} 个台站（第 {existing + 1}–{existing + len(values)} 号）")
+           note=Msg(N_("替换为 %(n)s 个台站（第 %(first)s–%(last)s 号）"), **added) if mode == "replace" else
+           Msg(N_("追加 %(n)s 个台站（第 %(first)s–%(last)s 号）"), **added))
     return len(values)
 
 
@@ -106,9 +107,10 @@ def set_format_override(case: Application, seq: int, value: str | None, *, by: U
     if station is None:
         raise WorkflowError(N_("本案没有第 %(seq)s 号台站。"), code="not_found", params={"seq": seq})
     station.format_override = value
-    label = {"paper": "纸质", "electronic": "电子", None: "随案件"}[value]
+    label = {"paper": N_("纸质"), "electronic": N_("电子"), None: N_("随案件")}[value]
     record(case, "format_override", by=by, on=on, from_state=case.state, to_state=case.state, obj=station,
-           note=f"第 {seq} 号台站“{station.station_name}”的执照形式：{label}")
+           note=Msg(N_("第 %(seq)s 号台站“%(station)s”的执照形式：%(format)s"), seq=seq, station=station.station_name,
+                    format=Name(label)))
     return station
 
 
@@ -146,8 +148,11 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
         if row["format"] == "electronic":
             row["e_identifier"] = e_identifier(row["kind"], number, issuer)
     electronic = sum(row["format"] == "electronic" for row in rows)
-    note = (f"发放{LicenceKind.text_of(item.licence_kind)} {len(rows)} 份（电子 {electronic}、纸质 {len(rows) - electronic}），"
-            f"编号 {numbers[0]}" + (f" 至 {numbers[-1]}" if len(numbers) > 1 else ""))
+    issued = {"kind": Name(LicenceKind.text_of(item.licence_kind)), "n": len(rows), "electronic": electronic,
+              "paper": len(rows) - electronic, "first": numbers[0], "last": numbers[-1]}
+    note = (Msg(N_("发放%(kind)s %(n)s 份（电子 %(electronic)s、纸质 %(paper)s），编号 %(first)s 至 %(last)s"), **issued)
+            if len(numbers) > 1 else Msg(N_("发放%(kind)s %(n)s 份（电子 %(electronic)s、纸质 %(paper)s），编号 %(first)s"),
+                                         **issued))
     # The issue event comes first: every new licence's seal covers its hash.
     event = transition(case, "issue", by=by, on=on, note=note,
                        changes={"issued_on": on, "completed_on": on, "format": format})
@@ -312,7 +317,10 @@ def _mark_superseded(case, on, by) -> None:
     restatus(Licence.id.in_(select(Licence.supersedes_id).where(
         Licence.application_id == case.id, Licence.supersedes_id.is_not(None)).scalar_subquery()),
         status="superseded", reason=reason, on=on, by=by, action="supersede_licences",
-        note=lambda n, first: f"{n} 份证照由案件 {case.number} 换发的新证替换：{first}" + ("等" if n > 1 else ""),
+        note=lambda n, first: (Msg(N_("%(n)s 份证照由案件 %(case)s 换发的新证替换：%(first)s等"), n=n, case=case.number,
+                                   first=first) if n > 1 else
+                               Msg(N_("%(n)s 份证照由案件 %(case)s 换发的新证替换：%(first)s"), n=n, case=case.number,
+                                   first=first)),
         extra=lambda row: {"superseded_by_id": successors[row["id"]]})
 
 
@@ -381,7 +389,9 @@ def record_print(case: Application, licences: list[Licence], *, copies: int, by:
                                           for lic in licences])
     first, last = licences[0].number, licences[-1].number
     record(case, "print", by=by, on=on, from_state=case.state, to_state=case.state,
-           note=f"打印纸质证照 {len(licences)} 份 × {copies}：{first}" + (f" 至 {last}" if len(licences) > 1 else ""))
+           note=Msg(N_("打印纸质证照 %(n)s 份 × %(copies)s：%(first)s 至 %(last)s"), n=len(licences), copies=copies,
+                    first=first, last=last) if len(licences) > 1 else
+           Msg(N_("打印纸质证照 %(n)s 份 × %(copies)s：%(first)s"), n=len(licences), copies=copies, first=first))
     return len(licences)
 
 
@@ -405,7 +415,8 @@ def record_delivery(case: Application, *, method: str, receiver: str = "", track
     db.session.add(delivery)
     db.session.flush()
     record(case, "deliver", by=by, on=on, from_state=case.state, to_state=case.state, obj=delivery,
-           note=f"窗口领取，领取人 {receiver}" if method == "pickup" else f"邮寄送达，单号 {tracking_no}")
+           note=Msg(N_("窗口领取，领取人 %(receiver)s"), receiver=receiver) if method == "pickup" else
+           Msg(N_("邮寄送达，单号 %(tracking)s"), tracking=tracking_no))
     return delivery
 
 
@@ -437,8 +448,9 @@ def cancel_licences(case: Application, *, numbers: list[str], returned: bool, by
                             params={"numbers": Names(not_valid[:10])})
     why = (reason or "").strip() or "持证人申请注销"
     event = transition(case, "issue", by=by, on=on, action="cancel_licence",
-                       note=f"注销证照 {len(found)} 份：{'、'.join(wanted[:5])}{'…' if len(wanted) > 5 else ''}；"
-                            + ("原证已交回" if returned else "原证未交回"),
+                       note=Msg(N_("注销证照 %(n)s 份：%(numbers)s；原证已交回"), n=len(found), numbers=Names(wanted, limit=5))
+                       if returned else
+                       Msg(N_("注销证照 %(n)s 份：%(numbers)s；原证未交回"), n=len(found), numbers=Names(wanted, limit=5)),
                        changes={"issued_on": on, "completed_on": on})
     restatus(Licence.id.in_([lic.id for lic in found]), status="cancelled", on=on, by=by, action="cancel_licence",
              reason=why + ("（原证已交回）" if returned else "（原证未交回）"), note=None, event=event)
@@ -455,7 +467,7 @@ def revoke_licence(licence: Licence, *, reason: str, by: User, on: date) -> Lice
                             params={"number": licence.number})
     case = licence.application
     event = record(case, "revoke_licence", by=by, on=on, from_state=case.state, to_state=case.state, obj=licence,
-                   note=f"{licence.number}：{reason.strip()}")
+                   note=Msg(N_("%(number)s：%(reason)s"), number=licence.number, reason=reason.strip()))
     restatus(Licence.id == licence.id, status="revoked", reason=reason.strip(), on=on, by=by,
              action="revoke_licence", note=None, event=event)
     return licence
@@ -473,7 +485,7 @@ def restore_licence(licence: Licence, *, reason: str, by: User, on: date) -> Lic
                             params={"number": licence.number})
     case = licence.application
     event = record(case, "restore_licence", by=by, on=on, from_state=case.state, to_state=case.state, obj=licence,
-                   note=f"{licence.number} 恢复有效：{reason.strip()}")
+                   note=Msg(N_("%(number)s 恢复有效：%(reason)s"), number=licence.number, reason=reason.strip()))
     restatus(Licence.id == licence.id, status="valid", reason=reason.strip(), on=on, by=by,
              action="restore_licence", note=None, event=event)
     return licence
@@ -492,7 +504,9 @@ def expire_licences(today: date, by: User | None = None) -> int:
     kept = set(pending_renewals(candidates)) if candidates else set()
     where = past & Licence.id.not_in(kept) if kept else past
     return restatus(where, status="expired", reason="有效期届满", on=today, by=by, action="expire_licences",
-                    note=lambda n, first: f"{n} 份证照有效期届满，已标记为过期（{first}" + (" 等）" if n > 1 else "）"))
+                    note=lambda n, first: (Msg(N_("%(n)s 份证照有效期届满，已标记为过期（%(first)s 等）"), n=n, first=first)
+                                           if n > 1 else Msg(N_("%(n)s 份证照有效期届满，已标记为过期（%(first)s）"), n=n,
+                                                             first=first)))
 
 
 def queue_renewal_reminders(today: date) -> int:

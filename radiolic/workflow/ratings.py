@@ -103,11 +103,12 @@ def rate(case: Application, *, channel: str, level: int, tags=(), comment: str =
                     window_user_id=window_user.id if window_user else None)
     db.session.add(rating)
     db.session.flush()
-    note = f"{RatingChannel.text_of(channel)}：{RatingLevel.text_of(level)}"
+    rated = {"channel": Name(RatingChannel.text_of(channel)), "level": Name(RatingLevel.text_of(level))}
+    note = Msg(N_("%(channel)s：%(level)s"), **rated)
     if rating.bad:
         due = clock.load_calendar().add(on, current_app.config["BAD_RATING_FOLLOWUP_WORKDAYS"])
         db.session.add(WorkOrder(rating_id=rating.id, status="open", opened_on=on, due_on=due))
-        note += f"（差评，已生成整改工单，{due.isoformat()} 前办结）"
+        note = Msg(N_("%(channel)s：%(level)s（差评，已生成整改工单，%(due)s 前办结）"), due=due.isoformat(), **rated)
     # The comment stays out of the event: the audit trail carries no free text from the public.
     record(case, "rate", by=None, on=on, note=note, actor_name="申请人", obj=rating)
     return rating
@@ -138,7 +139,7 @@ def _text(value: str, field: str, what: str) -> str:
     return value
 
 
-def _log(order: WorkOrder, action: str, by: User, on: date, note: str) -> None:
+def _log(order: WorkOrder, action: str, by: User, on: date, note) -> None:
     order.handled_by_id = by.id
     record(order.rating.application, action, by=by, on=on, note=note, obj=order)
 
@@ -164,7 +165,8 @@ def rectify(order: WorkOrder, *, kind: str, action: str, by: User, on: date) -> 
         raise WorkflowError(N_("请选择“整改”或“解释说明”。"), field="kind")
     order.rectify_kind, order.rectification = kind, _text(action, "action", N_("整改措施或解释说明"))
     order.rectified_on = on
-    _log(order, "work_order_rectify", by, on, ("整改：" if kind == "rectify" else "说明：") + order.rectification)
+    _log(order, "work_order_rectify", by, on, Msg(N_("整改：%(text)s"), text=order.rectification) if kind == "rectify"
+         else Msg(N_("说明：%(text)s"), text=order.rectification))
     return order
 
 
@@ -193,7 +195,8 @@ def callback(order: WorkOrder, *, view: str, satisfied: bool, by: User, on: date
     order.callback_on, order.callback_satisfied = on, bool(satisfied)
     order.status, order.closed_on = "closed", on
     _log(order, "work_order_callback", by, on,
-         ("满意：" if satisfied else "不满意：") + order.callback_view)
+         Msg(N_("满意：%(text)s"), text=order.callback_view) if satisfied
+         else Msg(N_("不满意：%(text)s"), text=order.callback_view))
     return order
 
 
@@ -221,7 +224,8 @@ def decide_appeal(order: WorkOrder, *, uphold: bool, decision: str, by: User, on
     else:
         order.status = order.appeal_status_before or "open"
     record(order.rating.application, "work_order_appeal_decided", by=by, on=on, obj=order,
-           note=("申诉成立：" if uphold else "申诉不成立：") + order.appeal_decision)
+           note=Msg(N_("申诉成立：%(text)s"), text=order.appeal_decision) if uphold
+           else Msg(N_("申诉不成立：%(text)s"), text=order.appeal_decision))
     return order
 
 

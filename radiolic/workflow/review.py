@@ -72,7 +72,9 @@ def pause(case: Application, *, kind: str, reason: str, expected_days: int, by: 
                             params={"kind": kind, "kinds": Names(Name(STOP_NAMES[k]) for k in STOP_KINDS)})
     reason = _check_stop(case, reason, expected_days, on)
     stop = _new_stop(case, kind, reason, expected_days, on, None)
-    in_place(case, "pause", by=by, on=on, obj=stop, note=f"{StopKind.text_of(kind)}：{reason}（预计 {expected_days} 个工作日）")
+    in_place(case, "pause", by=by, on=on, obj=stop, note=Msg(N_("%(kind)s：%(reason)s（预计 %(days)s 个工作日）"),
+                                                                  kind=Name(StopKind.text_of(kind)), reason=reason,
+                                                                  days=expected_days))
     _tell_applicant(case, "clock_stop", f"您的申请 {case.number} 因{StopKind.text_of(kind)}暂停计算审查期限，"
                     f"预计 {expected_days} 个工作日，书面告知书请查收。")
     clock.refresh(case, on)
@@ -124,7 +126,8 @@ def request_extension(case: Application, *, days: int, reason: str, by: User, on
     req = ExtensionRequest(application_id=case.id, days=days, reason=reason, requested_by_id=by.id, requested_on=on)
     db.session.add(req)
     db.session.flush()
-    in_place(case, "request_extension", by=by, on=on, obj=req, note=f"延长 {days} 个工作日：{reason}")
+    in_place(case, "request_extension", by=by, on=on, obj=req, note=Msg(N_("延长 %(days)s 个工作日：%(reason)s"), days=days,
+                                                                                reason=reason))
     return req
 
 
@@ -148,8 +151,8 @@ def approve_extension(req: ExtensionRequest, *, by: User, on: date) -> Extension
     case.extension_days = req.days
     clk = clock.refresh(case, on)
     in_place(case, "extension_approved", by=by, on=on, obj=req,
-             note=f"延长审查期限 {req.days} 个工作日（法定期限由 {clk.due_statutory_unextended.isoformat()} "
-                  f"延至 {clk.due_statutory.isoformat()}）：{req.reason}")
+             note=Msg(N_("延长审查期限 %(days)s 个工作日（法定期限由 %(old)s 延至 %(new)s）：%(reason)s"), days=req.days,
+                      old=clk.due_statutory_unextended.isoformat(), new=clk.due_statutory.isoformat(), reason=req.reason))
     outbox.queue(kind="extension", recipient=case.applicant.phone, application=case, dedupe_key=f"extension:{case.number}",
                  body=f"【{current_app.config['OFFICE_NAME']}】您的申请 {case.number} 经批准延长审查期限 {req.days} 个工作日，"
                       f"办理期限延至 {clk.due_statutory.isoformat()}，延长期限告知书请查收。")
@@ -173,7 +176,8 @@ def resume(case: Application, *, by: User, on: date, note: str = "") -> ClockSto
     if on < stop.paused_on:
         raise WorkflowError(N_("恢复日期不能早于暂停日期 %(on)s。"), field="on", params={"on": stop.paused_on.isoformat()})
     stop.resumed_on = on
-    in_place(case, "resume", by=by, on=on, obj=stop, note=(note or "").strip() or StopKind.text_of(stop.kind) + "结束")
+    in_place(case, "resume", by=by, on=on, obj=stop, note=(note or "").strip()
+             or Msg(N_("%(kind)s结束"), kind=Name(StopKind.text_of(stop.kind))))
     clock.refresh(case, on)
     return stop
 
@@ -203,15 +207,16 @@ def decide(case: Application, *, outcome: str, by: User, on: date, reason: str =
         raise WorkflowError(N_("不予许可须写明法律依据。"), field="legal_basis")
     if refused_stations:
         _check_listed(case, outcome)
-        station_outcomes.refuse_listed(case, list(refused_stations), by=by, on=on, source="随决定列出")
+        station_outcomes.refuse_listed(case, list(refused_stations), by=by, on=on, source=Name(N_("随决定列出")))
     if outcome == "approve":
         counted = station_outcomes.check_approvable(case)
     else:
         counted = station_outcomes.counts(case)
     note = reason
     if counted["refused"] and outcome == "approve":
-        note = (f"{reason}；" if reason else "") + f"准予台站 {counted['total'] - counted['refused']} 个，" \
-            f"不予许可台站 {counted['refused']} 个"
+        figures = {"approved": counted["total"] - counted["refused"], "refused": counted["refused"]}
+        note = (Msg(N_("%(reason)s；准予台站 %(approved)s 个，不予许可台站 %(refused)s 个"), reason=reason, **figures) if reason
+                else Msg(N_("准予台站 %(approved)s 个，不予许可台站 %(refused)s 个"), **figures))
     event = transition(case, "approve" if outcome == "approve" else "reject", by=by, on=on, note=note,
                        changes={"decided_on": on, "completed_on": on if outcome == "reject" else None})
     prefix = current_app.config["OFFICE_DOC_PREFIX"]

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from ..extensions import db
 from ..models import Application, Event, Station, User
 from . import coverage
-from ..texts import N_, Msg
+from ..texts import N_, Msg, Names
 from .core import WorkflowError, in_place
 
 REASON_MAX = 1000
@@ -117,7 +117,8 @@ def refuse(case: Application, *, where: StationFilter | None = None, seqs=(), re
     if not n:
         raise WorkflowError(N_("所选台站中没有待决定的台站（已不予许可的台站保持原理由，如需修改请先撤销）。"),
                             field="stations")
-    event = in_place(case, "refuse_stations", by=by, on=on, note=f"标记不予许可台站 {n} 个：{reason}")
+    event = in_place(case, "refuse_stations", by=by, on=on, note=Msg(N_("标记不予许可台站 %(n)s 个：%(reason)s"), n=n,
+                                                                             reason=reason))
     db.session.execute(update(Station).where(*target).values(outcome="refused", refused_reason=reason,
                                                              outcome_event_id=event.id)
                        .execution_options(synchronize_session=False))
@@ -145,7 +146,7 @@ def restore(case: Application, *, where: StationFilter | None = None, seqs=(), b
     n = db.session.scalar(select(func.count(Station.id)).where(*target))
     if not n:
         raise WorkflowError(N_("所选台站中没有已标记不予许可的台站。"), field="stations")
-    event = in_place(case, "restore_stations", by=by, on=on, note=f"取消 {n} 个台站的不予许可标记")
+    event = in_place(case, "restore_stations", by=by, on=on, note=Msg(N_("取消 %(n)s 个台站的不予许可标记"), n=n))
     _clear(target)
     return event, n
 
@@ -161,7 +162,7 @@ def undo(case: Application, event_id: int, *, by: User, on: date) -> tuple[Event
     if not n:
         raise WorkflowError(N_("这次标记已撤销或其台站已另行处理。"), code="conflict")
     event = in_place(case, "restore_stations", by=by, on=on, obj=batch,
-                     note=f"撤销 {batch.on.isoformat()} 的不予许可标记（{n} 个台站）")
+                     note=Msg(N_("撤销 %(on)s 的不予许可标记（%(n)s 个台站）"), on=batch.on.isoformat(), n=n))
     _clear(target)
     return event, n
 
@@ -234,9 +235,12 @@ def refuse_listed(case: Application, entries: list[dict], *, by: User, on: date,
     if problems:
         raise ListProblems(problems)
     picked = sorted(chosen.values(), key=lambda p: p[0].seq)
-    shown = "；".join(f"{s.station_name}（{why}）" for s, why in picked[:LISTED_IN_NOTE])
-    note = (f"{source}：" if source else "") + f"标记不予许可台站 {len(picked)} 个：{shown}" + (
-        "等" if len(picked) > LISTED_IN_NOTE else "")
+    shown = Names((Msg(N_("%(station)s（%(reason)s）"), station=s.station_name, reason=why)
+                   for s, why in picked[:LISTED_IN_NOTE]), sep="；")
+    note = (Msg(N_("标记不予许可台站 %(n)s 个：%(stations)s等"), n=len(picked), stations=shown)
+            if len(picked) > LISTED_IN_NOTE else Msg(N_("标记不予许可台站 %(n)s 个：%(stations)s"), n=len(picked), stations=shown))
+    if source:      # where the list came from (a Name or Msg: 随决定列出, 上传清单 …)
+        note = Msg(N_("%(source)s：%(note)s"), source=source, note=note)
     event = in_place(case, "refuse_stations", by=by, on=on, note=note)
     by_reason: dict[str, list[int]] = {}
     for s, why in picked:

@@ -216,7 +216,7 @@ def chinese_left(response, data: set[str], prefix: str) -> list[str]:
     """Texts of an English page that still carry Chinese once the data are taken out.
 
     `data` are what people entered or what names a party, kept as entered: applicant/holder names, station names
-    and addresses, the office's Chinese name on a licence, reasons, event notes of the timeline, commitment
+    and addresses, the office's Chinese name on a licence, reasons, timeline notes a person typed, commitment
     signers, the catalogue's legal basis and guide texts, the office's address. Document numbers (文号, `prefix`〔year〕n号) are
     identifiers and are taken out too. Everything else — labels, item, material and station-type names, licence
     field labels and generated values, timeline action names, states — must be English."""
@@ -241,7 +241,9 @@ def _case_data(app, number: str) -> tuple[set[str], str]:
     with app.app_context():
         case = db.session.scalar(select(Application).where(Application.number == number))
         data = {case.applicant.name, case.outcome_reason or "", case.summary or ""}
-        data |= {e.note for e in db.session.scalars(select(Event).where(Event.application_id == case.id))}
+        # a note a person typed is data; a note the system wrote (kept with its template) is shown in English
+        data |= {e.note for e in db.session.scalars(select(Event).where(Event.application_id == case.id))
+                 if not e.note_key}
         data |= {s.reason for s in case.clock_stops} | {c.signed_by for c in case.commitments}
         data |= {m.note for m in case.materials}
         if case.decision is not None:
