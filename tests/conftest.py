@@ -332,3 +332,28 @@ def make_case(app, make_user, make_applicant):
             db.session.commit()
             return case.number
     return make
+
+
+# ---------------------------------------------------------------------------------------------- one build per run
+# The modules that read one expensive build (the 2024 demo year, the 2025 year of the year-end sweep) run in one
+# test process, so each is built once per run rather than once per worker (30–50 s each under load). Every other
+# test is handed out one at a time, as with `--dist load`. (pytest-xdist's own `--dist loadgroup` renames node ids,
+# which pytest 9 no longer allows; the grouping is therefore by module, here.)
+SHARED_BUILDS = {
+    "tests/unit/test_demo.py": "demo-2024",
+    "tests/hardening/test_public_personal_data.py": "demo-2024",
+    "tests/browser/test_layout_browser.py": "demo-2024",
+    "tests/browser/test_supervisor_browser.py": "demo-2024",
+    "tests/web/test_yearend_sweep.py": "sweep-2025",
+}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BySharedBuild(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SHARED_BUILDS.get(nodeid.split("::", 1)[0], nodeid)
+    return BySharedBuild(config, log)
