@@ -6,6 +6,7 @@ Playwright page (audited by axe, see axe.py); the selectors live here, the asser
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -14,6 +15,14 @@ from tests.conftest import TEST_PASSWORD
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PASSWORD = TEST_PASSWORD
+# Set RADIOLIC_SCREENSHOTS=/some/dir to keep full-page screenshots of the pages the journeys name (for a review).
+SCREENSHOTS = os.environ.get("RADIOLIC_SCREENSHOTS", "")
+
+
+def keep_screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 class Navigator:

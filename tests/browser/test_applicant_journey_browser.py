@@ -9,7 +9,7 @@ import pytest
 from radiolic.extensions import db
 from radiolic.models import User
 from radiolic.workflow import issuance, review
-from tests.browser.navigators import DESKTOP, PHONE, ApplicantNavigator, every_page_fits
+from tests.browser.navigators import DESKTOP, PHONE, ApplicantNavigator, every_page_fits, keep_screenshot
 from tests.conftest import TODAY
 from tests.issuance_cases import get_case
 from tests.web.test_lookup import CODE, with_code
@@ -53,12 +53,14 @@ def test_applicant_follows_the_case_to_the_licence(app, browser, live_server, ma
         assert applicant.downloads_document("decision").startswith(b"%PDF")
         assert len(applicant.licences()) == 2
         assert applicant.downloads_licence(0).startswith(b"%PDF")
+        keep_screenshot(page, f"applicant-issued-{'phone' if viewport is PHONE else 'desktop'}")
 
         applicant.rates(5, "窗口办理很快")
         assert page.locator("#thanks, #already-rated").count() >= 1
 
         applicant.goto(f"/status/case/{number}").switches_to("en")
         assert applicant.state() == "issued" and "decision" in applicant.documents()
+        keep_screenshot(page, f"applicant-issued-en-{'phone' if viewport is PHONE else 'desktop'}")
         every_page_fits(axe_audit, page)
     finally:
         context.close()

@@ -3,7 +3,6 @@ query code; the applicant, on a phone, types the code from the SMS and sees days
 
 Set RADIOLIC_SCREENSHOTS=/some/dir to keep screenshots of the pages (and the bundle's pages as PNG).
 """
-import os
 import re
 import shutil
 import subprocess
@@ -14,17 +13,11 @@ from sqlalchemy import select
 
 from radiolic.extensions import db
 from radiolic.models import OutboxMessage
+from tests.browser.navigators import SCREENSHOTS as SHOTS
 from tests.browser.navigators import ApplicantNavigator, ClerkNavigator
+from tests.browser.navigators import keep_screenshot as _shot
 
 pytestmark = pytest.mark.browser
-
-SHOTS = os.environ.get("RADIOLIC_SCREENSHOTS", "")
-
-
-def _shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 
 
 def test_counter_visit_bundle_and_the_applicants_phone(app, page, phone, live_server, make_user, tmp_path):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from radiolic.extensions import db
 from radiolic.models import Application, User
 from radiolic.workflow import issuance
-from tests.browser.navigators import ReviewerNavigator
+from tests.browser.navigators import ReviewerNavigator, keep_screenshot
 
 from ..conftest import TODAY
 from ..issuance_cases import station_rows
@@ -52,10 +52,12 @@ def test_refuse_a_district_of_a_20000_station_case(app, page, live_server, make_
     reviewer.filters_stations(q="连州市")
     reviewer.refuses_stations("发射功率超出规定", first=1)
     assert reviewer.station_counts()["refused"] == 4001
+    keep_screenshot(page, "station-decisions-20000")
 
     reviewer.returns_to_the_decision()
     reviewer.checks_decision(outcome="approve", reason="申请材料齐全，其余台站符合设台条件")
     checked = reviewer.checked()
+    keep_screenshot(page, "decision-check-your-answers")
     assert (checked["approved"], checked["refused"]) == (str(N - 4001), "4001")
     started = time.perf_counter()
     reviewer.previews_draft(keep=False)
