@@ -96,8 +96,10 @@ def charge(scope: str, key: str, address: str) -> int:
         raise Throttled(wait)
     attempt = Attempt(scope=scope, key=key[:128], address=address[:64], ok=False)
     db.session.add(attempt)
+    db.session.flush()
+    attempt_id = attempt.id       # read before the commit expires it (reading it after would reload it under the lock)
     db.session.commit()
-    return attempt.id
+    return attempt_id
 
 
 def succeeded(attempt_id: int) -> None:

@@ -2,6 +2,8 @@
 from functools import lru_cache
 from importlib import import_module
 
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request, session
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -60,6 +62,8 @@ def init_extensions(app: Flask) -> None:
     # Templates call _() hundreds of times a page: look the catalogue up once per request, not once per call.
     app.jinja_env.install_gettext_callables(lambda s: _translations().ugettext(s),
                                             lambda s, p, n: _translations().ungettext(s, p, n), newstyle=True)
+    # `_()` straight to the catalogue: Jinja's alias resolves `gettext` and calls it through two more wrappers.
+    app.jinja_env.globals["_"] = _template_gettext
     bootstrap.init_app(app)
 
 
@@ -75,6 +79,15 @@ def wtforms_translations():
     catalogue is kept for the process and handed to the request where Flask-WTF looks for it."""
     from flask_babel import get_locale
     request.wtforms_translations = _wtforms_catalogue(str(get_locale()))
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, **variables) -> str:
+    """What Jinja's new-style `_()` returns (escaped when autoescaping, always formatted with `variables`)."""
+    text = _translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 
 def _translations():

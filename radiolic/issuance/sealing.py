@@ -55,7 +55,7 @@ def value_of(obj, name: str):
 
 
 def _values(obj, names) -> dict:
-    if isinstance(obj, Mapping):
+    if type(obj) is dict or isinstance(obj, Mapping):      # a plain dict first: the ABC check costs per call
         return {name: obj[name] for name in names}
     return {name: getattr(obj, name) for name in names}
 
@@ -157,47 +157,69 @@ def face_hash(licence, station=None) -> str:
     return content_hash(record_of(licence, station, sealed=False))
 
 
-def seal(row: dict, station=None, key=None) -> None:
+def seal(row: dict, station=None, key=None, key_id: str | None = None) -> None:
     """Set the key id, content hash and signature of a licence row (paper and electronic alike)."""
     key = key or signing_key()
-    row["key_id"] = key_id_of(key)
-    digest = content_hash(record_of(row, station))
+    row["key_id"] = key_id or key_id_of(key)
+    digest = content_hash(_dates_as_text(record_of(row, station)))
     row["content_hash"] = digest
     row["signature"] = sign(key, digest)
 
 
-# Sealing is CPU-bound (JSON, SHA-256, Ed25519): a large batch is sealed by forked worker processes.
+def _dates_as_text(record: dict) -> dict:
+    """The record with its dates as the ISO text the canonical JSON writes for them (the same bytes, without
+    the encoder calling back into Python for each date)."""
+    for name in ("issued_on", "valid_from", "valid_until", "status_changed_on"):
+        value = record.get(name)
+        if isinstance(value, date):
+            record[name] = value.isoformat()
+    return record
+
+
+# Sealing is CPU-bound (JSON, SHA-256, Ed25519): a large batch may be shared with forked worker processes.
 PARALLEL_SEAL_MIN = 4000
-_fork_key = None     # the signing key the forked workers inherit
+_fork_key = None     # what the forked workers inherit: the signing key, its id and the batch itself
+_fork_kid = ""
+_fork_pairs: list = []
 
 
-def _seal_chunk(chunk: list[tuple[dict, dict | None]]) -> list[tuple[str, str]]:
+def _seal_range(start: int, stop: int) -> list[tuple[str, str]]:
+    """In a worker: seal rows [start, stop) of the inherited batch; only the hashes and signatures go back."""
     sealed = []
-    for row, station in chunk:
-        seal(row, station, _fork_key)
+    for row, station in _fork_pairs[start:stop]:
+        seal(row, station, _fork_key, _fork_kid)
         sealed.append((row["content_hash"], row["signature"]))
     return sealed
 
 
 def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = None) -> None:
-    """Seal every row of a batch in place; batches of PARALLEL_SEAL_MIN rows or more use all cores."""
-    global _fork_key
-    pairs = [(row, dict(stations[row["station_id"]]) if row.get("station_id") in stations else None)
-             for row in rows]
+    """Seal every row of a batch in place; batches of PARALLEL_SEAL_MIN rows or more are shared between this
+    process and `processes - 1` forked workers (default: one process per core)."""
+    global _fork_key, _fork_kid, _fork_pairs
+    kid = key_id_of(key)
+    pairs = [(row, stations.get(row.get("station_id"))) for row in rows]
     processes = processes or os.cpu_count() or 1
     if processes < 2 or len(pairs) < PARALLEL_SEAL_MIN:
         for row, station in pairs:
-            seal(row, station, key)
+            seal(row, station, key, kid)
         return
-    _fork_key = key
-    kid = key_id_of(key)         # the workers set it on their copies only
-    size = -(-len(pairs) // (processes * 4))
-    chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
-    # Workers only compute; they never touch the database connection the parent holds open.
-    with ProcessPoolExecutor(processes, mp_context=get_context("fork")) as pool:
-        for chunk, sealed in zip(chunks, pool.map(_seal_chunk, chunks)):
-            for (row, _station), (digest, signature) in zip(chunk, sealed):
-                row["content_hash"], row["signature"], row["key_id"] = digest, signature, kid
+    # The workers are forked after the batch is built, so they read it from their copy of this process's
+    # memory: nothing but (start, stop) goes to them, and 128 bytes per row come back. This process seals
+    # the first share itself while they work.
+    _fork_key, _fork_kid, _fork_pairs = key, kid, pairs
+    share = -(-len(pairs) // processes)
+    try:
+        # Workers only compute; they never touch the database connection the parent holds open.
+        with ProcessPoolExecutor(processes - 1, mp_context=get_context("fork")) as pool:
+            futures = [(start, pool.submit(_seal_range, start, min(start + share, len(pairs))))
+                       for start in range(share, len(pairs), share)]
+            for row, station in pairs[:share]:
+                seal(row, station, key, kid)
+            for start, future in futures:
+                for (row, _station), (digest, signature) in zip(pairs[start:start + share], future.result()):
+                    row["content_hash"], row["signature"], row["key_id"] = digest, signature, kid
+    finally:
+        _fork_key, _fork_kid, _fork_pairs = None, "", []
 
 
 @dataclass

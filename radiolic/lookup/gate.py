@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import throttle
+from ..database import reading
 from ..extensions import db
 from ..models import Application, Attempt
 from ..models.base import utcnow
@@ -52,21 +53,32 @@ def check(number_raw, code_raw, addr: str) -> Application | None:
     as one) before the code is hashed, so parallel guesses in other workers and hosts see it at once; the
     hashing happens outside any transaction; a match turns the charged try into a success.
     """
+    number = matched(number_raw, code_raw, addr)
+    return db.session.scalar(select(Application).where(Application.number == number)) if number else None
+
+
+def matched(number_raw, code_raw, addr: str) -> str | None:
+    """`check` without loading the case: the normalised number when number and code match, else None.
+
+    Three short transactions: a read of the stored hash (no lock), the charge (one write), and after the
+    hashing — outside any transaction — the success (one write). The sign-in page needs no more than the number.
+    """
     number, code = normalise(number_raw, NUMBER_MAX), normalise(code_raw, CODE_MAX)
+    stored = None
+    if number:
+        with reading():
+            stored = db.session.scalar(select(Application.query_hash).where(Application.number == number))
     try:
         attempt_id = throttle.charge("lookup", number or "-", addr)
     except throttle.Throttled as err:
         raise TooManyAttempts(err.wait) from None
-    stored = db.session.scalar(select(Application.query_hash).where(Application.number == number)) if number else None
-    db.session.rollback()          # end the read: no transaction is open while hashing
     ok = check_password_hash(stored or _DUMMY, code) and stored is not None
     if not ok:
         return None
     throttle.succeeded(attempt_id)
     db.session.commit()
-    case = db.session.scalar(select(Application).where(Application.number == number))
     g.lookup_grant = attempt_id
-    return case
+    return number
 
 
 def sign_in_page(template: str, endpoint: str):
@@ -78,13 +90,13 @@ def sign_in_page(template: str, endpoint: str):
     if not form.validate_on_submit():
         return render_template(template, form=form, error=None)
     try:
-        case = check(form.number.data, form.query_code.data, address())
+        number = matched(form.number.data, form.query_code.data, address())
     except TooManyAttempts as err:
         return render_template(template, form=LookupForm(formdata=None), error=limited_message(err)), 429
-    if case is None:
+    if number is None:
         return render_template(template, form=LookupForm(formdata=None), error=_(FAILED))
-    remember(case.number)
-    return redirect(url_for(endpoint, number=case.number))
+    remember(number)
+    return redirect(url_for(endpoint, number=number))
 
 
 # --- the applicant's session: the code is checked once, then only the number travels ----------------------
@@ -106,29 +118,43 @@ def remember(number: str, grant: int | None = None) -> None:
     session["applicant_cases"] = dict(sorted(cases.items(), key=lambda kv: kv[1][0])[-5:])
 
 
-def authorised(number: str) -> bool:
-    """The cookie names this case, within APPLICANT_SESSION_MINUTES, and its grant is still open on the server."""
+def _grant(number: str) -> int | None:
+    """The grant (successful lookup id) the cookie holds for this case, if within APPLICANT_SESSION_MINUTES."""
     seen = (session.get("applicant_cases") or {}).get(number)
     if not isinstance(seen, list) or len(seen) != 2 or not isinstance(seen[1], int):
-        return False
+        return None
     try:
         at = datetime.fromisoformat(seen[0])
     except (TypeError, ValueError):
-        return False
+        return None
     minutes = current_app.config["APPLICANT_SESSION_MINUTES"]
     if utcnow() - at > timedelta(minutes=minutes):
-        return False
-    return db.session.scalar(select(Attempt.id).where(
-        Attempt.id == seen[1], Attempt.scope == "lookup", Attempt.key == number, Attempt.ok.is_(True),
-        Attempt.closed.is_(False))) is not None
+        return None
+    return seen[1]
+
+
+def _open_grant(grant: int, number: str):
+    return select(Attempt.id).where(Attempt.id == grant, Attempt.scope == "lookup", Attempt.key == number,
+                                    Attempt.ok.is_(True), Attempt.closed.is_(False))
+
+
+def authorised(number: str) -> bool:
+    """The cookie names this case, within APPLICANT_SESSION_MINUTES, and its grant is still open on the server."""
+    grant = _grant(number)
+    return grant is not None and db.session.scalar(_open_grant(grant, number)) is not None
 
 
 def authorised_case(number: str, *options) -> Application | None:
-    """The case the applicant's session has opened (`options`: loader options, e.g. the status page's eager loads)."""
+    """The case the applicant's session has opened (`options`: loader options, e.g. the status page's eager loads).
+
+    One query: the grant's check is a condition of the case's own SELECT.
+    """
     number = normalise(number, NUMBER_MAX)
-    if not authorised(number):
+    grant = _grant(number)
+    if grant is None:
         return None
-    return db.session.scalar(select(Application).where(Application.number == number).options(*options))
+    return db.session.scalar(select(Application).where(Application.number == number,
+                                                       _open_grant(grant, number).exists()).options(*options))
 
 
 def forget_all() -> None:

@@ -87,8 +87,8 @@ def _extension(case: Application, session_links: bool) -> dict | None:
 
 def _restated(case: Application) -> dict | None:
     """The latest restatement of the case's dates by a calendar change (old → new), for the applicant."""
-    event = db.session.scalars(select(Event).where(Event.application_id == case.id,
-                                                   Event.action == "calendar_restated")
+    event = db.session.execute(select(Event.on, Event.note).where(Event.application_id == case.id,
+                                                                  Event.action == "calendar_restated")
                                .order_by(Event.id.desc()).limit(1)).first()
     if event is None:
         return None
@@ -145,11 +145,22 @@ def _station_outcomes(case: Application) -> dict | None:
 
 def _one_arg_url(endpoints, value: str) -> str | None:
     """URL of the first existing endpoint that takes exactly one argument (whatever its name)."""
-    for endpoint in endpoints:
-        for rule in current_app.url_map.iter_rules(endpoint) if endpoint in current_app.view_functions else ():
-            if len(rule.arguments) == 1:
-                return url_for(endpoint, **{next(iter(rule.arguments)): value})
-    return None
+    found = _one_arg_endpoint(current_app._get_current_object(), endpoints)
+    if found is None:
+        return None
+    endpoint, argument = found
+    return url_for(endpoint, **{argument: value})
+
+
+def _one_arg_endpoint(app, endpoints) -> tuple[str, str] | None:
+    """Which of `endpoints` takes one argument, and its name: looked up in the URL map once per app (the map is
+    fixed once the app serves requests; the status page asked it twice per licence)."""
+    known = app.extensions.setdefault("radiolic.one_arg_endpoints", {})
+    if endpoints not in known:
+        known[endpoints] = next(((endpoint, next(iter(rule.arguments))) for endpoint in endpoints
+                              if endpoint in app.view_functions for rule in app.url_map.iter_rules(endpoint)
+                              if len(rule.arguments) == 1), None)
+    return known[endpoints]
 
 
 def licence_pdf_url(licence: Licence, case: Application, session_links: bool) -> str | None:
@@ -168,7 +179,9 @@ def licence_verify_url(licence: Licence) -> str:
 
 
 def licences(case: Application, session_links: bool = True) -> dict:
-    rows = db.session.scalars(select(Licence).where(Licence.application_id == case.id)
+    # The columns shown, not the whole records: a page lists up to LICENCES_SHOWN of them.
+    rows = db.session.execute(select(Licence.number, Licence.kind, Licence.format, Licence.status,
+                                     Licence.valid_until, Licence.verify_code).where(Licence.application_id == case.id)
                               .order_by(Licence.number).limit(LICENCES_SHOWN)).all()
     total = len(rows) if len(rows) < LICENCES_SHOWN else db.session.scalar(
         select(func.count()).select_from(Licence).where(Licence.application_id == case.id))

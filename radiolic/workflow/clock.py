@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import cast, null, select, union_all
 
 from ..extensions import db
 from ..models import Application, CalendarYear, HolidayOverride
@@ -18,9 +18,13 @@ def load_calendar(provisional_from: int | None = None) -> WorkCalendar:
     """
     if provisional_from is None and has_app_context() and "work_calendar" in g:
         return g.work_calendar
-    overrides = tuple(sorted((day, workday) for day, workday in db.session.execute(
-        select(HolidayOverride.day, HolidayOverride.workday))))
-    years = tuple(sorted(db.session.scalars(select(CalendarYear.year))))
+    # The admin's notices and the years they cover, in one statement (a public page reads them per request).
+    rows = db.session.execute(union_all(
+        select(HolidayOverride.day, HolidayOverride.workday, cast(null(), CalendarYear.year.type)),
+        select(cast(null(), HolidayOverride.day.type), cast(null(), HolidayOverride.workday.type),
+               CalendarYear.year))).all()
+    overrides = tuple(sorted((day, workday) for day, workday, year in rows if year is None))
+    years = tuple(sorted(year for _day, _workday, year in rows if year is not None))
     # The same overrides and years give the same calendar: it is kept for the process, with the working days
     # it has worked out (a year's list is built once, not on every request). Any change of either is a new key.
     # (The package's day functions are part of the key: a test that swaps them, as an upgrade would, gets a new one.)

@@ -39,6 +39,8 @@ def holder_permits(applicant_id: int, on: date) -> list[tuple[date, list[tuple[f
 
 def covering_until(permits, station_freqs: str) -> date | None:
     """The latest expiry among the holder's permits that cover every frequency of the station (None: none does)."""
+    if not permits:
+        return None
     wanted = intervals(station_freqs)
     dates = [until for until, freqs, _n in permits if permit_covers(freqs, wanted)]
     return max(dates) if dates else None

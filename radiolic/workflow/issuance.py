@@ -1,6 +1,7 @@
 """Issuance verbs: stations, issue (permit or licence batch), print, delivery, and the licence lifecycle."""
 import os
 import signal
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -157,11 +158,11 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
     event = transition(case, "issue", by=by, on=on, note=note,
                        changes={"issued_on": on, "completed_on": on, "format": format})
     crash_point("issue:event")
+    event_hash = event.hash       # read once: an ORM attribute costs per access
     for row in rows:
-        row["status_event_hash"] = event.hash
+        row["status_event_hash"] = event_hash
     seal_all(rows, stations, key, processes=seal_processes())
-    # Core executemany on the table: the ORM's bulk path spends more per row than SQLite does.
-    db.session.execute(insert(_LICENCE_TABLE), rows)
+    insert_many(_LICENCE_TABLE, rows)
     summaries.licences_issued(db.session, on)
     crash_point("issue:rows")
     if any(row["supersedes_id"] for row in rows):
@@ -169,6 +170,53 @@ def issue(case: Application, *, format: str, by: User, on: date, permit: dict | 
     clock.refresh(case, on)
     # The rating invitation is queued by workflow.ratings when any verb completes a case.
     return IssueResult(len(rows), numbers[0], numbers[-1])
+
+
+def insert_many(table, rows: list[dict]) -> None:
+    """INSERT `rows` (dicts with the same keys) in one executemany.
+
+    On SQLite the statement is written once and the parameters go to the driver as tuples: SQLAlchemy's Core
+    executemany builds and type-processes a parameter dict per row, which cost more than SQLite's own insert
+    (20,000 licences: 0.35 s of the batch). The columns the rows leave out get their scalar defaults, as Core
+    gives them; other databases, and a table with a default computed per row, take the Core path.
+    """
+    connection = db.session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    left_out = [c for c in table.columns if c.key not in rows[0] and c.default is not None]
+    if dialect.name != "sqlite" or not dialect.positional or any(not c.default.is_scalar for c in left_out):
+        connection.execute(insert(table), rows)
+        return
+    quote = dialect.identifier_preparer
+    columns = [table.c[key] for key in keys] + left_out
+    sql = (f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.format_column(c) for c in columns)}) "
+           f"VALUES ({', '.join('?' * len(columns))})")
+    constant = tuple(_bound(c, c.default.arg, dialect) for c in left_out)
+    get = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+    # Typed columns (dates) are converted once per distinct value: a batch shares its few dates.
+    typed = [(i, c.type.dialect_impl(dialect).bind_processor(dialect), {}) for i, c in enumerate(columns[:len(keys)])]
+    typed = [(i, process, seen) for i, process, seen in typed if process is not None]
+    params = []
+    for row in rows:
+        values = get(row)
+        if typed:
+            values = list(values)
+            for i, process, seen in typed:
+                value = values[i]
+                if value is not None:
+                    try:
+                        values[i] = seen[value]
+                    except KeyError:
+                        values[i] = seen[value] = process(value)
+                    except TypeError:            # unhashable: convert it each time
+                        values[i] = process(value)
+        params.append((*values, *constant))
+    connection.exec_driver_sql(sql, params)
+
+
+def _bound(column, value, dialect):
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process(value) if process is not None and value is not None else value
 
 
 def seal_processes() -> int:
@@ -189,9 +237,11 @@ def seal_processes() -> int:
 
 
 def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict]:
-    stations = db.session.execute(
+    result = db.session.execute(
         select(_STATION_TABLE).where(Station.application_id == case.id, Station.outcome == "approved")
-        .order_by(Station.seq)).mappings().all()
+        .order_by(Station.seq))
+    names = list(result.keys())
+    stations = [dict(zip(names, values)) for values in result]      # plain dicts: read per licence below
     if not stations:
         raise WorkflowError(N_("本案没有准予许可的台站：请先录入台站。"), field="stations")
     from . import coverage
