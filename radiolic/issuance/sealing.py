@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from multiprocessing import get_context
 
 from flask import current_app
