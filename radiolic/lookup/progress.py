@@ -87,9 +87,10 @@ def _extension(case: Application, session_links: bool) -> dict | None:
 
 def _restated(case: Application) -> dict | None:
     """The latest restatement of the case's dates by a calendar change (old → new), for the applicant."""
-    event = db.session.execute(select(Event.on, Event.note).where(Event.application_id == case.id,
-                                                                  Event.action == "calendar_restated")
-                               .order_by(Event.id.desc()).limit(1)).first()
+    event = db.session.execute(
+        select(Event.on, Event.note, Event.note_key, Event.note_args)
+        .where(Event.application_id == case.id, Event.action == "calendar_restated")
+        .order_by(Event.id.desc()).limit(1)).first()
     if event is None:
         return None
     # The dates part of the note (after the reason); kept as a Names (it reads as the Chinese text, as the API
