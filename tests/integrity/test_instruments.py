@@ -3,6 +3,7 @@ import hashlib
 import io
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,11 @@ def test_pyhanko_validator_accepts_a_signed_licence_against_the_demo_ca(app, sta
     with app.app_context():
         ca = load_cert_from_pemder(seal_service.ca_path())
     [signature] = PdfFileReader(io.BytesIO(data)).embedded_signatures
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[ca], allow_fetching=False))
+    # pyHanko's synchronous validator calls asyncio.run(): give it a thread of its own, as this test process may
+    # already run Playwright's event loop (a browser test ran before it on the same worker).
+    with ThreadPoolExecutor(1) as own_thread:
+        status = own_thread.submit(validate_pdf_signature, signature,
+                                   ValidationContext(trust_roots=[ca], allow_fetching=False)).result()
     assert status.bottom_line and status.trusted and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     assert status.md_algorithm == "sha256"
     assert "/ETSI.CAdES.detached" in str(signature.sig_object["/SubFilter"])
