@@ -1,9 +1,12 @@
 """Applicants' pages: status lookup, online application, supplying materials; staff download of uploads."""
 import io
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -12,7 +15,7 @@ from ..access import public, roles
 from ..database import reading
 from ..extensions import db
 from ..licence_public import pdf_download
-from ..models import ITEM_ACTIONS, Application, Attempt, Licence, Rating, ServiceItem, Upload
+from ..models import ITEM_ACTIONS, Applicant, Application, Attempt, Decision, Event, Licence, Rating, ServiceItem, Upload
 from ..models.base import utcnow
 from ..ratings.forms import RatingForm
 from ..ratings.submit import submit_rating
@@ -20,7 +23,7 @@ from ..issuance.station_import import ImportRejected, parse_stations
 from ..office_date import today
 from ..texts import N_, Name
 from ..views_common import refusal, run_verb
-from ..workflow import WorkflowError, intake, issuance
+from ..workflow import WorkflowError, clock, intake, issuance
 from ..workflow.ratings import ONLINE_CHANNELS, TAGS, already_rated_message, intake_has_outcome
 from . import gate
 from .forms import ApplyForm, CorrectionForm, SupplyForm
@@ -74,23 +77,121 @@ PAGE_LOADS = (joinedload(Application.service_item), joinedload(Application.appli
 @bp.route("/status/case/<number>")
 @public
 def case(number: str):
-    case = _authorised_or_redirect(number, *PAGE_LOADS)
-    if case is None:
+    number = gate.normalise(number, gate.NUMBER_MAX)
+    stamp = _case_stamp(number)
+    if stamp is None:
+        flash(_("请先输入申请编号和查询码。"), "warning")
         return redirect(url_for("lookup.status"))
-    return _case_page(case)
+    key = (tuple(map(_hashable, stamp)), str(get_locale()), today(), clock.load_calendar())
+    content = _CASE_PAGES.get(current_app, key)
+    if content is None:
+        case = db.session.scalar(select(Application).where(Application.id == stamp.case_id).options(*PAGE_LOADS))
+        content = _case_content(case)
+        _CASE_PAGES.put(current_app, key, content)
+    return _page(number, content, _csrf_field())
 
 
 def _case_page(case: Application, error: str | None = None, status: int = 200):
+    """The status page again after a refused POST (its error shown; not kept)."""
+    return _page(case.number, _case_content(case, error), _csrf_field()), status
+
+
+def _page(number: str, content: str, csrf_field) -> str:
+    return render_template("lookup/case.html", number=number,
+                           content=Markup(content.replace(_CSRF_SLOT, str(csrf_field))))
+
+
+# The case content of the status page is the same for everyone who may see it, until something it shows changes:
+# rendered once per process for a stamp that changes with all of that (below), the language, the office date and
+# the working-day calendar, and kept in a bounded LRU. The grant is checked by the stamp's own query on every request.
+_CSRF_SLOT = "\x00radiolic-csrf\x00"
+
+
+def _csrf_field():
+    """The forms' hidden CSRF input for this session (nothing when CSRF protection is off)."""
+    form = SupplyForm()
+    return form.csrf_token if "csrf_token" in form else ""
+
+
+def _case_content(case: Application, error: str | None = None) -> str:
     ratings = db.session.scalars(select(Rating).where(Rating.application_id == case.id).order_by(Rating.id)).all()
     view = progress(case, today(), ratings=ratings)
     mine = [u for u in case_uploads(case) if u.by_applicant]
     rated = next((r for r in ratings if r.channel in ONLINE_CHANNELS), None)
-    return render_template("lookup/case.html", case=case, p=view, uploads=mine, supply_form=SupplyForm(),
-                           documents=applicant_documents(case),
-                           correction_form=CorrectionForm(), rating_form=RatingForm(), tags=TAGS,
+    return render_template("lookup/_case_content.html", case=case, p=view, uploads=mine,
+                           csrf_field=Markup(_CSRF_SLOT), documents=applicant_documents(case),
+                           rating_form=RatingForm(meta={"csrf": False}), tags=TAGS,
                            rate_action=url_for("lookup.rate", number=case.number),
                            rated=rated, already_rated_message=already_rated_message,
-                           rating_open=intake_has_outcome(case), error=error), status
+                           rating_open=intake_has_outcome(case), error=error)
+
+
+def _case_stamp(number: str):
+    """The case's row as the status page's cache key, or None unless this session's grant opens it (one query).
+
+    Every step of a case (state, dates, stops, materials, decision, licences' status changes, calendar
+    restatements...) records an Event on it, so the latest event id stands for them; the case's own columns,
+    its decision, the applicant's and the service item's shown columns, ratings and uploads (written without an
+    event of the case) are read as they are.
+    """
+    grant = gate._grant(number)
+    if grant is None:
+        return None
+    return db.session.execute(_STAMP.where(Application.number == number, gate._open_grant(grant, number).exists())
+                              ).first()
+
+
+def _hashable(value):
+    return repr(value) if isinstance(value, (dict, list)) else value
+
+
+def _latest(column, owner):
+    return select(func.max(column)).where(owner == Application.id).correlate(Application).scalar_subquery()
+
+
+def _count(table, owner):
+    return select(func.count()).select_from(table).where(owner == Application.id).correlate(Application).scalar_subquery()
+
+
+_STAMP = (select(Application.id.label("case_id"), Application.__table__, Applicant.kind, Applicant.name,
+                 Applicant.id_code, Applicant.phone,
+                 ServiceItem.code, ServiceItem.name, ServiceItem.name_en,
+                 Decision.id.label("decision_id"), Decision.outcome, Decision.doc_number, Decision.reason, Decision.legal_basis,
+                 _latest(Event.id, Event.application_id), _latest(Rating.id, Rating.application_id),
+                 _count(Rating, Rating.application_id), _latest(Upload.id, Upload.application_id),
+                 _count(Upload, Upload.application_id))
+          .join(Applicant, Applicant.id == Application.applicant_id)
+          .join(ServiceItem, ServiceItem.id == Application.service_item_id)
+          .outerjoin(Decision, Decision.application_id == Application.id))
+
+
+class _PageCache:
+    """Rendered case contents per app (each test app has its own database) and process, least recently used
+    dropped beyond CASE_PAGES_KEPT."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+
+    def _pages(self, app) -> OrderedDict:
+        return app.extensions.setdefault("radiolic.case_pages", OrderedDict())
+
+    def get(self, app, key):
+        pages = self._pages(app)
+        with self.lock:
+            content = pages.get(key)
+            if content is not None:
+                pages.move_to_end(key)
+            return content
+
+    def put(self, app, key, content: str) -> None:
+        pages = self._pages(app)
+        with self.lock:
+            pages[key] = content
+            while len(pages) > app.config.get("CASE_PAGES_KEPT", 512):
+                pages.popitem(last=False)
+
+
+_CASE_PAGES = _PageCache()
 
 
 @bp.route("/status/forget", methods=["POST"])
