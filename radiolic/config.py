@@ -33,6 +33,7 @@ class Defaults:
     BAD_RATING_FOLLOWUP_WORKDAYS = 15
     RATING_LINK_DAYS = 30                # an SMS rating link expires after this many days
     APPLICANT_SESSION_MINUTES = 30       # after a lookup, the applicant's pages work this long
+    CASE_PAGES_KEPT = 512                # status page contents kept per process (radiolic.lookup.views; ~10 kB each)
     RENEWAL_REMINDER_WORKDAYS = 30
     STATION_LICENCE_MAX_YEARS = 5
     # Station types whose licence needs a frequency use permit of the holder covering every frequency (setting,

@@ -187,7 +187,7 @@ class _PageCache:
         pages = self._pages(app)
         with self.lock:
             pages[key] = content
-            while len(pages) > app.config.get("CASE_PAGES_KEPT", 512):
+            while len(pages) > app.config["CASE_PAGES_KEPT"]:
                 pages.popitem(last=False)
 
 
