@@ -133,7 +133,7 @@ def _grant(number: str) -> int | None:
     return seen[1]
 
 
-def _open_grant(grant: int, number: str):
+def open_grant(grant, number):
     return select(Attempt.id).where(Attempt.id == grant, Attempt.scope == "lookup", Attempt.key == number,
                                     Attempt.ok.is_(True), Attempt.closed.is_(False))
 
@@ -141,7 +141,7 @@ def _open_grant(grant: int, number: str):
 def authorised(number: str) -> bool:
     """The cookie names this case, within APPLICANT_SESSION_MINUTES, and its grant is still open on the server."""
     grant = _grant(number)
-    return grant is not None and db.session.scalar(_open_grant(grant, number)) is not None
+    return grant is not None and db.session.scalar(open_grant(grant, number)) is not None
 
 
 def authorised_case(number: str, *options) -> Application | None:
@@ -154,7 +154,7 @@ def authorised_case(number: str, *options) -> Application | None:
     if grant is None:
         return None
     return db.session.scalar(select(Application).where(Application.number == number,
-                                                       _open_grant(grant, number).exists()).options(*options))
+                                                       open_grant(grant, number).exists()).options(*options))
 
 
 def forget_all() -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext as _
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import throttle, uploads
@@ -137,8 +137,7 @@ def _case_stamp(number: str):
     grant = gate._grant(number)
     if grant is None:
         return None
-    return db.session.execute(_STAMP.where(Application.number == number, gate._open_grant(grant, number).exists())
-                              ).first()
+    return db.session.execute(_STAMP, {"number": number, "grant": grant}).first()
 
 
 def _hashable(value):
@@ -162,7 +161,9 @@ _STAMP = (select(Application.id.label("case_id"), Application.__table__, Applica
                  _count(Upload, Upload.application_id))
           .join(Applicant, Applicant.id == Application.applicant_id)
           .join(ServiceItem, ServiceItem.id == Application.service_item_id)
-          .outerjoin(Decision, Decision.application_id == Application.id))
+          .outerjoin(Decision, Decision.application_id == Application.id)
+          .where(Application.number == bindparam("number"),      # built once, not per request
+                 gate.open_grant(bindparam("grant"), bindparam("number")).exists()))
 
 
 class _PageCache:
