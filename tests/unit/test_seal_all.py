@@ -33,3 +33,19 @@ def test_parallel_sealing_matches_sequential(monkeypatch):
     pem = public_key_pem(key)
     assert all(verify(pem, r["content_hash"], r["signature"]) for r in parallel if r["format"] == "electronic")
     assert all(verify(pem, r["content_hash"], r["signature"]) for r in parallel if r["format"] == "paper")
+
+
+def test_parallel_template_sealing_hands_back_every_part_in_order(monkeypatch):
+    """Parent share, worker chunks (some perhaps sealed by the parent itself): the same seals, every row written
+    once, in order."""
+    key = Ed25519PrivateKey.generate()
+    sequential, stations = _batch(300)
+    seal_all(sequential, stations, key, processes=1)
+    monkeypatch.setattr(sealing, "PARALLEL_SEAL_MIN", 10)
+    monkeypatch.setattr(sealing, "PARALLEL_CHUNK", 37)
+    parallel, _ = _batch(300)
+    parts = []
+    seal_all(parallel, stations, key, processes=2, sealed=parts.append)
+    assert [row for part in parts for row in part] == parallel and len(parts) > 2
+    assert [(r["content_hash"], r["signature"], r["key_id"]) for r in parallel] == \
+           [(r["content_hash"], r["signature"], r["key_id"]) for r in sequential]
