@@ -1,6 +1,8 @@
 """Issuance verbs: stations, issue (permit or licence batch), print, delivery, and the licence lifecycle."""
+import gc
 import os
 import signal
+from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
 from dataclasses import dataclass
@@ -121,6 +123,26 @@ def set_format_override(case: Application, seq: int, value: str | None, *, by: U
 def issue(case: Application, *, format: str, by: User, on: date, permit: dict | None = None,
           valid_until: date | None = None) -> IssueResult:
     """Issue the case's permit or one licence per approved station, in one transaction with contiguous numbers."""
+    with _collector_paused():
+        return _issue(case, format=format, by=by, on=on, permit=permit, valid_until=valid_until)
+
+
+@contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector for a batch: building tens of thousands of rows (none of them in
+    a cycle) set off full collections over the whole heap, ~15% of a 20,000-licence batch. Reference counting
+    still frees everything; the collector resumes (if it ran before) when the batch is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _issue(case: Application, *, format: str, by: User, on: date, permit: dict | None,
+           valid_until: date | None) -> IssueResult:
     if case.state != "approved":
         raise WorkflowError(N_("当前状态为“%(state)s”，只有准予许可的案件才能发证。"), code="conflict",
                             params={"state": Name(STATE_NAMES[case.state])})
