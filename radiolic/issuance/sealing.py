@@ -112,12 +112,18 @@ def _e_identifier_prefix(type_code: str, issuer: str) -> tuple[str, int]:
     return prefix, mod37_36_state(prefix.replace(".", ""))
 
 
+@functools.lru_cache(maxsize=256)
+def _serial_head_state(type_code: str, issuer: str, head: str) -> int:
+    return mod37_36_state(head, _e_identifier_prefix(type_code, issuer)[1])
+
+
 def _e_identifier(type_code: str, issuer: str, serial: str) -> str:
     # ISO 7064 MOD 37,36 runs left to right, so the state after the fixed prefix is computed once per batch:
     # the full check over ~50 characters was a third of a 20,000-licence batch's issuing time.
-    prefix, state = _e_identifier_prefix(type_code, issuer)
-    check = mod37_36_check_char(mod37_36_state(serial + "1", state))
-    return f"{prefix}.{serial}.1.{check}"
+    # The serials of a batch differ in their last digits: the state after the rest is kept too.
+    head = _serial_head_state(type_code, issuer, serial[:-4])
+    check = mod37_36_check_char(mod37_36_state(serial[-4:] + "1", head))
+    return f"{_e_identifier_prefix(type_code, issuer)[0]}.{serial}.1.{check}"
 
 
 @functools.lru_cache(maxsize=4)
@@ -201,9 +207,8 @@ _ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", 
                            allow_nan=False).encode
 _float_repr, _int_repr = float.__repr__, int.__repr__
 # A value shared by the whole batch: the same object in every record, or (types whose equality implies the same
-# JSON text) an equal value of the same type. Floats only by identity: 0.0 == -0.0.
+# JSON text) an equal value of the same type.
 _SHARED_BY_EQUALITY = (str, int, bool, date, type(None))
-_SHARED_BY_IDENTITY = (float,)
 TEMPLATE_MIN = 64         # smaller batches: the template's planning would cost more than it saves
 
 
@@ -239,8 +244,12 @@ def _column(values: tuple):
     kinds = set(map(type, values))
     if len(kinds) == 1:
         kind = type(first)
-        if (kind in _SHARED_BY_IDENTITY and all(map(is_, values, repeat(first)))) or \
-                (kind in _SHARED_BY_EQUALITY and all(map(eq, values, repeat(first)))):
+        if kind is float:
+            # Equal non-zero finite floats are the same double, so the same text; 0.0 == -0.0 is not.
+            by_equality = first != 0.0 and _isfinite(first)
+        else:
+            by_equality = kind in _SHARED_BY_EQUALITY
+        if all(map(eq if by_equality else is_, values, repeat(first))):
             return "shared", _ENCODE(first)
         if kind is str:
             return "vary", _encode_string
@@ -346,7 +355,7 @@ def parent_share(processes: int) -> float:
     configured = current_app.config.get("SEAL_PARENT_SHARE") if has_app_context() else None
     if configured:
         return float(configured)
-    return 0.3 if processes == 2 else 1 / processes
+    return 0.25 if processes == 2 else 1 / processes
 
 
 def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = None, sealed=None) -> None:
@@ -368,27 +377,34 @@ def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = N
         return
     # The workers are forked after the batch is built, so they read it from their copy of this process's
     # memory: nothing but (start, stop) goes to them, and 128 bytes per row come back. This process seals
-    # the first share itself (and writes it) while they work, then takes their chunks back in order; a chunk
-    # no worker has started yet it seals itself.
+    # the first share itself and hands it to `sealed` while they work, then takes their chunks back in order;
+    # while the next one is not done, it takes the last chunk no worker has started and seals it itself (so a
+    # worker slowed by other work on the host costs little).
     _fork_key, _fork_kid, _fork_text, _fork_pairs = key, kid, text, pairs
     own = max(1, min(len(pairs), int(len(pairs) * parent_share(processes))))
     try:
         # Workers only compute; they never touch the database connection the parent holds open.
         with ProcessPoolExecutor(processes - 1, mp_context=get_context("fork")) as pool:
-            futures = [(start, pool.submit(_seal_range, start, min(start + PARALLEL_CHUNK, len(pairs))))
-                       for start in range(own, len(pairs), PARALLEL_CHUNK)]
+            chunks = [(start, min(start + PARALLEL_CHUNK, len(pairs))) for start in range(own, len(pairs),
+                                                                                      PARALLEL_CHUNK)]
+            futures = [pool.submit(_seal_range, start, stop) for start, stop in chunks]
             _seal_pairs(pairs[:own], text, key, kid)
             if sealed is not None:
                 sealed(rows[:own])
-            for start, future in futures:
-                stop = min(start + PARALLEL_CHUNK, len(pairs))
-                if future.cancel():
+            taken, stolen = 0, len(chunks)       # chunks[stolen:] are sealed here
+            while taken < len(chunks):
+                if taken < stolen and not futures[taken].done() and futures[stolen - 1].cancel():
+                    stolen -= 1
+                    start, stop = chunks[stolen]
                     _seal_pairs(pairs[start:stop], text, key, kid)
-                else:
-                    for row, (digest, signature) in zip(rows[start:stop], future.result()):
+                    continue
+                start, stop = chunks[taken]
+                if taken < stolen:
+                    for row, (digest, signature) in zip(rows[start:stop], futures[taken].result()):
                         row["content_hash"], row["signature"], row["key_id"] = digest, signature, kid
                 if sealed is not None:
                     sealed(rows[start:stop])
+                taken += 1
     finally:
         _fork_key, _fork_kid, _fork_text, _fork_pairs = None, "", None, []
 

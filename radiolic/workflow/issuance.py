@@ -2,6 +2,7 @@
 import gc
 import os
 import signal
+import time
 from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
@@ -123,8 +124,9 @@ def set_format_override(case: Application, seq: int, value: str | None, *, by: U
 def issue(case: Application, *, format: str, by: User, on: date, permit: dict | None = None,
           valid_until: date | None = None) -> IssueResult:
     """Issue the case's permit or one licence per approved station, in one transaction with contiguous numbers."""
+    since = idle_mark()
     with _collector_paused():
-        return _issue(case, format=format, by=by, on=on, permit=permit, valid_until=valid_until)
+        return _issue(since, case, format=format, by=by, on=on, permit=permit, valid_until=valid_until)
 
 
 @contextmanager
@@ -141,7 +143,7 @@ def _collector_paused():
             gc.enable()
 
 
-def _issue(case: Application, *, format: str, by: User, on: date, permit: dict | None,
+def _issue(since, case: Application, *, format: str, by: User, on: date, permit: dict | None,
            valid_until: date | None) -> IssueResult:
     if case.state != "approved":
         raise WorkflowError(N_("当前状态为“%(state)s”，只有准予许可的案件才能发证。"), code="conflict",
@@ -185,7 +187,7 @@ def _issue(case: Application, *, format: str, by: User, on: date, permit: dict |
     for row in rows:
         row["status_event_hash"] = event_hash
     # Written part by part as sealed: with forked signers, this process writes while they still sign.
-    seal_all(rows, stations, key, processes=seal_processes(), sealed=lambda part: insert_many(_LICENCE_TABLE, part))
+    seal_all(rows, stations, key, processes=seal_processes(since), sealed=lambda part: insert_many(_LICENCE_TABLE, part))
     summaries.licences_issued(db.session, on)
     crash_point("issue:rows")
     if any(row["supersedes_id"] for row in rows):
@@ -242,21 +244,51 @@ def _bound(column, value, dialect):
     return process(value) if process is not None and value is not None else value
 
 
-def seal_processes() -> int:
-    """Processes that sign a large batch: SEAL_PROCESSES if set, else the cores not busy with other work.
+def seal_processes(since: tuple[float, float] | None = None) -> int:
+    """Processes that sign a large batch: SEAL_PROCESSES if set, else 1 + the cores free of other work.
 
-    Forking signers only wins when cores are free: on a host loaded by other work the pool's start-up and
-    the scheduler's sharing cost more than they save (bench/scale.py measures both ways).
+    Forking signers only wins when a core is free: on a host busy with other work the pool's start-up and the
+    scheduler's sharing cost more than they save (bench/scale.py measures both ways). A core counts as free
+    when both the load average and the CPU time the host left idle since `since` (an `idle_mark()` taken as
+    the batch began: the last fraction of a second, where the load average lags by a minute) say so.
     """
     configured = current_app.config.get("SEAL_PROCESSES") or 0
     if configured:
         return int(configured)
-    cores = os.cpu_count() or 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
     try:
         busy = os.getloadavg()[0]        # includes this request's own process
     except OSError:
         busy = 0.0
-    return max(1, min(cores, int(cores - busy + 1.5)))
+    free = cores - busy + 0.5
+    idle = _idle_cores(since)
+    if idle is not None:
+        free = min(free, idle)
+    return max(1, min(cores, 1 + int(free + 0.25)))      # a signer per ¾ of a free core
+
+
+def idle_mark() -> tuple[float, float] | None:
+    """(now, idle CPU-seconds of the host so far) from /proc/stat; None where there is none."""
+    try:
+        with open("/proc/stat", "rb") as handle:
+            fields = handle.readline().split()
+        return time.monotonic(), (int(fields[4]) + int(fields[5])) / _CLOCK_TICKS    # idle + iowait
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _idle_cores(since: tuple[float, float] | None) -> float | None:
+    """Cores the host left idle, on average, since the mark (None: no mark, or too short to tell)."""
+    now = idle_mark()
+    if since is None or now is None or now[0] - since[0] < 0.05:
+        return None
+    return (now[1] - since[1]) / (now[0] - since[0])
 
 
 def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict]:

@@ -80,3 +80,19 @@ def test_mixed_kinds_and_small_batches_encode_each_record():
     assert batch_canonical([(r, stations.get(r["station_id"])) for r in rows], "k") is None
     rows, stations = _batch(sealing.TEMPLATE_MIN - 1, True)
     assert batch_canonical([(r, stations.get(r["station_id"])) for r in rows], "k") is None
+
+
+def test_equal_floats_of_distinct_objects_and_signed_zeros():
+    """Equal non-zero floats read as distinct objects go into the template once; 0.0 and -0.0 (equal, written
+    differently) never do."""
+    rows, stations = _batch(100, True)
+    for i, station in stations.items():
+        station.update(longitude=float("113.05"), latitude=-0.0 if i % 2 else 0.0, power_w=float(f"{40 + 0.0 * i}"),
+                       altitude_m=0.0 if i == 50 else -0.0)
+    kid = "0123456789abcdef"
+    for row in rows:
+        row["key_id"] = kid
+    text = batch_canonical([(r, stations[r["station_id"]]) for r in rows], kid)
+    for row in rows:
+        station = stations[row["station_id"]]
+        assert text(row, station).encode("utf-8") == canonical_content(sealing._dates_as_text(record_of(row, station)))
