@@ -218,25 +218,27 @@ def insert_many(table, rows: list[dict]) -> None:
            f"VALUES ({', '.join('?' * len(columns))})")
     constant = tuple(_bound(c, c.default.arg, dialect) for c in left_out)
     get = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
-    # Typed columns (dates) are converted once per distinct value: a batch shares its few dates.
-    typed = [(i, c.type.dialect_impl(dialect).bind_processor(dialect), {}) for i, c in enumerate(columns[:len(keys)])]
-    typed = [(i, process, seen) for i, process, seen in typed if process is not None]
-    params = []
-    for row in rows:
-        values = get(row)
-        if typed:
-            values = list(values)
-            for i, process, seen in typed:
-                value = values[i]
-                if value is not None:
-                    try:
-                        values[i] = seen[value]
-                    except KeyError:
-                        values[i] = seen[value] = process(value)
-                    except TypeError:            # unhashable: convert it each time
-                        values[i] = process(value)
-        params.append((*values, *constant))
+    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns[:len(keys)]]
+    if not any(processors):
+        params = [(*values, *constant) for values in map(get, rows)] if constant else list(map(get, rows))
+    else:
+        # Column by column: typed columns (dates) are converted once per distinct value (a batch shares its
+        # few dates), with no Python work per row.
+        values_of = list(zip(*map(get, rows)))
+        for i, process in enumerate(processors):
+            if process is not None:
+                values_of[i] = _processed(values_of[i], process)
+        params = list(zip(*values_of, *(repeat(value, len(rows)) for value in constant)))
     connection.exec_driver_sql(sql, params)
+
+
+def _processed(values: tuple, process) -> list:
+    try:
+        converted = {value: process(value) for value in set(values) if value is not None}
+    except TypeError:                    # unhashable: convert each
+        return [None if value is None else process(value) for value in values]
+    converted[None] = None
+    return list(map(converted.__getitem__, values))
 
 
 def _bound(column, value, dialect):
