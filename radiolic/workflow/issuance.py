@@ -472,7 +472,7 @@ def restatus(where, *, status: str, reason: str, on: date, by: User | None, acti
     station_ids = [row["station_id"] for row in rows if row["station_id"] is not None]
     stations = {}
     for i in range(0, len(station_ids), 5000):
-        stations.update({s["id"]: s for s in db.session.execute(
+        stations.update({s["id"]: dict(s) for s in db.session.execute(
             select(_STATION_TABLE).where(_STATION_TABLE.c.id.in_(station_ids[i:i + 5000]))).mappings()})
     for row in rows:
         row.update(previous_seal=row["content_hash"], status=status, status_changed_on=on, status_reason=reason,

@@ -96,3 +96,29 @@ def test_equal_floats_of_distinct_objects_and_signed_zeros():
     for row in rows:
         station = stations[row["station_id"]]
         assert text(row, station).encode("utf-8") == canonical_content(sealing._dates_as_text(record_of(row, station)))
+
+
+def test_a_large_expiry_reseals_through_the_template(app, make_case, make_user, monkeypatch):
+    """Re-sealing a batch (here: the expiry run over more licences than TEMPLATE_MIN) keeps every seal checking."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from radiolic.extensions import db
+    from radiolic.models import Licence
+    from radiolic.workflow import issuance
+    from tests.conftest import TODAY
+    from tests.issuance_cases import issued_with_stations
+
+    n = sealing.TEMPLATE_MIN + 6
+    issued_with_stations(app, make_case, make_user, n, valid_until=TODAY + timedelta(days=1))
+    planned = []
+    plan = sealing.batch_canonical
+    monkeypatch.setattr(sealing, "batch_canonical", lambda *args: planned.append(plan(*args)) or planned[-1])
+    with app.app_context():
+        assert issuance.expire_licences(TODAY + timedelta(days=2)) == n
+        assert planned and planned[-1] is not None
+        db.session.commit()
+        licences = db.session.scalars(select(Licence)).all()
+        assert len(licences) == n and all(lic.status == "expired" and lic.previous_seal for lic in licences)
+        assert all(sealing.check(lic).ok for lic in licences)
