@@ -22,7 +22,7 @@ from itertools import repeat
 from json.encoder import encode_basestring as _encode_string
 from math import isfinite as _isfinite
 from multiprocessing import get_context
-from operator import call, eq, is_, itemgetter
+from operator import eq, is_, itemgetter
 
 from flask import current_app, has_app_context
 
@@ -228,15 +228,6 @@ def _json_scalar(value) -> str:
     return _ENCODE(value)        # anything else (datetimes, decimals, NaN refused...) exactly as the encoder does
 
 
-def _tuple_getter(names: list):
-    if not names:
-        return lambda _obj: ()
-    if len(names) == 1:
-        get = itemgetter(names[0])
-        return lambda obj: (get(obj),)
-    return itemgetter(*names)
-
-
 def _column(values: tuple):
     """How a batch's column goes into the template: ("shared", its JSON) when every value encodes as the first
     one does, else ("vary", the fastest encoder that writes each value exactly as the canonical encoder does)."""
@@ -261,9 +252,12 @@ def _column(values: tuple):
 
 
 def batch_canonical(pairs: list, kid: str):
-    """For a batch of (row, station) of one kind (rows as dicts; stations as dicts), a function giving each pair's
-    canonical JSON text, with the rows' key id set to `kid`; None when the batch does not fit a template (mixed
-    kinds, objects, small batches): then `seal` encodes each record in turn."""
+    """For a batch of (row, station) of one kind (rows as dicts; stations as dicts), each pair's canonical JSON
+    text, with the rows' key id set to `kid`; None when the batch does not fit a template (mixed kinds, objects,
+    small batches): then `seal` encodes each record in turn.
+
+    The varying values are encoded column by column (C functions mapped over a column, for strings and
+    numbers) and spliced into the template with one `%` per record: no Python code runs per record."""
     if len(pairs) < TEMPLATE_MIN:
         return None
     rows = [row for row, _ in pairs]
@@ -282,8 +276,7 @@ def batch_canonical(pairs: list, kid: str):
             return None
         inner_names = sorted(STATION_COLUMNS)
         inner_columns = dict(zip(inner_names, zip(*map(itemgetter(*inner_names), stations))))
-    parts, before, inner, after, encoders = ["{"], [], [], [], []
-    varying = before
+    parts, varying = ["{"], []           # varying: (encoder, the column's values) in the template's order
     for i, name in enumerate(top):
         parts.append(("," if i else "") + _encode_string(name) + ":")
         if name == "station":
@@ -293,50 +286,42 @@ def batch_canonical(pairs: list, kid: str):
                 how, what = _column(inner_columns[column])
                 parts.append(what if how == "shared" else None)
                 if how == "vary":
-                    inner.append(column)
-                    encoders.append(what)
+                    varying.append((what, inner_columns[column]))
             parts.append("}")
-            varying = after
             continue
         how, what = ("shared", _ENCODE(kid)) if name == "key_id" else _column(columns[name])
         parts.append(what if how == "shared" else None)
         if how == "vary":
-            varying.append(name)
-            encoders.append(what)
+            varying.append((what, columns[name]))
     parts.append("}")
     template = "".join("%s" if part is None else part.replace("%", "%%") for part in parts)
-    head, middle, tail = _tuple_getter(before), _tuple_getter(inner), _tuple_getter(after)
-    encoders = tuple(encoders)
-    if permit:
-        def text(row, _station):
-            return template % tuple(map(call, encoders, head(row) + tail(row)))
-    else:
-        def text(row, station):
-            return template % tuple(map(call, encoders, head(row) + middle(station) + tail(row)))
-    return text
+    if not varying:
+        return [template % ()] * len(pairs)
+    return list(map(template.__mod__, zip(*(map(encoder, values) for encoder, values in varying))))
 
 
-def _seal_with(pairs: list, text, key, kid: str) -> None:
-    """Seal pairs in place with a batch template: the same hash and signature `seal` gives, less work per row."""
+def _seal_with(pairs: list, texts: list, key, kid: str) -> None:
+    """Seal pairs in place from their canonical texts: the same hash and signature `seal` gives, less work."""
     sha256, sign_with, b64 = hashlib.sha256, key.sign, binascii.b2a_base64
-    for row, station in pairs:
-        digest = sha256(text(row, station).encode("utf-8")).hexdigest()
+    for (row, _station), text in zip(pairs, texts):
+        digest = sha256(text.encode("utf-8")).hexdigest()
         row["key_id"], row["content_hash"] = kid, digest
         row["signature"] = b64(sign_with(digest.encode("ascii")), newline=False).decode("ascii")
 
 
-def _seal_pairs(pairs: list, text, key, kid: str) -> None:
-    if text is None:
+def _seal_pairs(pairs: list, texts, key, kid: str, start: int = 0) -> None:
+    """Seal `pairs` (the batch's from `start` on), from the batch's texts if it has them."""
+    if texts is None:
         for row, station in pairs:
             seal(row, station, key, kid)
     else:
-        _seal_with(pairs, text, key, kid)
+        _seal_with(pairs, texts[start:start + len(pairs)], key, kid)
 
 
 # Sealing is CPU-bound (JSON, SHA-256, Ed25519): a large batch may be shared with forked worker processes.
 PARALLEL_SEAL_MIN = 4000
 PARALLEL_CHUNK = 1000     # rows per task of a worker: the parent takes them back in order, as they are done
-_fork_key = None     # what the forked workers inherit: the signing key, its id, the template and the batch itself
+_fork_key = None     # what the forked workers inherit: the signing key, its id, the batch and its texts
 _fork_kid = ""
 _fork_text = None
 _fork_pairs: list = []
@@ -345,7 +330,7 @@ _fork_pairs: list = []
 def _seal_range(start: int, stop: int) -> list[tuple[str, str]]:
     """In a worker: seal rows [start, stop) of the inherited batch; only the hashes and signatures go back."""
     part = _fork_pairs[start:stop]
-    _seal_pairs(part, _fork_text, _fork_key, _fork_kid)
+    _seal_pairs(part, _fork_text, _fork_key, _fork_kid, start)
     return [(row["content_hash"], row["signature"]) for row, _station in part]
 
 
@@ -368,10 +353,10 @@ def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = N
     global _fork_key, _fork_kid, _fork_text, _fork_pairs
     kid = key_id_of(key)
     pairs = [(row, stations.get(row.get("station_id"))) for row in rows]
-    text = batch_canonical(pairs, kid)
+    texts = batch_canonical(pairs, kid)
     processes = processes or os.cpu_count() or 1
     if processes < 2 or len(pairs) < PARALLEL_SEAL_MIN:
-        _seal_pairs(pairs, text, key, kid)
+        _seal_pairs(pairs, texts, key, kid)
         if sealed is not None:
             sealed(rows)
         return
@@ -380,7 +365,7 @@ def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = N
     # the first share itself and hands it to `sealed` while they work, then takes their chunks back in order;
     # while the next one is not done, it takes the last chunk no worker has started and seals it itself (so a
     # worker slowed by other work on the host costs little).
-    _fork_key, _fork_kid, _fork_text, _fork_pairs = key, kid, text, pairs
+    _fork_key, _fork_kid, _fork_text, _fork_pairs = key, kid, texts, pairs
     own = max(1, min(len(pairs), int(len(pairs) * parent_share(processes))))
     try:
         # Workers only compute; they never touch the database connection the parent holds open.
@@ -388,7 +373,7 @@ def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = N
             chunks = [(start, min(start + PARALLEL_CHUNK, len(pairs))) for start in range(own, len(pairs),
                                                                                       PARALLEL_CHUNK)]
             futures = [pool.submit(_seal_range, start, stop) for start, stop in chunks]
-            _seal_pairs(pairs[:own], text, key, kid)
+            _seal_pairs(pairs[:own], texts, key, kid)
             if sealed is not None:
                 sealed(rows[:own])
             taken, stolen = 0, len(chunks)       # chunks[stolen:] are sealed here
@@ -396,7 +381,7 @@ def seal_all(rows: list[dict], stations: Mapping, key, processes: int | None = N
                 if taken < stolen and not futures[taken].done() and futures[stolen - 1].cancel():
                     stolen -= 1
                     start, stop = chunks[stolen]
-                    _seal_pairs(pairs[start:stop], text, key, kid)
+                    _seal_pairs(pairs[start:stop], texts, key, kid, start)
                     continue
                 start, stop = chunks[taken]
                 if taken < stolen:

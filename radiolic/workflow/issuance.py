@@ -293,11 +293,16 @@ def _idle_cores(since: tuple[float, float] | None) -> float | None:
     return (now[1] - since[1]) / (now[0] - since[0])
 
 
+# What issuing reads of each station: the columns the licence copies or seals, and those that decide it.
+_STATION_READ = [c for c in _STATION_TABLE.columns
+                 if c.key not in ("application_id", "seq", "outcome", "refused_reason", "outcome_event_id")]
+
+
 def _station_rows(case, base, format, on, valid_until) -> tuple[list[dict], dict]:
     # Core, not the ORM: the ORM's per-row loading cost more than SQLite's reading of the rows.
     db.session.flush()
     result = db.session.connection().execute(
-        select(_STATION_TABLE).where(Station.application_id == case.id, Station.outcome == "approved")
+        select(*_STATION_READ).where(Station.application_id == case.id, Station.outcome == "approved")
         .order_by(Station.seq))
     names = list(result.keys())
     stations = list(map(dict, map(zip, repeat(names), result.fetchall())))      # plain dicts, read per licence
