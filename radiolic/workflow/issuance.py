@@ -250,9 +250,9 @@ def seal_processes(since: tuple[float, float] | None = None) -> int:
     """Processes that sign a large batch: SEAL_PROCESSES if set, else 1 + the cores free of other work.
 
     Forking signers only wins when a core is free: on a host busy with other work the pool's start-up and the
-    scheduler's sharing cost more than they save (bench/scale.py measures both ways). A core counts as free
-    when both the load average and the CPU time the host left idle since `since` (an `idle_mark()` taken as
-    the batch began: the last fraction of a second, where the load average lags by a minute) say so.
+    scheduler's sharing cost more than they save (bench/scale.py measures both ways). Free cores are the CPU
+    time the host left idle since `since` (an `idle_mark()` taken as the batch began: the last fraction of a
+    second); without that measure, the load average (which lags by a minute and counts this process).
     """
     configured = current_app.config.get("SEAL_PROCESSES") or 0
     if configured:
@@ -265,10 +265,8 @@ def seal_processes(since: tuple[float, float] | None = None) -> int:
         busy = os.getloadavg()[0]        # includes this request's own process
     except OSError:
         busy = 0.0
-    free = cores - busy + 0.5
     idle = _idle_cores(since)
-    if idle is not None:
-        free = min(free, idle)
+    free = idle if idle is not None else cores - busy + 0.5
     return max(1, min(cores, 1 + int(free + 0.25)))      # a signer per ¾ of a free core
 
 

@@ -10,12 +10,14 @@ from tests.issuance_cases import approved_with_stations, get_case
 
 
 @pytest.mark.parametrize("setting, load, idle, forks", [
-    (1, 0.2, 2.0, False), (0, 0.2, 1.0, True), (0, 6.0, 2.0, False), (2, 6.0, 0.0, True),
+    (1, 0.2, 1.0, False), (0, 0.2, 1.0, True), (2, 6.0, 0.0, True),
     (0, 0.2, 0.3, False),        # the load average lags: the host has just got busy
+    (0, 6.0, 1.0, True),         # ...or has just become idle
+    (0, 0.2, None, True), (0, 6.0, None, False),     # no measure of idle time: the load average decides
 ])
 def test_seal_processes_setting(make_app, make_case, make_user, monkeypatch, setting, load, idle, forks):
-    """Set, it decides; unset (0), the signers fork only onto a core both the load average and the CPU time
-    left idle since the batch began show free."""
+    """Set, it decides; unset (0), the signers fork only onto a core the host left idle since the batch began
+    (or, without that measure, one the load average shows free)."""
     app = make_app(SEAL_PROCESSES=setting)
     number = approved_with_stations(app, make_case, make_user, 3)
     reviewer = make_user("reviewer")
