@@ -16,7 +16,8 @@ class Defaults:
     OFFICE_ADDRESS = "清远市清城区政务服务中心二楼综合窗口"
     REGION_CODE = "441800"
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
-    SEAL_PROCESSES = 0                   # processes signing a large licence batch: 0 = the idle cores, 1 = serial
+    SEAL_PROCESSES = 0                   # processes signing a large licence batch: 0 = 1 + the idle cores, 1 = serial
+    SEAL_PARENT_SHARE = 0.0              # part of a parallel batch the issuing process signs itself (0: 0.25 with 2)
     OPEN_DATA_AFTER_ISSUE = True         # rewrite the register's open-data files after each issuance batch
 
     # Rules (settings)

@@ -1,4 +1,5 @@
 """A large batch sealed by worker processes carries the same hashes and signatures as one sealed in turn."""
+import time
 from datetime import date
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -33,3 +34,47 @@ def test_parallel_sealing_matches_sequential(monkeypatch):
     pem = public_key_pem(key)
     assert all(verify(pem, r["content_hash"], r["signature"]) for r in parallel if r["format"] == "electronic")
     assert all(verify(pem, r["content_hash"], r["signature"]) for r in parallel if r["format"] == "paper")
+
+
+def test_parallel_template_sealing_hands_back_every_part_in_order(monkeypatch):
+    """Parent share, worker chunks (some perhaps sealed by the parent itself): the same seals, every row written
+    once, in order."""
+    key = Ed25519PrivateKey.generate()
+    sequential, stations = _batch(300)
+    seal_all(sequential, stations, key, processes=1)
+    monkeypatch.setattr(sealing, "PARALLEL_SEAL_MIN", 10)
+    monkeypatch.setattr(sealing, "PARALLEL_CHUNK", 37)
+    parallel, _ = _batch(300)
+    parts = []
+    seal_all(parallel, stations, key, processes=2, sealed=parts.append)
+    assert [row for part in parts for row in part] == parallel and len(parts) > 2
+    assert [(r["content_hash"], r["signature"], r["key_id"]) for r in parallel] == \
+           [(r["content_hash"], r["signature"], r["key_id"]) for r in sequential]
+
+
+_seal_range = sealing._seal_range
+
+
+def _slow_range(start, stop):
+    """What a forked worker runs in the test below: a worker slowed by other work on the host."""
+    time.sleep(0.2)
+    return _seal_range(start, stop)
+
+
+def test_a_slow_worker_leaves_its_unstarted_chunks_to_the_parent(monkeypatch):
+    key = Ed25519PrivateKey.generate()
+    sequential, stations = _batch(300)
+    seal_all(sequential, stations, key, processes=1)
+    monkeypatch.setattr(sealing, "PARALLEL_SEAL_MIN", 10)
+    monkeypatch.setattr(sealing, "PARALLEL_CHUNK", 20)
+    monkeypatch.setattr(sealing, "_seal_range", _slow_range)
+    here = []
+    seal_pairs = sealing._seal_pairs
+    monkeypatch.setattr(sealing, "_seal_pairs", lambda pairs, *args: (here.append(len(pairs)), seal_pairs(pairs, *args)))
+    parallel, _ = _batch(300)
+    parts = []
+    seal_all(parallel, stations, key, processes=2, sealed=parts.append)
+    assert len(here) > 2          # the parent's own share, then chunks it took over
+    assert [row for part in parts for row in part] == parallel
+    assert [(r["content_hash"], r["signature"]) for r in parallel] == \
+           [(r["content_hash"], r["signature"]) for r in sequential]
