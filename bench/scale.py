@@ -581,7 +581,7 @@ def bench_issue(folder: Path, n: int, seal_processes: int = 0) -> None:
     raw.execute("COMMIT")
     raw_s = time.perf_counter() - started
     raw.close()
-    print(f"\nissuing {result.count} licences (SEAL_PROCESSES={seal_processes or '0 (idle cores by load average)'}; numbers, hash + signature each, one transaction, summaries): "
+    print(f"\nissuing {result.count} licences (SEAL_PROCESSES={seal_processes or '0 (the cores left idle)'}; numbers, hash + signature each, one transaction, summaries): "
           f"{issue_s:.2f} s; raw sqlite3 executemany of the same rows: {raw_s:.2f} s = baseline; "
           f"ratio {issue_s / raw_s:.1f}× (target ≤ 6×); load average {os.getloadavg()[0]:.1f}")
 
