@@ -23,6 +23,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -481,7 +482,41 @@ def lookup_cases() -> list[tuple[str, str]]:
     return pairs
 
 
-def bench_web(app, database_file: str | None, env: dict, workers: int, seconds: float, uri: str) -> None:
+def bare_sqlite_copy(folder: Path) -> str:
+    """The issue's baseline is a bare Flask + SQLite page: on PostgreSQL, the licence columns the bare page reads
+    are copied into a SQLite file (every row, with its verify-code index), so that baseline runs beside the bare
+    Flask + PostgreSQL one in the same rounds."""
+    target = folder / "bare-licences.sqlite"
+    target.unlink(missing_ok=True)
+    out = sqlite3.connect(target)
+    out.execute("PRAGMA journal_mode=OFF")
+    out.execute("PRAGMA synchronous=OFF")
+    out.execute("CREATE TABLE licence (id INTEGER PRIMARY KEY, number TEXT, holder_name TEXT, valid_until DATE, "
+                "status TEXT, verify_code TEXT)")
+    raw = db.engine.raw_connection()
+    try:
+        with raw.driver_connection.cursor(name="bare_copy") as cur:
+            cur.itersize = 100_000
+            cur.execute("SELECT id, number, holder_name, valid_until::text, status, verify_code FROM licence")
+            while rows := cur.fetchmany(100_000):
+                out.executemany("INSERT INTO licence VALUES (?, ?, ?, ?, ?, ?)", rows)
+        raw.driver_connection.rollback()
+    finally:
+        raw.close()
+    out.execute("CREATE UNIQUE INDEX ix_licence_verify_code ON licence (verify_code)")
+    out.commit()
+    out.close()
+    return str(target)
+
+
+def bench_web(app, database_file: str | None, env: dict, workers: int, seconds: float, uri: str,
+              folder: Path | None = None) -> None:
+    bare_sqlite = database_file
+    if database_file is None and folder is not None:
+        started = time.perf_counter()
+        bare_sqlite = bare_sqlite_copy(folder)
+        print(f"\n(copied the licence table to SQLite for the bare Flask + SQLite baseline in "
+              f"{time.perf_counter() - started:.0f} s)")
     codes = list(db.session.scalars(select(Licence.verify_code).order_by(func.random()).limit(500)))
     pairs = lookup_cases()
     clerk = db.session.scalar(select(User).where(User.username == "bench-clerk"))
@@ -496,36 +531,47 @@ def bench_web(app, database_file: str | None, env: dict, workers: int, seconds: 
     applicant_cookie = "; ".join(f"{c.key}={c.value}" for c in applicant._cookies.values())
     db.session.rollback()
     radiolic_proc, radiolic_port = start_gunicorn("radiolic:create_app()", env, workers)
-    bare_env = {"BARE_DATABASE": database_file} if database_file else {"BARE_DATABASE_URL": uri}
-    bare_proc, bare_port = start_gunicorn("bench.bare_app:app", bare_env, workers)
+    bare_proc, bare_port = start_gunicorn("bench.bare_app:app", {"BARE_DATABASE": bare_sqlite}, workers)
+    procs = [radiolic_proc, bare_proc]
+    same_db_port = None
+    if database_file is None:            # PostgreSQL: a bare Flask page on the same database too
+        same_db_proc, same_db_port = start_gunicorn("bench.bare_app:app", {"BARE_DATABASE_URL": uri}, workers)
+        procs.append(same_db_proc)
     try:
         paths = [f"/verify/{c}" for c in codes]
         status_paths = [f"/status/case/{number}" for number, _code in pairs[:5]]
         posts = [("/status", {"number": number, "query_code": code}) for number, code in pairs]
-        runs = {"bare": [], "verify": [], "status": [], "home": [], "lookup": []}
+        runs = {"bare": [], "same_db": [], "verify": [], "status": [], "home": [], "lookup": []}
         # Interleaved short rounds: the machine is shared, so each page sees the same background load.
         rounds = 4
         for _ in range(rounds):
             runs["bare"].append(load(bare_port, paths, seconds=seconds / rounds))
+            if same_db_port:
+                runs["same_db"].append(load(same_db_port, paths, seconds=seconds / rounds))
             runs["verify"].append(load(radiolic_port, paths, seconds=seconds / rounds))
             runs["status"].append(load(radiolic_port, status_paths, cookie=applicant_cookie, seconds=seconds / rounds))
             runs["home"].append(load(radiolic_port, ["/"], cookie=cookie, seconds=seconds / rounds))
             runs["lookup"].append(load(radiolic_port, posts, seconds=seconds / rounds))
         bare, verify, status, home, lookup = (_merge(runs[k], seconds) for k in
                                               ("bare", "verify", "status", "home", "lookup"))
+        same_db = _merge(runs["same_db"], seconds) if same_db_port else None
     finally:
-        for proc in (radiolic_proc, bare_proc):
+        for proc in procs:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
     print(f"\npublic pages under gunicorn ({workers} sync workers each, 4 client processes, {seconds:.0f} s each; "
           f"load average {os.getloadavg()[0]:.1f})")
-    print(f"  bare Flask /verify ({uri.split(':')[0]:10}): {bare['rps']:7.0f} req/s  p50 {bare['p50']:5.1f} ms  "
+    print(f"  bare Flask + SQLite /verify  : {bare['rps']:7.0f} req/s  p50 {bare['p50']:5.1f} ms  "
           f"p99 {bare['p99']:6.1f} ms  ({bare['errors']} errors)   = baseline")
+    if same_db:
+        print(f"  bare Flask + PostgreSQL      : {same_db['rps']:7.0f} req/s  p50 {same_db['p50']:5.1f} ms  "
+              f"p99 {same_db['p99']:6.1f} ms  ({same_db['errors']} errors)   = second baseline (same database)")
     for label, r, target in (("radiolic /verify/<code>", verify, "≥ 60 %, p99 ≤ 20 ms"),
                              ("radiolic /status/case/<n>", status, "≥ 60 %, p99 ≤ 20 ms"),
                              ("radiolic clerk home /", home, "≥ 40 %")):
+        also = f"; {r['rps'] / same_db['rps'] * 100:5.1f} % of bare on PostgreSQL" if same_db else ""
         print(f"  {label:28}: {r['rps']:7.0f} req/s  p50 {r['p50']:5.1f} ms  p99 {r['p99']:6.1f} ms  "
-              f"({r['errors']} errors)   {r['rps'] / bare['rps'] * 100:5.1f} % of bare   (target {target})")
+              f"({r['errors']} errors)   {r['rps'] / bare['rps'] * 100:5.1f} % of bare{also}   (target {target})")
     print(f"  {'radiolic POST /status (scrypt)':28}: {lookup['rps']:7.1f} req/s  p50 {lookup['p50']:5.1f} ms  "
           f"p99 {lookup['p99']:6.1f} ms  ({lookup['errors']} errors)   {lookup['rps'] / LOOKUP_BEFORE:4.2f}× the "
           f"{LOOKUP_BEFORE} req/s measured before (target ≥ 1.8×)")
@@ -657,7 +703,7 @@ def main() -> None:
         db.session.commit()
         bench_statistics(app, args.baseline_repeat)
         if not args.skip_web:
-            bench_web(app, database_file, env, args.workers, args.seconds, uri)
+            bench_web(app, database_file, env, args.workers, args.seconds, uri, folder)
     if not args.skip_issue:
         for processes in (0, 1, 2):      # automatic, then serial: parallel signing only where it wins
             bench_issue(folder, args.issue, processes)
