@@ -348,6 +348,7 @@ SHARED_BUILDS = {
 }
 
 
+@pytest.hookimpl(optionalhook=True)         # a hook of pytest-xdist: unknown when it is off (-p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadgroup":
         return None
