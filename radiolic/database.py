@@ -14,8 +14,11 @@ upload, hashing a password, rendering) runs inside ``reading()``, which ends the
 request opened, runs the block in read mode and ends that read transaction too; the verb that
 follows opens a fresh ``BEGIN IMMEDIATE`` and reloads what it touches under the lock.
 
-On PostgreSQL nothing changes: readers never block there, writers serialise through the advisory
-locks of ``serialise()``.
+On PostgreSQL readers never block either, and writers serialise through the advisory locks of
+``serialise()``. A read there runs in autocommit: each statement sees its own snapshot, as it would in
+the READ COMMITTED transaction it replaces, but without the BEGIN and ROLLBACK round trips, and psycopg
+keeps the statements it has prepared (it forgets them all at every ROLLBACK, so every public page was
+planned again on every request).
 """
 from contextlib import contextmanager
 
@@ -47,6 +50,17 @@ def configure_engine(engine: Engine, busy_seconds: float = 15.0) -> None:
 
     A writer that waits longer than `busy_seconds` for the lock fails with "database is locked"; the web
     layer answers that with 503 and Retry-After (nothing was written)."""
+    if engine.dialect.name == "postgresql":
+        @event.listens_for(engine, "checkout")
+        def _read_in_autocommit(dbapi_conn, _record, _proxy):
+            if transaction_mode() == "read":
+                dbapi_conn.autocommit = True
+
+        @event.listens_for(engine, "checkin")
+        def _back_to_transactions(dbapi_conn, _record):
+            if dbapi_conn is not None and not dbapi_conn.closed and dbapi_conn.autocommit:
+                dbapi_conn.autocommit = False
+        return
     if engine.dialect.name != "sqlite":
         return
 
