@@ -66,13 +66,23 @@ def _width(text: str) -> int:
 
 
 def nav_groups() -> tuple[list[NavItem], list[NavItem]]:
-    """The entries shown in the bar and those under 更多 (so a long menu never makes a page wider than the screen)."""
-    from flask_babel import gettext
-    items, shown, used = nav_items(), [], 0
-    for n, item in enumerate(items):
-        used += _width(gettext(item.label))
-        if used > NAV_WIDTH and n < len(items) - 1:
-            return shown, items[n:]
-        shown.append(item)
-    return shown, []
+    """The entries shown in the bar and those under 更多 (so a long menu never makes a page wider than the screen).
+
+    They depend only on the role, the language and the routes (fixed once the app is built): worked out once per
+    process for each role and language, not on every page."""
+    from flask_babel import get_locale, gettext
+    if not current_user.is_authenticated:
+        return [], []
+    kept = current_app.extensions.setdefault("radiolic.nav_groups", {})
+    key = (current_user.role, str(get_locale()))
+    if key not in kept:
+        items, shown, more, used = nav_items(), [], [], 0
+        for n, item in enumerate(items):
+            used += _width(gettext(item.label))
+            if used > NAV_WIDTH and n < len(items) - 1:
+                more = items[n:]
+                break
+            shown.append(item)
+        kept[key] = (tuple(shown), tuple(more))
+    return kept[key]
 

@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import indicators
@@ -28,13 +29,8 @@ HOME_QUEUES = {
 def home():
     on = today()
     cal = clock.load_calendar()
-    queues = []
-    for title, states in HOME_QUEUES[current_user.role]:
-        cases = db.session.scalars(select(Application).where(Application.state.in_(states))
-                                   .options(*LIST_LOADS, *CLOCK_LOADS)
-                                   .order_by(Application.due_statutory.is_(None), Application.due_statutory,
-                                             Application.id).limit(50)).all()
-        queues.append((title, [(c, clock.compute(c, on, cal)) for c in cases]))
+    queues = [(title, [(c, clock.compute(c, on, cal)) for c in cases])
+              for title, cases in _queues(HOME_QUEUES[current_user.role])]
     overdue = db.session.scalars(select(ApplicationMaterial).where(
         ApplicationMaterial.status == "deferred", ApplicationMaterial.due_on < on)
         .options(selectinload(ApplicationMaterial.application))
@@ -43,6 +39,25 @@ def home():
     if current_user.role == "supervisor" and "supervisor.dashboard" in current_app.view_functions:
         live = _live_widgets(on, cal)
     return render_template("main/home.html", queues=queues, overdue=overdue, live_widgets=live)
+
+
+def _queues(spec, size: int = 50) -> list[tuple[str, list[Application]]]:
+    """The first `size` cases of each queue (nearest statutory deadline first), all queues in one statement: each
+    case's queue and rank come from a window over the queue's states."""
+    if not spec:
+        return []
+    queue = sql_case(*((Application.state.in_(states), i) for i, (_title, states) in enumerate(spec)))
+    ranked = select(Application.id, queue.label("queue"), func.row_number().over(
+        partition_by=queue, order_by=(Application.due_statutory.is_(None), Application.due_statutory,
+                                      Application.id)).label("rank")).where(
+        Application.state.in_([state for _title, states in spec for state in states])).subquery()
+    rows = db.session.execute(select(Application, ranked.c.queue).join(ranked, ranked.c.id == Application.id)
+                              .where(ranked.c.rank <= size).order_by(ranked.c.queue, ranked.c.rank)
+                              .options(*LIST_LOADS, *CLOCK_LOADS)).all()
+    cases: list[list[Application]] = [[] for _ in spec]
+    for application, index in rows:
+        cases[index].append(application)
+    return [(title, found) for (title, _states), found in zip(spec, cases)]
 
 
 def _live_widgets(on, cal) -> dict:
